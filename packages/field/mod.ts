@@ -1,0 +1,8 @@
+/**
+ * @secp/field — work in progress; see README.md.
+ *
+ * @module
+ */
+
+/** Package name, exported so the module is not empty while the package is being written. */
+export const PACKAGE_NAME = "@secp/field";

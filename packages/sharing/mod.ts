@@ -1,0 +1,8 @@
+/**
+ * @secp/sharing — work in progress; see README.md.
+ *
+ * @module
+ */
+
+/** Package name, exported so the module is not empty while the package is being written. */
+export const PACKAGE_NAME = "@secp/sharing";
