@@ -1,0 +1,149 @@
+/**
+ * Data movement shared by ring and float tensors: permute, slice, concat, broadcast. These only
+ * copy elements, so one generic implementation serves `BigUint64Array` and `Float64Array`.
+ *
+ * @module
+ */
+import { broadcastShapes, fmtShape, normAxis, type Shape, sizeOf, stridesOf } from "./shape.ts";
+
+/** A typed array of either element kind. */
+export type Elems = BigUint64Array | Float64Array;
+
+function alloc<A extends Elems>(like: A, n: number): A {
+  return new (like.constructor as new (n: number) => A)(n);
+}
+
+/** Permutes axes: output axis i is input axis `perm[i]`. */
+export function permute<A extends Elems>(
+  data: A,
+  shape: Shape,
+  perm: readonly number[],
+): [A, number[]] {
+  const rank = shape.length;
+  if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => p < 0 || p >= rank)) {
+    throw new RangeError(`transpose: bad permutation [${perm}] for shape ${fmtShape(shape)}`);
+  }
+  const outShape = perm.map((p) => shape[p]);
+  const out = alloc(data, data.length);
+  const inStrides = stridesOf(shape);
+  // Fast path: swap of the last two axes over a batch (the common `k^T` case).
+  if (rank >= 2 && perm.slice(0, -2).every((p, i) => p === i) && perm[rank - 2] === rank - 1) {
+    const r = shape[rank - 2], c = shape[rank - 1], batch = sizeOf(shape.slice(0, -2));
+    for (let b = 0; b < batch; b++) {
+      const off = b * r * c;
+      for (let i = 0; i < r; i++) {
+        for (let j = 0; j < c; j++) {
+          (out as Float64Array)[off + j * r + i] = (data as Float64Array)[off + i * c + j];
+        }
+      }
+    }
+    return [out, outShape];
+  }
+  const st = perm.map((p) => inStrides[p]);
+  const idx = new Array<number>(rank).fill(0);
+  const n = data.length;
+  let src = 0;
+  for (let o = 0; o < n; o++) {
+    (out as Float64Array)[o] = (data as Float64Array)[src];
+    for (let ax = rank - 1; ax >= 0; ax--) {
+      idx[ax]++;
+      src += st[ax];
+      if (idx[ax] < outShape[ax]) break;
+      src -= st[ax] * idx[ax];
+      idx[ax] = 0;
+    }
+  }
+  return [out, outShape];
+}
+
+/** Elements `start..end` (exclusive) along `axis`. */
+export function sliceAxis<A extends Elems>(
+  data: A,
+  shape: Shape,
+  axis: number,
+  start: number,
+  end: number,
+): [A, number[]] {
+  const ax = normAxis(axis, shape.length, "slice");
+  if (
+    !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end &&
+      end <= shape[ax])
+  ) {
+    throw new RangeError(
+      `slice: range ${start}..${end} out of bounds for axis ${ax} of ${fmtShape(shape)}`,
+    );
+  }
+  const outer = sizeOf(shape.slice(0, ax));
+  const inner = sizeOf(shape.slice(ax + 1));
+  const len = end - start;
+  const out = alloc(data, outer * len * inner);
+  for (let o = 0; o < outer; o++) {
+    const from = (o * shape[ax] + start) * inner;
+    (out as Float64Array).set(
+      (data as Float64Array).subarray(from, from + len * inner),
+      o * len * inner,
+    );
+  }
+  const outShape = [...shape];
+  outShape[ax] = len;
+  return [out, outShape];
+}
+
+/** Concatenates along `axis`; all other dimensions must agree. */
+export function concatAxis<A extends Elems>(
+  parts: { data: A; shape: Shape }[],
+  axis: number,
+): [A, number[]] {
+  if (parts.length === 0) throw new RangeError("concat: no tensors given");
+  const first = parts[0].shape;
+  const ax = normAxis(axis, first.length, "concat");
+  for (const p of parts) {
+    if (p.shape.length !== first.length || p.shape.some((d, i) => i !== ax && d !== first[i])) {
+      throw new RangeError(
+        `concat: shape mismatch ${fmtShape(first)} vs ${fmtShape(p.shape)} on axis ${ax}`,
+      );
+    }
+  }
+  const outer = sizeOf(first.slice(0, ax));
+  const inner = sizeOf(first.slice(ax + 1));
+  const total = parts.reduce((s, p) => s + p.shape[ax], 0);
+  const out = alloc(parts[0].data, outer * total * inner);
+  for (let o = 0; o < outer; o++) {
+    let at = o * total * inner;
+    for (const p of parts) {
+      const chunk = p.shape[ax] * inner;
+      (out as Float64Array).set((p.data as Float64Array).subarray(o * chunk, (o + 1) * chunk), at);
+      at += chunk;
+    }
+  }
+  const outShape = [...first];
+  outShape[ax] = total;
+  return [out, outShape];
+}
+
+/** Copies `data` (of `shape`) broadcast to `target` (NumPy rules). */
+export function broadcastTo<A extends Elems>(data: A, shape: Shape, target: Shape): A {
+  const full = broadcastShapes(shape, target, "broadcastTo");
+  if (full.length !== target.length || full.some((d, i) => d !== target[i])) {
+    throw new RangeError(`broadcastTo: cannot broadcast ${fmtShape(shape)} to ${fmtShape(target)}`);
+  }
+  const n = sizeOf(target);
+  const out = alloc(data, n);
+  const rank = target.length;
+  const padded = [...new Array(rank - shape.length).fill(1), ...shape];
+  const inStrides = stridesOf(padded).map((s, i) => (padded[i] === 1 ? 0 : s));
+  // Copy whole trailing rows when the last axis is not broadcast.
+  const idx = new Array<number>(rank).fill(0);
+  let src = 0;
+  for (let o = 0; o < n; o++) {
+    (out as Float64Array)[o] = (data as Float64Array)[src];
+    for (let ax = rank - 1; ax >= 0; ax--) {
+      idx[ax]++;
+      src += inStrides[ax];
+      if (idx[ax] < target[ax]) break;
+      src -= inStrides[ax] * idx[ax];
+      idx[ax] = 0;
+    }
+  }
+  return out;
+}
