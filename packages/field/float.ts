@@ -12,9 +12,11 @@ import {
   fmtShape,
   matmulShapes,
   normAxis,
+  reduceShape,
   sameShape,
   type Shape,
   sizeOf,
+  transposePerm,
 } from "./shape.ts";
 
 /** A float64 tensor, row-major. Immutable by convention. */
@@ -118,10 +120,7 @@ export class FloatTensor {
 
   /** Axis permutation; by default swaps the last two axes. */
   transpose(perm?: readonly number[]): FloatTensor {
-    const r = this.shape.length;
-    const p = perm ??
-      [...Array(r).keys()].map((i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
-    const [d, s] = permute(this.data, this.shape, p);
+    const [d, s] = permute(this.data, this.shape, transposePerm(this.shape, perm));
     return new FloatTensor(d, s);
   }
 
@@ -155,9 +154,7 @@ export class FloatTensor {
         for (let i = 0; i < inner; i++) out[o * inner + i] += this.data[src + i];
       }
     }
-    const shape = [...this.shape];
-    if (keepDims) shape[ax] = 1;
-    else shape.splice(ax, 1);
+    const shape = reduceShape(this.shape, ax, keepDims);
     return new FloatTensor(out, shape);
   }
 

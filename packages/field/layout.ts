@@ -4,7 +4,16 @@
  *
  * @module
  */
-import { broadcastShapes, fmtShape, normAxis, type Shape, sizeOf, stridesOf } from "./shape.ts";
+import {
+  assertBroadcastable,
+  concatShape,
+  normAxis,
+  type Shape,
+  sizeOf,
+  sliceShape,
+  stridesOf,
+  transposePerm,
+} from "./shape.ts";
 
 /** A typed array of either element kind. */
 export type Elems = BigUint64Array | Float64Array;
@@ -20,9 +29,7 @@ export function permute<A extends Elems>(
   perm: readonly number[],
 ): [A, number[]] {
   const rank = shape.length;
-  if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => p < 0 || p >= rank)) {
-    throw new RangeError(`transpose: bad permutation [${perm}] for shape ${fmtShape(shape)}`);
-  }
+  transposePerm(shape, perm);
   const outShape = perm.map((p) => shape[p]);
   const out = alloc(data, data.length);
   const inStrides = stridesOf(shape);
@@ -65,14 +72,7 @@ export function sliceAxis<A extends Elems>(
   end: number,
 ): [A, number[]] {
   const ax = normAxis(axis, shape.length, "slice");
-  if (
-    !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end &&
-      end <= shape[ax])
-  ) {
-    throw new RangeError(
-      `slice: range ${start}..${end} out of bounds for axis ${ax} of ${fmtShape(shape)}`,
-    );
-  }
+  const outShape = sliceShape(shape, axis, start, end);
   const outer = sizeOf(shape.slice(0, ax));
   const inner = sizeOf(shape.slice(ax + 1));
   const len = end - start;
@@ -84,8 +84,6 @@ export function sliceAxis<A extends Elems>(
       o * len * inner,
     );
   }
-  const outShape = [...shape];
-  outShape[ax] = len;
   return [out, outShape];
 }
 
@@ -94,16 +92,9 @@ export function concatAxis<A extends Elems>(
   parts: { data: A; shape: Shape }[],
   axis: number,
 ): [A, number[]] {
-  if (parts.length === 0) throw new RangeError("concat: no tensors given");
+  const outShape = concatShape(parts.map((p) => p.shape), axis);
   const first = parts[0].shape;
   const ax = normAxis(axis, first.length, "concat");
-  for (const p of parts) {
-    if (p.shape.length !== first.length || p.shape.some((d, i) => i !== ax && d !== first[i])) {
-      throw new RangeError(
-        `concat: shape mismatch ${fmtShape(first)} vs ${fmtShape(p.shape)} on axis ${ax}`,
-      );
-    }
-  }
   const outer = sizeOf(first.slice(0, ax));
   const inner = sizeOf(first.slice(ax + 1));
   const total = parts.reduce((s, p) => s + p.shape[ax], 0);
@@ -116,17 +107,12 @@ export function concatAxis<A extends Elems>(
       at += chunk;
     }
   }
-  const outShape = [...first];
-  outShape[ax] = total;
   return [out, outShape];
 }
 
 /** Copies `data` (of `shape`) broadcast to `target` (NumPy rules). */
 export function broadcastTo<A extends Elems>(data: A, shape: Shape, target: Shape): A {
-  const full = broadcastShapes(shape, target, "broadcastTo");
-  if (full.length !== target.length || full.some((d, i) => d !== target[i])) {
-    throw new RangeError(`broadcastTo: cannot broadcast ${fmtShape(shape)} to ${fmtShape(target)}`);
-  }
+  assertBroadcastable(shape, target);
   const n = sizeOf(target);
   const out = alloc(data, n);
   const rank = target.length;

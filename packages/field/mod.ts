@@ -17,13 +17,18 @@ export { FixedPoint } from "./fixed.ts";
 export { FloatTensor } from "./float.ts";
 export { RingTensor } from "./ring.ts";
 export {
+  assertBroadcastable,
   assertSameShape,
   broadcastShapes,
+  concatShape,
   fmtShape,
   matmulShapes,
+  reduceShape,
   sameShape,
   type Shape,
   sizeOf,
+  sliceShape,
   stridesOf,
+  transposePerm,
 } from "./shape.ts";
 export { type Kernels, kernels, portableKernels, setKernels } from "./kernels/mod.ts";

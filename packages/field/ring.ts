@@ -11,8 +11,10 @@ import {
   fmtShape,
   matmulShapes,
   normAxis,
+  reduceShape,
   type Shape,
   sizeOf,
+  transposePerm,
 } from "./shape.ts";
 
 /** A tensor over the ring Z_2^64 (all arithmetic wraps mod 2^64). Immutable by convention. */
@@ -149,10 +151,7 @@ export class RingTensor {
 
   /** Axis permutation; by default swaps the last two axes. */
   transpose(perm?: readonly number[]): RingTensor {
-    const r = this.shape.length;
-    const p = perm ??
-      [...Array(r).keys()].map((i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
-    const [d, s] = permute(this.data, this.shape, p);
+    const [d, s] = permute(this.data, this.shape, transposePerm(this.shape, perm));
     return new RingTensor(d, s);
   }
 
@@ -186,9 +185,7 @@ export class RingTensor {
         for (let i = 0; i < inner; i++) out[o * inner + i] += this.data[src + i];
       }
     }
-    const shape = [...this.shape];
-    if (keepDims) shape[ax] = 1;
-    else shape.splice(ax, 1);
+    const shape = reduceShape(this.shape, ax, keepDims);
     return new RingTensor(out, shape);
   }
 

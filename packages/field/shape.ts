@@ -97,3 +97,68 @@ export function matmulShapes(
   }
   return { batch: sizeOf(batchShape), m, k, n, bBatched, out: [...batchShape, m, n] };
 }
+
+/** Default permutation (swap the last two axes) or a checked copy of `perm`. */
+export function transposePerm(shape: Shape, perm?: readonly number[]): number[] {
+  const r = shape.length;
+  const p = perm
+    ? [...perm]
+    : [...Array(r).keys()].map((i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
+  if (
+    p.length !== r || new Set(p).size !== r ||
+    p.some((x) => !Number.isInteger(x) || x < 0 || x >= r)
+  ) {
+    throw new RangeError(`transpose: bad permutation [${p}] for shape ${fmtShape(shape)}`);
+  }
+  return p;
+}
+
+/** Shape after taking `start..end` along `axis` (validated). */
+export function sliceShape(shape: Shape, axis: number, start: number, end: number): number[] {
+  const ax = normAxis(axis, shape.length, "slice");
+  if (
+    !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end &&
+      end <= shape[ax])
+  ) {
+    throw new RangeError(
+      `slice: range ${start}..${end} out of bounds for axis ${ax} of ${fmtShape(shape)}`,
+    );
+  }
+  const out = [...shape];
+  out[ax] = end - start;
+  return out;
+}
+
+/** Shape of the concatenation along `axis` (validated: other dimensions must agree). */
+export function concatShape(shapes: readonly Shape[], axis: number): number[] {
+  if (shapes.length === 0) throw new RangeError("concat: no tensors given");
+  const first = shapes[0];
+  const ax = normAxis(axis, first.length, "concat");
+  for (const s of shapes) {
+    if (s.length !== first.length || s.some((d, i) => i !== ax && d !== first[i])) {
+      throw new RangeError(
+        `concat: shape mismatch ${fmtShape(first)} vs ${fmtShape(s)} on axis ${ax}`,
+      );
+    }
+  }
+  const out = [...first];
+  out[ax] = shapes.reduce((t, s) => t + s[ax], 0);
+  return out;
+}
+
+/** Shape after reducing `axis` (kept as 1 when `keepDims`). */
+export function reduceShape(shape: Shape, axis: number, keepDims = false): number[] {
+  const ax = normAxis(axis, shape.length, "sum");
+  const out = [...shape];
+  if (keepDims) out[ax] = 1;
+  else out.splice(ax, 1);
+  return out;
+}
+
+/** Checks that `shape` broadcasts to `target` exactly (NumPy rules). */
+export function assertBroadcastable(shape: Shape, target: Shape): void {
+  const full = broadcastShapes(shape, target, "broadcastTo");
+  if (!sameShape(full, target)) {
+    throw new RangeError(`broadcastTo: cannot broadcast ${fmtShape(shape)} to ${fmtShape(target)}`);
+  }
+}
