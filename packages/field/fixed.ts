@@ -35,7 +35,7 @@ export class FixedPoint {
 
   /** Encodes one value (rounding to nearest); throws a RangeError for NaN, ±Infinity or out of range. */
   encodeScalar(x: number): bigint {
-    this.check(x);
+    this.#check(x);
     return BigInt.asUintN(64, BigInt(Math.round(x * this.scale)));
   }
 
@@ -54,7 +54,7 @@ export class FixedPoint {
     const words = new Uint32Array(2 * src.length);
     for (let i = 0; i < src.length; i++) {
       const v = src[i];
-      if (!(Math.abs(v) < this.maxAbs)) this.check(v);
+      if (!(Math.abs(v) < this.maxAbs)) this.#check(v);
       const r = Math.round(v * this.scale);
       const hi = Math.floor(r / TWO32);
       words[2 * i] = r - hi * TWO32;
@@ -75,7 +75,7 @@ export class FixedPoint {
     return new FloatTensor(out, t.shape);
   }
 
-  private check(x: number): void {
+  #check(x: number): void {
     if (Number.isNaN(x) || !Number.isFinite(x) || Math.abs(x) >= this.maxAbs) {
       throw new RangeError(
         `FixedPoint(f=${this.fracBits}): cannot encode ${x}; representable range is ±2^${

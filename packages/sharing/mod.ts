@@ -1,8 +1,45 @@
 /**
- * @secp/sharing — work in progress; see README.md.
+ * @secp/sharing — the `SecretBackend` interface and its implementations: `plain` (cleartext
+ * reference), `2pc` (additive sharing with a dealer) and `3pc` (replicated sharing, ABY3).
+ *
+ * ```ts
+ * import { runLocal } from "@secp/sharing";
+ * import { FloatTensor } from "@secp/field";
+ *
+ * const { results, ledger } = await runLocal("2pc", async (be) => {
+ *   const x = await be.input("dataOwner", be.is("dataOwner") ? FloatTensor.from([1.5, -2]) : undefined, [2]);
+ *   const y = await be.input("modelOwner", be.is("modelOwner") ? FloatTensor.from([4, 0.25]) : undefined, [2]);
+ *   return await be.reveal(await be.mul(x, y), "dataOwner");
+ * });
+ * console.log(results.get(3)?.data, ledger.rounds("online"));
+ * ```
  *
  * @module
  */
-
-/** Package name, exported so the module is not empty while the package is being written. */
-export const PACKAGE_NAME = "@secp/sharing";
+export { Additive2pc, type Additive2pcOptions } from "./additive2pc.ts";
+export type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
+export {
+  type LocalRun,
+  type LocalRunOptions,
+  localTopology,
+  makeBackend,
+  pairwiseSeeds,
+  runLocal,
+} from "./local.ts";
+export { RingOps } from "./base.ts";
+export { Networked, type NetworkedOptions, type Roles } from "./networked.ts";
+export { PlainBackend, type PlainOptions } from "./plain.ts";
+export { insecureTestSeed, Prg, type PrgState, randomSeed } from "./prg.ts";
+export { Replicated3pc } from "./replicated3pc.ts";
+export { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
+export {
+  type Cost,
+  matmulFixedNoTruncCost,
+  matmulNoTruncCost,
+  mulNoTruncCost,
+  openMod2kCost,
+  seq,
+  truncCost,
+} from "./cost.ts";
+export type { FixedPoint, FloatTensor, RingTensor, Shape } from "@secp/field";
+export type * from "@secp/transport";

@@ -1,0 +1,344 @@
+/**
+ * The `2pc` backend: additive secret sharing over Z_2^64 between computing parties 0 and 1, with a
+ * dealer that produces correlated randomness (Beaver triples, matmul triples, truncation pairs,
+ * trig tuples). Party i's share of every random value is expanded from the seed it shares with the
+ * dealer (AES-CTR); only the correction for party 1 travels, counted as `offline`. The dealer runs
+ * the same program on shapes only, so its material is produced ahead of use and never waits for the
+ * computing parties. Security: semi-honest, the dealer and the two parties do not collude.
+ *
+ * @module
+ */
+import { FloatTensor, matmulShapes, RingTensor, type Shape, sizeOf } from "@secp/field";
+import type { PartyId } from "@secp/transport";
+import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
+import { Networked, type NetworkedOptions } from "./networked.ts";
+import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
+
+/** Options of the 2PC backend. */
+export interface Additive2pcOptions extends NetworkedOptions {
+  /** Truncation: `exact` (dealer-aided, 1 round, ≤1 ulp error; default) or `local` (SecureML). */
+  trunc?: TruncMode;
+}
+
+interface FixedState {
+  /** Computing party: B_i and the opened F = W − B (party 0 keeps B_0 + F). */
+  bPlusF?: RingTensor;
+  f?: RingTensor;
+  /** Dealer: B. */
+  b?: RingTensor;
+}
+
+/** One party of the 2PC backend (party 0, party 1, the dealer, or an input/output party). */
+export class Additive2pc extends Networked implements SecretBackend {
+  /** `2pc`. */
+  readonly kind: BackendKind = "2pc";
+  /** True for parties 0 and 1. */
+  readonly computing: boolean;
+  /** Truncation method. */
+  readonly trunc: TruncMode;
+  readonly #dealer: PartyId;
+
+  /** A 2PC party over `opts.channel`. */
+  constructor(opts: Additive2pcOptions) {
+    super(opts);
+    if (opts.roles.dealer === undefined) throw new Error("2pc: roles.dealer is required");
+    this.#dealer = opts.roles.dealer;
+    this.computing = this.party === 0 || this.party === 1;
+    this.trunc = opts.trunc ?? "exact";
+  }
+
+  get #isDealer(): boolean {
+    return this.party === this.#dealer;
+  }
+
+  /** Party 0's share is share 0. */
+  protected slot0(): readonly boolean[] {
+    return this.party === 0 ? [true] : this.computing ? [false] : [];
+  }
+
+  #phantom(shape: Shape): Shared {
+    return new Shared(shape, []);
+  }
+
+  /** Secret-shares a fixed-point value from `owner`. */
+  async input(owner: Role, value: FloatTensor | undefined, shape: Shape): Promise<Shared> {
+    const enc = this.is(owner) ? this.#checkedEncode(value, shape) : undefined;
+    return await this.inputRing(owner, enc, shape);
+  }
+
+  #checkedEncode(value: FloatTensor | undefined, shape: Shape): RingTensor {
+    if (!value) {
+      throw new Error(`2pc.input: party ${this.party} owns the input but passed no value`);
+    }
+    if (value.size !== sizeOf(shape) || value.shape.length !== shape.length) {
+      throw new RangeError(
+        `input: value shape [${value.shape}] does not match declared shape [${shape}]`,
+      );
+    }
+    return this.fp.encode(value);
+  }
+
+  /** Secret-shares a raw ring value from `owner` (party 0's share comes from a shared PRG). */
+  async inputRing(owner: Role, value: RingTensor | undefined, shape: Shape): Promise<Shared> {
+    const o = this.idOf(owner);
+    return await this.scope("input", async () => {
+      if (o === 0 || o === 1) {
+        // Owner is a computing party: the other's share is PRG output both can compute.
+        const other = 1 - o;
+        if (this.party === o) {
+          const r = await this.prg(other).ring(shape);
+          return new Shared(shape, [value!.sub(r)]);
+        }
+        if (this.party === other) return new Shared(shape, [await this.prg(o).ring(shape)]);
+        return this.#phantom(shape);
+      }
+      if (this.party === o) {
+        const r0 = await this.prg(0).ring(shape);
+        this.sendRing(1, [value!.sub(r0)], "share");
+        await this.flush();
+        return this.#phantom(shape);
+      }
+      if (this.party === 0) return new Shared(shape, [await this.prg(o).ring(shape)]);
+      if (this.party === 1) return new Shared(shape, await this.recvRing(o, [shape], "share"));
+      return this.#phantom(shape);
+    });
+  }
+
+  /** Opens a fixed-point value. */
+  async reveal(x: Shared, to: Role | "all"): Promise<FloatTensor | undefined> {
+    const r = await this.revealRing(x, to);
+    return r ? this.fp.decode(r) : undefined;
+  }
+
+  /** Opens a raw ring value to `to` (or both computing parties). */
+  async revealRing(x: Shared, to: Role | "all"): Promise<RingTensor | undefined> {
+    return await this.scope("reveal", async () => {
+      if (to === "all") {
+        if (!this.computing) return undefined;
+        const other = 1 - this.party;
+        this.sendRing(other, [x.parts[0]], "open");
+        const [theirs] = await this.recvRing(other, [x.shape], "open");
+        return x.parts[0].add(theirs);
+      }
+      const t = this.idOf(to);
+      if (this.computing && this.party !== t) {
+        this.sendRing(t, [x.parts[0]], "open");
+        await this.flush();
+      }
+      if (this.party !== t) return undefined;
+      if (this.computing) {
+        const [theirs] = await this.recvRing(1 - t, [x.shape], "open");
+        return x.parts[0].add(theirs);
+      }
+      const [a] = await this.recvRing(0, [x.shape], "open");
+      const [b] = await this.recvRing(1, [x.shape], "open");
+      return a.add(b);
+    });
+  }
+
+  /** Opens x mod 2^k to both computing parties (⌈k/8⌉ bytes per element each way). */
+  async openMod2k(x: Shared, k: number): Promise<RingTensor> {
+    if (!this.computing) return RingTensor.zeros(x.shape);
+    return await this.scope("open-mod", async () => {
+      const other = 1 - this.party;
+      this.sendLow(other, x.parts[0], k, "open");
+      const theirs = await this.recvLow(other, k, x.shape, "open");
+      return x.parts[0].add(theirs).mod2k(k);
+    });
+  }
+
+  /** Two Beaver-style exchanges share this shape: open (x − a, y − b) and combine. */
+  async #beaver(
+    x: Shared,
+    y: Shared,
+    outShape: Shape,
+    prod: (u: RingTensor, v: RingTensor) => RingTensor,
+    op: string,
+  ): Promise<Shared> {
+    return await this.scope(op, async () => {
+      const d = this.#dealer;
+      if (this.#isDealer) {
+        const [a0, b0, c0] = [
+          await this.prg(0).ring(x.shape),
+          await this.prg(0).ring(y.shape),
+          await this.prg(0).ring(outShape),
+        ];
+        const [a1, b1] = [await this.prg(1).ring(x.shape), await this.prg(1).ring(y.shape)];
+        const c = prod(a0.add(a1), b0.add(b1));
+        this.sendRing(1, [c.sub(c0)], "triple", "offline");
+        await this.flush();
+        return this.#phantom(outShape);
+      }
+      if (!this.computing) return this.#phantom(outShape);
+      const a = await this.prg(d).ring(x.shape);
+      const b = await this.prg(d).ring(y.shape);
+      const c = this.party === 0
+        ? await this.prg(d).ring(outShape)
+        : (await this.recvRing(d, [outShape], "triple", "offline"))[0];
+      const other = 1 - this.party;
+      const e0 = x.parts[0].sub(a), f0 = y.parts[0].sub(b);
+      this.sendRing(other, [e0, f0], "open");
+      const [e1, f1] = await this.recvRing(other, [x.shape, y.shape], "open");
+      const e = e0.add(e1), f = f0.add(f1);
+      let z = c.add(prod(e, b)).add(prod(a, f));
+      if (this.party === 0) z = z.add(prod(e, f));
+      return new Shared(outShape, [z]);
+    });
+  }
+
+  /** x ⊙ y without truncation (1 round, 16 bytes per element sent per party). */
+  async mulNoTrunc(x: Shared, y: Shared): Promise<Shared> {
+    if (x.shape.length !== y.shape.length || x.shape.some((v, i) => v !== y.shape[i])) {
+      throw new RangeError(`mul: shape mismatch [${x.shape}] vs [${y.shape}]`);
+    }
+    return await this.#beaver(x, y, x.shape, (u, v) => u.mul(v), "mul");
+  }
+
+  /** x ⊙ y, truncated. */
+  async mul(x: Shared, y: Shared): Promise<Shared> {
+    return await this.truncate(await this.mulNoTrunc(x, y));
+  }
+
+  /** x @ y, truncated (opens both masked operands). */
+  async matmul(x: Shared, y: Shared): Promise<Shared> {
+    const { out } = matmulShapes(x.shape, y.shape);
+    return await this.truncate(await this.#beaver(x, y, out, (u, v) => u.matmul(v), "matmul"));
+  }
+
+  /** Opens W − B once (B a fixed dealer mask); later products open only the activation mask. */
+  async fixed(w: Shared): Promise<FixedOperand> {
+    return await this.scope("fixed", async () => {
+      const d = this.#dealer;
+      if (this.#isDealer) {
+        const b = (await this.prg(0).ring(w.shape)).add(await this.prg(1).ring(w.shape));
+        return { value: w, state: { b } satisfies FixedState };
+      }
+      if (!this.computing) return { value: w, state: {} };
+      const bi = await this.prg(d).ring(w.shape);
+      const other = 1 - this.party;
+      const mine = w.parts[0].sub(bi);
+      this.sendRing(other, [mine], "open");
+      const [theirs] = await this.recvRing(other, [w.shape], "open");
+      const f = mine.add(theirs);
+      const state: FixedState = { f, bPlusF: this.party === 0 ? bi.add(f) : bi };
+      return { value: w, state };
+    });
+  }
+
+  /** x @ W for a prepared W: Z_i = C_i + A_i·F + E·(B_i + [i=0]F), E = x − A opened. */
+  async matmulFixed(x: Shared, w: FixedOperand): Promise<Shared> {
+    const { out } = matmulShapes(x.shape, w.value.shape);
+    const st = w.state as FixedState;
+    const z = await this.scope("matmul-fixed", async () => {
+      const d = this.#dealer;
+      if (this.#isDealer) {
+        const a0 = await this.prg(0).ring(x.shape), c0 = await this.prg(0).ring(out);
+        const a1 = await this.prg(1).ring(x.shape);
+        const c = a0.add(a1).matmul(st.b!);
+        this.sendRing(1, [c.sub(c0)], "triple", "offline");
+        await this.flush();
+        return this.#phantom(out);
+      }
+      if (!this.computing) return this.#phantom(out);
+      const a = await this.prg(d).ring(x.shape);
+      const c = this.party === 0
+        ? await this.prg(d).ring(out)
+        : (await this.recvRing(d, [out], "triple", "offline"))[0];
+      const other = 1 - this.party;
+      const e0 = x.parts[0].sub(a);
+      this.sendRing(other, [e0], "open");
+      const [e1] = await this.recvRing(other, [x.shape], "open");
+      const e = e0.add(e1);
+      return new Shared(out, [c.add(a.matmul(st.f!)).add(e.matmul(st.bPlusF!))]);
+    });
+    return await this.truncate(z);
+  }
+
+  /** Divides by 2^bits: `exact` (dealer pair, 1 round) or `local` (SecureML, no communication). */
+  async truncate(x: Shared, bits = this.fp.fracBits): Promise<Shared> {
+    if (this.trunc === "local") {
+      if (!this.computing) return x;
+      const p = x.parts[0];
+      return new Shared(x.shape, [this.party === 0 ? p.sar(bits) : p.neg().sar(bits).neg()]);
+    }
+    return await this.scope("trunc", () => this.#truncExact(x, bits));
+  }
+
+  /**
+   * Probabilistic truncation with a dealer pair (as SPU/Escudero et al.): needs |x| < 2^62 as a ring
+   * integer. Opens c = x + 2^62 + r (r uniform: perfectly hiding); result within one ulp.
+   */
+  async #truncExact(x: Shared, bits: number): Promise<Shared> {
+    const shape = x.shape;
+    const d = this.#dealer;
+    if (this.#isDealer) {
+      const r = (await this.prg(0).ring(shape)).add(await this.prg(1).ring(shape));
+      const msb0 = await this.prg(0).ring(shape), low0 = await this.prg(0).ring(shape);
+      const msb = r.shr(63);
+      const low = r.mod2k(63).shr(bits);
+      this.sendRing(1, [msb.sub(msb0), low.sub(low0)], "pair", "offline");
+      await this.flush();
+      return x;
+    }
+    if (!this.computing) return x;
+    const r = await this.prg(d).ring(shape);
+    let msb: RingTensor, low: RingTensor;
+    if (this.party === 0) {
+      msb = await this.prg(d).ring(shape);
+      low = await this.prg(d).ring(shape);
+    } else {
+      [msb, low] = await this.recvRing(d, [shape, shape], "pair", "offline");
+    }
+    const offset = 1n << 62n;
+    let mine = x.parts[0].add(r);
+    if (this.party === 0) mine = mine.addScalar(offset);
+    const other = 1 - this.party;
+    this.sendRing(other, [mine], "open");
+    const [theirs] = await this.recvRing(other, [shape], "open");
+    const c = mine.add(theirs);
+    const bc = c.shr(63); // public bit per element
+    // w = bc XOR msb_r = bc + msb·(1 − 2bc), shared linearly.
+    const oneMinus2bc = bc.mulScalar(-2n).addScalar(1n);
+    let w = msb.mul(oneMinus2bc);
+    if (this.party === 0) w = w.add(bc);
+    let res = w.mulScalar(1n << BigInt(63 - bits)).sub(low);
+    if (this.party === 0) res = res.add(c.mod2k(63).shr(bits)).addScalar(-(offset >> BigInt(bits)));
+    return new Shared(shape, [res]);
+  }
+
+  /** Dealer trig tuple: t uniform mod 2^k, fixed-point shares of cos/sin(2πt/2^k). */
+  async trigTuple(shape: Shape, k: number): Promise<TrigTuple> {
+    return await this.scope("trig-tuple", async () => {
+      const d = this.#dealer;
+      if (this.#isDealer) {
+        const t = (await this.prg(0).ringMod(shape, k)).add(await this.prg(1).ringMod(shape, k))
+          .mod2k(k);
+        const cos0 = await this.prg(0).ring(shape), sin0 = await this.prg(0).ring(shape);
+        const ang = Float64Array.from(t.data, (v) => (2 * Math.PI * Number(v)) / 2 ** k);
+        const cos = this.fp.encode(new FloatTensor(ang.map(Math.cos), shape));
+        const sin = this.fp.encode(new FloatTensor(ang.map(Math.sin), shape));
+        this.sendRing(1, [cos.sub(cos0), sin.sub(sin0)], "tuple", "offline");
+        await this.flush();
+        const ph = this.#phantom(shape);
+        return { t: ph, cos: ph, sin: ph };
+      }
+      if (!this.computing) {
+        const ph = this.#phantom(shape);
+        return { t: ph, cos: ph, sin: ph };
+      }
+      const t = await this.prg(d).ringMod(shape, k);
+      let cos: RingTensor, sin: RingTensor;
+      if (this.party === 0) {
+        cos = await this.prg(d).ring(shape);
+        sin = await this.prg(d).ring(shape);
+      } else {
+        [cos, sin] = await this.recvRing(d, [shape, shape], "tuple", "offline");
+      }
+      return {
+        t: new Shared(shape, [t]),
+        cos: new Shared(shape, [cos]),
+        sin: new Shared(shape, [sin]),
+      };
+    });
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Closed-form communication costs of the backend primitives, per party, as the ledger counts them
+ * (payload bytes sent; dependent rounds). Tests assert these equal the measured ledger.
+ *
+ * @module
+ */
+import type { BackendKind, TruncMode } from "./backend.ts";
+
+/** Cost of one primitive call. */
+export interface Cost {
+  /** Dependent online rounds. */
+  rounds: number;
+  /** Online bytes sent, per sending party id. */
+  bytes: Record<number, number>;
+  /** Offline (correlated randomness) bytes, all senders. */
+  offlineBytes: number;
+  /** Dependent offline rounds. */
+  offlineRounds: number;
+}
+
+const W = 8; // bytes per ring element
+
+/** Cost of truncating n elements. */
+export function truncCost(kind: BackendKind, n: number, trunc: TruncMode = "exact"): Cost {
+  if (kind === "2pc") {
+    return trunc === "local"
+      ? { rounds: 0, bytes: {}, offlineBytes: 0, offlineRounds: 0 }
+      : { rounds: 1, bytes: { 0: W * n, 1: W * n }, offlineBytes: 2 * W * n, offlineRounds: 1 };
+  }
+  if (kind === "3pc") return { rounds: 1, bytes: { 1: W * n }, offlineBytes: 0, offlineRounds: 0 };
+  return zero();
+}
+
+/** Cost of an elementwise product of n elements without truncation. */
+export function mulNoTruncCost(kind: BackendKind, n: number): Cost {
+  if (kind === "2pc") {
+    return {
+      rounds: 1,
+      bytes: { 0: 2 * W * n, 1: 2 * W * n },
+      offlineBytes: W * n,
+      offlineRounds: 1,
+    };
+  }
+  if (kind === "3pc") {
+    return {
+      rounds: 1,
+      bytes: { 0: W * n, 1: W * n, 2: W * n },
+      offlineBytes: 0,
+      offlineRounds: 0,
+    };
+  }
+  return zero();
+}
+
+/** Cost of a (batched) matmul [b,m,k]@[k,n] (bBatched: [b,k,n]) without truncation. */
+export function matmulNoTruncCost(
+  kind: BackendKind,
+  b: number,
+  m: number,
+  k: number,
+  n: number,
+  bBatched: boolean,
+): Cost {
+  const out = b * m * n;
+  if (kind === "2pc") {
+    const sent = W * (b * m * k + (bBatched ? b : 1) * k * n);
+    return { rounds: 1, bytes: { 0: sent, 1: sent }, offlineBytes: W * out, offlineRounds: 1 };
+  }
+  if (kind === "3pc") {
+    return {
+      rounds: 1,
+      bytes: { 0: W * out, 1: W * out, 2: W * out },
+      offlineBytes: 0,
+      offlineRounds: 0,
+    };
+  }
+  return zero();
+}
+
+/** Cost of a fixed-operand matmul [m,k]@W[k,n] after `fixed(W)`, without truncation. */
+export function matmulFixedNoTruncCost(kind: BackendKind, m: number, k: number, n: number): Cost {
+  if (kind === "2pc") {
+    return {
+      rounds: 1,
+      bytes: { 0: W * m * k, 1: W * m * k },
+      offlineBytes: W * m * n,
+      offlineRounds: 1,
+    };
+  }
+  return matmulNoTruncCost(kind, 1, m, k, n, false);
+}
+
+/** Cost of opening n elements mod 2^k to the computing parties. */
+export function openMod2kCost(kind: BackendKind, n: number, k: number): Cost {
+  const b = Math.ceil(k / 8) * n;
+  if (kind === "2pc") {
+    return { rounds: 1, bytes: { 0: b, 1: b }, offlineBytes: 0, offlineRounds: 0 };
+  }
+  if (kind === "3pc") {
+    return { rounds: 1, bytes: { 0: b, 1: b, 2: b }, offlineBytes: 0, offlineRounds: 0 };
+  }
+  return zero();
+}
+
+/** Sequential composition: rounds and bytes add. */
+export function seq(...cs: Cost[]): Cost {
+  const out = zero();
+  for (const c of cs) {
+    out.rounds += c.rounds;
+    out.offlineBytes += c.offlineBytes;
+    out.offlineRounds += c.offlineRounds;
+    for (const [p, v] of Object.entries(c.bytes)) out.bytes[+p] = (out.bytes[+p] ?? 0) + v;
+  }
+  return out;
+}
+
+function zero(): Cost {
+  return { rounds: 0, bytes: {}, offlineBytes: 0, offlineRounds: 0 };
+}

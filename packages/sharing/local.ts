@@ -1,0 +1,126 @@
+/**
+ * Running one SPMD program on every party of a backend inside this process (in-memory links):
+ * the default single-machine mode and the way tests drive the secure backends.
+ *
+ * @module
+ */
+import { createMemoryNetwork, Ledger, type NetworkProfile } from "@secp/transport";
+import type { Channel, PartyId } from "@secp/transport";
+import { Additive2pc } from "./additive2pc.ts";
+import type { BackendKind, SecretBackend, TruncMode } from "./backend.ts";
+import type { Roles } from "./networked.ts";
+import { PlainBackend } from "./plain.ts";
+import { insecureTestSeed, randomSeed } from "./prg.ts";
+import { Replicated3pc } from "./replicated3pc.ts";
+
+/** Options of {@link runLocal}. */
+export interface LocalRunOptions {
+  /** Fractional bits (default 16). */
+  fracBits?: number;
+  /** 2PC truncation (default `exact`). */
+  trunc?: TruncMode;
+  /**
+   * Seed label for deterministic runs: **tests only** (insecure, recomputable). Without it every
+   * pairwise seed comes from the CSPRNG.
+   */
+  insecureSeed?: string;
+  /** Receive timeout in ms (default 30 000). */
+  timeoutMs?: number;
+  /** Delay delivery per a network profile. */
+  profile?: NetworkProfile;
+  /** Plain backend mode (default `ring`). */
+  plainMode?: "ring" | "float";
+}
+
+/** Result of {@link runLocal}. */
+export interface LocalRun<T> {
+  /** Each party's return value, by party id. */
+  results: Map<PartyId, T>;
+  /** The ledger of all messages. */
+  ledger: Ledger;
+  /** The role mapping used. */
+  roles: Roles;
+}
+
+/** Party ids and roles used for in-process runs of each backend. */
+export function localTopology(kind: BackendKind): { parties: PartyId[]; roles: Roles } {
+  if (kind === "plain") return { parties: [0], roles: { dataOwner: 0, modelOwner: 0 } };
+  if (kind === "2pc") {
+    return { parties: [0, 1, 2, 3, 4], roles: { dealer: 2, dataOwner: 3, modelOwner: 4 } };
+  }
+  return { parties: [0, 1, 2, 3, 4], roles: { dataOwner: 3, modelOwner: 4 } };
+}
+
+/** Pairwise seeds for all parties (identical on both sides of each pair). */
+export function pairwiseSeeds(
+  parties: readonly PartyId[],
+  insecureSeed?: string,
+): Map<PartyId, Map<PartyId, Uint8Array>> {
+  const out = new Map(parties.map((p) => [p, new Map<PartyId, Uint8Array>()]));
+  for (const i of parties) {
+    for (const j of parties) {
+      if (i >= j) continue;
+      const s = insecureSeed === undefined
+        ? randomSeed()
+        : insecureTestSeed(`${insecureSeed}/${i}-${j}`);
+      out.get(i)!.set(j, s);
+      out.get(j)!.set(i, s);
+    }
+  }
+  return out;
+}
+
+/** Builds the backend of one party. */
+export function makeBackend(
+  kind: BackendKind,
+  channel: Channel,
+  roles: Roles,
+  seeds: ReadonlyMap<PartyId, Uint8Array>,
+  opts: LocalRunOptions = {},
+): SecretBackend {
+  const common = { channel, roles, seeds, fracBits: opts.fracBits };
+  if (kind === "2pc") return new Additive2pc({ ...common, trunc: opts.trunc });
+  if (kind === "3pc") return new Replicated3pc(common);
+  throw new Error(`makeBackend: unknown networked backend "${kind}" (expected 2pc or 3pc)`);
+}
+
+/**
+ * Runs `program` on every party of `kind` concurrently over in-memory links. If one party fails,
+ * all links are closed so the others fail fast instead of waiting for the timeout; the first
+ * error is rethrown.
+ */
+export async function runLocal<T>(
+  kind: BackendKind,
+  program: (be: SecretBackend) => Promise<T>,
+  opts: LocalRunOptions = {},
+): Promise<LocalRun<T>> {
+  const { parties, roles } = localTopology(kind);
+  const ledger = new Ledger();
+  if (kind === "plain") {
+    const seed = opts.insecureSeed === undefined ? undefined : insecureTestSeed(opts.insecureSeed);
+    const be = new PlainBackend({ mode: opts.plainMode, fracBits: opts.fracBits, seed });
+    return { results: new Map([[0, await program(be)]]), ledger, roles };
+  }
+  const channels = createMemoryNetwork(parties, {
+    ledger,
+    timeoutMs: opts.timeoutMs,
+    profile: opts.profile,
+  });
+  const seeds = pairwiseSeeds(parties, opts.insecureSeed);
+  const closeAll = () => Promise.allSettled(channels.map((c) => c.close()));
+  const runs = channels.map(async (ch) => {
+    try {
+      return await program(makeBackend(kind, ch, roles, seeds.get(ch.self)!, opts));
+    } catch (e) {
+      await closeAll();
+      throw e;
+    }
+  });
+  const settled = await Promise.allSettled(runs);
+  await closeAll();
+  const failed = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
+  if (failed) throw failed.reason;
+  const results = new Map<PartyId, T>();
+  settled.forEach((s, i) => results.set(parties[i], (s as PromiseFulfilledResult<T>).value));
+  return { results, ledger, roles };
+}

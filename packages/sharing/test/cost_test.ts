@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { FloatTensor } from "@secp/field";
+import type { Ledger } from "@secp/transport";
+import {
+  type BackendKind,
+  type Cost,
+  type FixedOperand,
+  matmulFixedNoTruncCost,
+  matmulNoTruncCost,
+  mulNoTruncCost,
+  openMod2kCost,
+  runLocal,
+  type SecretBackend,
+  seq,
+  type Shared,
+  truncCost,
+  type TruncMode,
+} from "../mod.ts";
+import { inputFrom, testData } from "./helpers.ts";
+
+/** Measured cost of `op` after `setup`: the ledger of setup+op minus the ledger of setup alone. */
+async function measure(
+  kind: BackendKind,
+  trunc: TruncMode,
+  setup: (be: SecretBackend) => Promise<Shared[]>,
+  op: (be: SecretBackend, xs: Shared[]) => Promise<unknown>,
+  prepare?: (be: SecretBackend, xs: Shared[]) => Promise<FixedOperand>,
+): Promise<Cost> {
+  const run = async (withOp: boolean): Promise<Ledger> =>
+    (await runLocal(kind, async (be) => {
+      const xs = await setup(be);
+      const prepared = prepare ? await prepare(be, xs) : undefined;
+      if (withOp) await be.scope("op", () => op(be, prepared ? [...xs, prepared.value] : xs));
+    }, { insecureSeed: "cost", trunc })).ledger;
+  const base = await run(false), full = await run(true);
+  const bytes: Record<number, number> = {};
+  let offlineBytes = 0;
+  for (const e of full.entries()) {
+    if (!e.path.startsWith("op")) continue;
+    if (e.phase === "offline") offlineBytes += e.bytes;
+    else bytes[e.from] = (bytes[e.from] ?? 0) + e.bytes;
+  }
+  return {
+    rounds: full.rounds("online") - base.rounds("online"),
+    bytes,
+    offlineBytes,
+    offlineRounds: full.rounds("offline") - base.rounds("offline"),
+  };
+}
+
+function pair(m: number, n: number) {
+  return async (be: SecretBackend) => [
+    await inputFrom(be, "dataOwner", new FloatTensor(testData(m * n, 3, 1), [m, n])),
+    await inputFrom(be, "modelOwner", new FloatTensor(testData(m * n, 3, 2), [m, n])),
+  ];
+}
+
+const cases: [BackendKind, TruncMode][] = [["2pc", "exact"], ["2pc", "local"], ["3pc", "local"]];
+for (const [kind, trunc] of cases) {
+  Deno.test(`${kind}/${trunc}: measured costs equal the closed forms`, async () => {
+    const [m, k] = [6, 5];
+    const check = async (name: string, expect: Cost, got: Promise<Cost>) => {
+      const g = await got;
+      // Offline rounds of the dealer are not on the online path; compare bytes and online rounds.
+      assert.deepEqual(
+        { rounds: g.rounds, bytes: g.bytes, offlineBytes: g.offlineBytes },
+        { rounds: expect.rounds, bytes: expect.bytes, offlineBytes: expect.offlineBytes },
+        name,
+      );
+    };
+    await check(
+      "mulNoTrunc",
+      mulNoTruncCost(kind, m * k),
+      measure(kind, trunc, pair(m, k), (be, [x, y]) => be.mulNoTrunc(x, y)),
+    );
+    await check(
+      "mul",
+      seq(mulNoTruncCost(kind, m * k), truncCost(kind, m * k, trunc)),
+      measure(kind, trunc, pair(m, k), (be, [x, y]) => be.mul(x, y)),
+    );
+    await check(
+      "matmul",
+      seq(matmulNoTruncCost(kind, 1, m, k, m, false), truncCost(kind, m * m, trunc)),
+      measure(kind, trunc, pair(m, k), (be, [x, y]) => be.matmul(x, be.transpose(y))),
+    );
+    await check(
+      "matmulFixed (per call, after preparing)",
+      seq(matmulFixedNoTruncCost(kind, m, k, m), truncCost(kind, m * m, trunc)),
+      measureFixed(kind, trunc, pair(m, k)),
+    );
+    await check(
+      "openMod2k(16)",
+      openMod2kCost(kind, m * k, 16),
+      measure(kind, trunc, pair(m, k), (be, [x]) => be.openMod2k(x, 16)),
+    );
+    await check(
+      "truncate",
+      truncCost(kind, m * k, trunc),
+      measure(kind, trunc, pair(m, k), (be, [x]) => be.truncate(x)),
+    );
+  });
+}
+
+/** Cost of one `matmulFixed` call after `fixed` prepared the weight (outside the measured scope). */
+async function measureFixed(
+  kind: BackendKind,
+  trunc: TruncMode,
+  setup: (be: SecretBackend) => Promise<Shared[]>,
+): Promise<Cost> {
+  let wf: FixedOperand | undefined;
+  return await measure(
+    kind,
+    trunc,
+    setup,
+    (be, [x]) => be.matmulFixed(x, wf!),
+    async (be, [, y]) => (wf = await be.fixed(be.transpose(y))),
+  );
+}

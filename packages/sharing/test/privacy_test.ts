@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { FloatTensor, type RingTensor } from "@secp/field";
+import { runLocal } from "../mod.ts";
+
+/** Chi-square statistic of the top byte of each element against the uniform distribution. */
+function chiSquareTopByte(t: RingTensor): number {
+  const counts = new Array(256).fill(0);
+  for (const v of t.data) counts[Number(v >> 56n)]++;
+  const expect = t.size / 256;
+  return counts.reduce((s, c) => s + (c - expect) ** 2 / expect, 0);
+}
+
+// 255 degrees of freedom: the 99.9% quantile is about 330.
+const CHI2_999 = 330;
+
+for (const kind of ["2pc", "3pc"] as const) {
+  Deno.test(`${kind}: a single party's shares are uniform whatever the secret`, async () => {
+    const n = 1 << 14;
+    for (const secret of [0, 12345.5]) {
+      const { results } = await runLocal(kind, async (be) => {
+        const v = be.is("dataOwner")
+          ? FloatTensor.from(new Float64Array(n).fill(secret))
+          : undefined;
+        const x = await be.input("dataOwner", v, [n]);
+        const m = await be.mul(x, x); // shares after an interactive op, too
+        return be.party === 1 ? [x.parts[0], m.parts[0]] : [];
+      }, { insecureSeed: `privacy-${secret}` });
+      for (const view of results.get(1)!) {
+        const chi = chiSquareTopByte(view);
+        assert.ok(chi < CHI2_999, `secret ${secret}: chi-square ${chi.toFixed(1)}`);
+      }
+    }
+  });
+}
+
+Deno.test("fixed seeds give identical runs; fresh seeds give different shares", async () => {
+  const program = async (be: import("../mod.ts").SecretBackend) => {
+    const x = await be.input(
+      "dataOwner",
+      be.is("dataOwner") ? FloatTensor.from([1, 2, 3]) : undefined,
+      [3],
+    );
+    const y = await be.mul(x, x);
+    return be.party === 0 ? [...y.parts[0].data] : [];
+  };
+  const a = await runLocal("2pc", program, { insecureSeed: "det" });
+  const b = await runLocal("2pc", program, { insecureSeed: "det" });
+  const c = await runLocal("2pc", program);
+  assert.deepEqual(a.results.get(0), b.results.get(0));
+  assert.notDeepEqual(a.results.get(0), c.results.get(0));
+  assert.deepEqual(a.ledger.toJSON().entries, b.ledger.toJSON().entries);
+});
