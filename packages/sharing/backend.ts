@@ -97,6 +97,12 @@ export interface SecretBackend {
   /** Broadcast to shape. */
   broadcastTo(x: Shared, shape: Shape): Shared;
 
+  /**
+   * Sign test: shares of the integer 1 where x < 0 and 0 elsewhere (not fixed-point scaled), via
+   * secure MSB extraction. Multiply with `mulNoTrunc` to select (e.g. ReLU = x − x·ltz(x)).
+   */
+  ltz(x: Shared): Promise<Shared>;
+
   /** Correlated randomness for Π_cos: shares of t mod 2^k with cos/sin of 2πt/2^k. */
   trigTuple(shape: Shape, k: number): Promise<TrigTuple>;
 }

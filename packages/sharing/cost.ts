@@ -117,3 +117,20 @@ export function seq(...cs: Cost[]): Cost {
 function zero(): Cost {
   return { rounds: 0, bytes: {}, offlineBytes: 0, offlineRounds: 0 };
 }
+
+/**
+ * Cost of `ltz` on n elements. 2PC: 12n AND words (initial generate + six prefix levels) with
+ * dealer boolean triples, then one Beaver product: 8 rounds. 3PC: one carry-save AND round
+ * (2n words), 12n prefix words, then two products: 10 rounds.
+ */
+export function ltzCost(kind: BackendKind, n: number): Cost {
+  if (kind === "2pc") {
+    const b = 2 * W * 12 * n + 2 * W * n;
+    return { rounds: 8, bytes: { 0: b, 1: b }, offlineBytes: W * 12 * n + W * n, offlineRounds: 8 };
+  }
+  if (kind === "3pc") {
+    const b = W * 14 * n + 2 * W * n;
+    return { rounds: 10, bytes: { 0: b, 1: b, 2: b }, offlineBytes: 0, offlineRounds: 0 };
+  }
+  return zero();
+}

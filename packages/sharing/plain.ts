@@ -185,7 +185,12 @@ export class PlainBackend extends RingOps implements SecretBackend {
 
   /** x ⊙ y without truncation. */
   mulNoTrunc(x: Shared, y: Shared): Promise<Shared> {
-    if (x.float) return this.mul(x, y);
+    // Ring semantics: the product of encodings, i.e. the value x·y·2^f.
+    if (x.float) {
+      return Promise.resolve(
+        this.#wrapF(binary("mul", x, y, x.float.mul(this.#f(y)).mul(this.fp.scale))),
+      );
+    }
     binary("mul", x, y, undefined);
     return Promise.resolve(new Shared(x.shape, [x.parts[0].mul(y.parts[0])]));
   }
@@ -195,6 +200,14 @@ export class PlainBackend extends RingOps implements SecretBackend {
     const { out } = matmulShapes(x.shape, y.shape);
     if (x.float) return this.#wrapF(x.float.matmul(this.#f(y)));
     return await this.truncate(new Shared(out, [x.parts[0].matmul(y.parts[0])]));
+  }
+
+  /** 1 where x < 0, else 0 (an integer, not fixed-point). */
+  ltz(x: Shared): Promise<Shared> {
+    if (x.float) {
+      return Promise.resolve(this.#wrapF(x.float.map((v) => (v < 0 ? 2 ** -this.fp.fracBits : 0))));
+    }
+    return Promise.resolve(this.map(x, x.shape, (p) => p.shr(63)));
   }
 
   /** Nothing to prepare in cleartext. */

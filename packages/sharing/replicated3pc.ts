@@ -12,6 +12,7 @@
 import { FloatTensor, matmulShapes, RingTensor, type Shape, sizeOf } from "@secp/field";
 
 import type { BackendKind, Role, SecretBackend } from "./backend.ts";
+import { and, msbOfSum, shlWords, xor, xorParts } from "./bits.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
 import { Prg, randomSeed } from "./prg.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
@@ -262,5 +263,75 @@ export class Replicated3pc extends Networked implements SecretBackend {
         const t = new Shared(shape, [tMine, tNext]);
         return { t, cos: abc.cos, sin: abc.sin };
       }));
+  }
+
+  /**
+   * AND of replicated XOR-shared words: z_i = x_i∧y_i ⊕ x_i∧y_{i+1} ⊕ x_{i+1}∧y_i ⊕ α_i with a
+   * boolean zero-sharing α, then reshare to party i−1. All pairs in one round.
+   */
+  async #andBatch(
+    pairs: [readonly RingTensor[], readonly RingTensor[]][],
+    n: number,
+  ): Promise<RingTensor[][]> {
+    if (!this.computing) return pairs.map(() => []);
+    const shape = [n * pairs.length];
+    return await this.scope("and", async () => {
+      const cat = (j: 0 | 1, k: 0 | 1) =>
+        RingTensor.concat(pairs.map((pr) => pr[j][k].reshape([n])), 0);
+      const [x0, x1, y0, y1] = [cat(0, 0), cat(0, 1), cat(1, 0), cat(1, 1)];
+      const alpha = xor(
+        await this.prg(next(this.party)).ring(shape),
+        await this.prg(prev(this.party)).ring(shape),
+      );
+      const z = xor(xor(and(x0, y0), and(x0, y1)), xor(and(x1, y0), alpha));
+      this.sendRing(prev(this.party), [z], "reshare");
+      const [zn] = await this.recvRing(next(this.party), [shape], "reshare");
+      return pairs.map((_, i) => [z.slice(0, i * n, (i + 1) * n), zn.slice(0, i * n, (i + 1) * n)]);
+    });
+  }
+
+  /**
+   * Sign test: the three shares are XOR-shared words known to their two holders; a carry-save
+   * step (one AND round) reduces x0 + x1 + x2 to s + 2c, a Kogge–Stone prefix adder (7 AND rounds)
+   * gives the sign bit, and two products turn its three XOR shares into an arithmetic 0/1.
+   * 10 online rounds.
+   */
+  async ltz(x: Shared): Promise<Shared> {
+    if (!this.computing) {
+      // Phantom parties still follow the shape of the computation.
+      return new Shared(x.shape, []);
+    }
+    return await this.scope("ltz", async () => {
+      const n = x.size;
+      const flat = [n];
+      const [xa, xb] = x.parts.map((p) => p.reshape(flat));
+      const X = [0, 1, 2].map((j) =>
+        this.#knownParts(j, j === this.party ? xa : j === next(this.party) ? xb : undefined, flat)
+      );
+      const s = xorParts(xorParts(X[0], X[1]), X[2]);
+      const [c01, c2] = await this.#andBatch([[X[0], X[1]], [X[2], xorParts(X[0], X[1])]], n);
+      const carry = xorParts(c01, c2).map((t) => shlWords(t, 1));
+      const sign = await msbOfSum(s, carry, (pairs) => this.#andBatch(pairs, n));
+      const B = [0, 1, 2].map((j) =>
+        new Shared(
+          flat,
+          this.#knownParts(
+            j,
+            j === this.party ? sign[0] : j === next(this.party) ? sign[1] : undefined,
+            flat,
+          ),
+        )
+      );
+      const t = this.sub(this.add(B[0], B[1]), this.mulInt(await this.mulNoTrunc(B[0], B[1]), 2));
+      const r = this.sub(this.add(t, B[2]), this.mulInt(await this.mulNoTrunc(t, B[2]), 2));
+      return this.reshape(r, x.shape);
+    });
+  }
+
+  /** This party's parts of a value known to both holders of share `slot` (zeros elsewhere). */
+  #knownParts(slot: number, v: RingTensor | undefined, shape: readonly number[]): RingTensor[] {
+    const z = RingTensor.zeros(shape);
+    const p = this.party;
+    return [p === slot ? v! : z, next(p) === slot ? v! : z];
   }
 }

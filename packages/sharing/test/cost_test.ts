@@ -5,6 +5,7 @@ import {
   type BackendKind,
   type Cost,
   type FixedOperand,
+  ltzCost,
   matmulFixedNoTruncCost,
   matmulNoTruncCost,
   mulNoTruncCost,

@@ -1,0 +1,26 @@
+import assert from "node:assert/strict";
+import { FloatTensor } from "@secp/field";
+import type { BackendKind, SecretBackend } from "../mod.ts";
+import { inputFrom, runAndReveal, testData } from "./helpers.ts";
+
+const edge = [0, -1e-5, 1e-5, -(2 ** -16), 2 ** -16, -30000, 30000, 1e9, -1e9, -0.5, 0.5];
+
+async function signs(be: SecretBackend) {
+  const v = new FloatTensor(Float64Array.from([...edge, ...testData(53, 100, 9)]), [8, 8]);
+  const x = await inputFrom(be, "dataOwner", v);
+  const s = await be.ltz(x);
+  const relu = be.sub(x, await be.mulNoTrunc(x, s));
+  return [be.mulInt(s, 1 << 16), relu]; // scale the 0/1 integer up to the fixed-point value 1
+}
+
+for (const kind of ["plain", "2pc", "3pc"] as BackendKind[]) {
+  Deno.test(`${kind}: ltz is exact (edge values included) and gives ReLU`, async () => {
+    const { outputs: [s, relu] } = await runAndReveal(kind, signs);
+    const v = Float64Array.from([...edge, ...testData(53, 100, 9)]);
+    for (let i = 0; i < v.length; i++) {
+      const enc = Math.round(v[i] * 2 ** 16);
+      assert.equal(s.data[i], enc < 0 ? 1 : 0, `sign of ${v[i]}`);
+      assert.equal(relu.data[i], Math.max(enc, 0) / 2 ** 16, `relu of ${v[i]}`);
+    }
+  });
+}
