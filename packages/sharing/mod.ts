@@ -34,6 +34,7 @@ export { Replicated3pc } from "./replicated3pc.ts";
 export { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
 export {
   type Cost,
+  ltzCost,
   matmulFixedNoTruncCost,
   matmulNoTruncCost,
   mulNoTruncCost,

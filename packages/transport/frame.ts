@@ -1,0 +1,257 @@
+/**
+ * Wire frames after the handshake, all integers little-endian:
+ *
+ * ```
+ * [u32 length][u64 seq][u32 depth][u8 code][payload: length bytes][32-byte HMAC(header ‖ payload)]
+ * ```
+ *
+ * `code` is 0 (online), 1 (offline) or 255 (close notice, empty payload). `seq` counts frames per
+ * direction from 0; the MAC key is per direction and per session, so a tampered, replayed,
+ * reordered or truncated frame is detected and is an error, never data.
+ *
+ * @module
+ */
+import { TransportError } from "./errors.ts";
+import { equalBytes, type FrameMac, TAG_BYTES } from "./mac.ts";
+import type { PartyId, Phase } from "./types.ts";
+
+/** Header bytes before the payload. */
+export const HEADER_BYTES = 17;
+/** Framing bytes per message (header + tag). */
+export const FRAME_OVERHEAD: number = HEADER_BYTES + TAG_BYTES;
+/** Frame code of a close notice. */
+export const CLOSE_CODE = 255;
+/** Payloads at least this large are written from the caller's buffer instead of being copied. */
+export const ZERO_COPY_FROM: number = 1 << 20;
+
+const CODE: Record<Phase, number> = { online: 0, offline: 1 };
+
+/** A frame to send. */
+export interface FrameOut {
+  /** Payload. */
+  payload: Uint8Array;
+  /** Lamport depth. */
+  depth: number;
+  /** Phase, or `close` for a close notice. */
+  phase: Phase | "close";
+}
+
+/** A received, verified frame. */
+export interface FrameIn {
+  /** Payload (an `ArrayBuffer` of its own, offset 0). */
+  payload: Uint8Array;
+  /** Lamport depth. */
+  depth: number;
+  /** Phase, or `close` for a close notice. */
+  phase: Phase | "close";
+}
+
+function putHeader(buf: Uint8Array, off: number, f: FrameOut, seq: number): void {
+  const v = new DataView(buf.buffer, buf.byteOffset + off, HEADER_BYTES);
+  v.setUint32(0, f.payload.byteLength, true);
+  v.setUint32(4, seq >>> 0, true);
+  v.setUint32(8, Math.floor(seq / 2 ** 32), true);
+  v.setUint32(12, f.depth, true);
+  v.setUint8(16, f.phase === "close" ? CLOSE_CODE : CODE[f.phase]);
+}
+
+/**
+ * Encode `frames` with sequence numbers from `seq` on. Returns the segments to write in order:
+ * one buffer for a batch of ordinary messages; payloads of {@link ZERO_COPY_FROM} bytes or more
+ * become segments of their own (not copied).
+ */
+export function encodeFrames(frames: FrameOut[], seq: number, mac: FrameMac): Uint8Array[] {
+  const sizes: number[] = [];
+  let size = 0;
+  for (const f of frames) {
+    size += HEADER_BYTES;
+    if (f.payload.byteLength >= ZERO_COPY_FROM) {
+      sizes.push(size);
+      size = 0;
+    } else size += f.payload.byteLength;
+    size += TAG_BYTES;
+  }
+  sizes.push(size);
+  const segments: Uint8Array[] = [];
+  let buf = new Uint8Array(sizes[0]);
+  let part = 0;
+  let off = 0;
+  for (const f of frames) {
+    const n = f.payload.byteLength;
+    putHeader(buf, off, f, seq++);
+    if (n >= ZERO_COPY_FROM) {
+      const tag = mac.tag(buf.subarray(off, off + HEADER_BYTES), f.payload);
+      segments.push(buf, f.payload);
+      buf = new Uint8Array(sizes[++part]);
+      buf.set(tag, 0);
+      off = TAG_BYTES;
+    } else {
+      buf.set(f.payload, off + HEADER_BYTES);
+      buf.set(mac.tag(buf.subarray(off, off + HEADER_BYTES + n)), off + HEADER_BYTES + n);
+      off += HEADER_BYTES + n + TAG_BYTES;
+    }
+  }
+  if (buf.length > 0) segments.push(buf);
+  return segments;
+}
+
+/** Counters of a {@link FrameReader}. */
+export interface ReadStats {
+  /** `read` calls that returned data. */
+  reads: number;
+  /** Bytes read, framing included. */
+  bytes: number;
+  /** Frames accepted. */
+  frames: number;
+}
+
+const SMALL_BUFFER = 256 << 10;
+const BUFFER_LIMIT = 1 << 20;
+const BIG_STEP = 64 << 20;
+
+/**
+ * Buffered reader of frames from one peer: one reusable buffer (256 KiB, up to 1 MiB) for small
+ * frames; larger payloads are read straight into their own buffer, grown as data arrives.
+ */
+export class FrameReader {
+  #buf = new Uint8Array(SMALL_BUFFER);
+  #start = 0;
+  #end = 0;
+  #seq = 0;
+  /** Counters. */
+  readonly stats: ReadStats = { reads: 0, bytes: 0, frames: 0 };
+
+  /** A reader of frames from `peer` on `src`; `onData` is called whenever bytes arrive. */
+  constructor(
+    readonly src: { read(p: Uint8Array): Promise<number | null> },
+    readonly mac: FrameMac,
+    readonly maxFrameBytes: number,
+    readonly peer: PartyId,
+    readonly onData: () => void = () => {},
+  ) {}
+
+  /** The next verified frame, or `null` at a clean end of stream (between frames). */
+  async next(): Promise<FrameIn | null> {
+    if (!(await this.#fill(HEADER_BYTES))) {
+      if (this.#end === this.#start) return null;
+      throw this.#truncated();
+    }
+    const v = new DataView(this.#buf.buffer, this.#start, HEADER_BYTES);
+    const len = v.getUint32(0, true);
+    const seq = v.getUint32(4, true) + v.getUint32(8, true) * 2 ** 32;
+    const depth = v.getUint32(12, true);
+    const code = v.getUint8(16);
+    if (len > this.maxFrameBytes) {
+      throw this.#error(
+        "protocol",
+        `frame from party ${this.peer} announces ${len} bytes, over the limit of ${this.maxFrameBytes}`,
+      );
+    }
+    const total = HEADER_BYTES + len + TAG_BYTES;
+    let payload: Uint8Array;
+    let ok: boolean;
+    if (total <= BUFFER_LIMIT) {
+      if (!(await this.#fill(total))) throw this.#truncated();
+      const s = this.#start;
+      const tag = this.mac.tag(this.#buf.subarray(s, s + HEADER_BYTES + len));
+      ok = equalBytes(tag, this.#buf.subarray(s + HEADER_BYTES + len, s + total));
+      payload = this.#buf.slice(s + HEADER_BYTES, s + HEADER_BYTES + len);
+      this.#start += total;
+    } else {
+      const header = this.#buf.slice(this.#start, this.#start + HEADER_BYTES);
+      this.#start += HEADER_BYTES;
+      payload = await this.#readLarge(len);
+      if (!(await this.#fill(TAG_BYTES))) throw this.#truncated();
+      const tag = this.mac.tag(header, payload);
+      ok = equalBytes(tag, this.#buf.subarray(this.#start, this.#start + TAG_BYTES));
+      this.#start += TAG_BYTES;
+    }
+    if (!ok) {
+      throw this.#error(
+        "auth",
+        `frame from party ${this.peer} failed authentication (tampered or corrupted)`,
+      );
+    }
+    if (seq !== this.#seq) {
+      throw this.#error(
+        "protocol",
+        `frame from party ${this.peer} replayed or out of order (sequence ${seq}, expected ${this.#seq})`,
+      );
+    }
+    const phase = code === 0
+      ? "online"
+      : code === 1
+      ? "offline"
+      : code === CLOSE_CODE
+      ? "close"
+      : "";
+    if (phase === "") throw this.#error("protocol", `frame with unknown code ${code}`);
+    this.#seq++;
+    this.stats.frames++;
+    return { payload, depth, phase };
+  }
+
+  /** Make at least `n` bytes available at `#start`; `false` if the stream ends first. */
+  async #fill(n: number): Promise<boolean> {
+    if (this.#end - this.#start >= n) return true;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    if (this.#buf.length - this.#start < n) {
+      const have = this.#end - this.#start;
+      if (this.#buf.length < n) {
+        const size = Math.min(BUFFER_LIMIT, Math.max(n, 2 * this.#buf.length));
+        const bigger = new Uint8Array(size);
+        bigger.set(this.#buf.subarray(this.#start, this.#end));
+        this.#buf = bigger;
+      } else {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+      }
+      this.#start = 0;
+      this.#end = have;
+    }
+    while (this.#end - this.#start < n) {
+      const r = await this.src.read(this.#buf.subarray(this.#end));
+      if (r === null) return false;
+      this.#count(r);
+      this.#end += r;
+    }
+    return true;
+  }
+
+  /** Read a payload of `len` bytes into its own buffer (grown in steps as data arrives). */
+  async #readLarge(len: number): Promise<Uint8Array> {
+    const buffered = Math.min(len, this.#end - this.#start);
+    let out = new Uint8Array(Math.min(len, Math.max(buffered, BIG_STEP)));
+    out.set(this.#buf.subarray(this.#start, this.#start + buffered));
+    this.#start += buffered;
+    let filled = buffered;
+    while (filled < len) {
+      if (filled === out.length) {
+        const grown = new Uint8Array(Math.min(len, 2 * out.length));
+        grown.set(out);
+        out = grown;
+      }
+      const r = await this.src.read(out.subarray(filled));
+      if (r === null) throw this.#truncated();
+      this.#count(r);
+      filled += r;
+    }
+    return out;
+  }
+
+  #count(r: number): void {
+    this.stats.reads++;
+    this.stats.bytes += r;
+    this.onData();
+  }
+
+  #truncated(): TransportError {
+    return this.#error(
+      "protocol",
+      `connection to party ${this.peer} ended in the middle of a frame (truncated)`,
+    );
+  }
+
+  #error(kind: "protocol" | "auth", reason: string): TransportError {
+    return new TransportError(reason, { kind, peer: this.peer });
+  }
+}

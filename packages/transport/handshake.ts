@@ -1,0 +1,181 @@
+/**
+ * Mutual authentication of a fresh connection with the pair's pre-shared key, and derivation of
+ * per-direction session MAC keys. The connecting party C (higher id) and the listening party L:
+ *
+ * ```
+ * C → L  hello   = "SECPTRv1" ‖ u32 C ‖ u32 L ‖ nonceC[32]
+ * L → C  reply   = "SECPTRv1" ‖ u8 status ‖ u32 L ‖ nonceL[32] ‖ HMAC(K, "L" ‖ hello ‖ reply[..45])
+ * C → L  proof   = HMAC(K, "C" ‖ hello ‖ reply)
+ * L → C  verdict = u8 status
+ * keys: C→L = HMAC(K, "C>L" ‖ hello ‖ reply),  L→C = HMAC(K, "L>C" ‖ hello ‖ reply)
+ * ```
+ *
+ * Nonces come from `crypto.getRandomValues`, so every session has fresh keys and frames of an
+ * old session cannot be replayed into a new one.
+ *
+ * @module
+ */
+import { pairName } from "./config.ts";
+import { TransportError, type TransportErrorKind } from "./errors.ts";
+import { readExact, type Stream, writeAll } from "./io.ts";
+import { equalBytes, hmacSha256 } from "./mac.ts";
+import type { PartyId } from "./types.ts";
+
+const MAGIC = new TextEncoder().encode("SECPTRv1");
+const HELLO_BYTES = 48;
+const REPLY_BYTES = 77;
+const REPLY_SIGNED = 45;
+const enc = (s: string) => new TextEncoder().encode(s);
+
+/** Handshake status codes sent by the listening side. */
+export const Status = {
+  ok: 0,
+  unknownParty: 1,
+  unexpected: 2,
+  wrongTarget: 3,
+  keyMismatch: 4,
+} as const;
+
+const STATUS_TEXT: Record<number, string> = {
+  1: "unknown party id",
+  2: "not expected to connect (only higher ids connect to lower ones, once)",
+  3: "connected to the wrong party",
+  4: "key mismatch",
+};
+
+/** MAC keys of one session, seen from one side. */
+export interface SessionKeys {
+  /** Key for frames this side sends. */
+  send: Uint8Array;
+  /** Key for frames this side receives. */
+  recv: Uint8Array;
+}
+
+/** What the listening side answers for a claimed peer id: its key, or a rejection status. */
+export type KeyLookup = (claimed: PartyId) => Uint8Array | number;
+
+function err(self: PartyId, peer: PartyId | undefined, kind: TransportErrorKind, reason: string) {
+  return new TransportError(reason, { kind, party: self, peer });
+}
+
+function hasMagic(b: Uint8Array): boolean {
+  return equalBytes(b.subarray(0, MAGIC.length), MAGIC);
+}
+
+function sessionKeys(key: Uint8Array, hello: Uint8Array, reply: Uint8Array) {
+  return {
+    c2l: hmacSha256(key, enc("C>L"), hello, reply),
+    l2c: hmacSha256(key, enc("L>C"), hello, reply),
+  };
+}
+
+/** Run the connecting side against `peer`, proving `key`. */
+export async function dialHandshake(
+  s: Stream,
+  self: PartyId,
+  peer: PartyId,
+  key: Uint8Array,
+): Promise<SessionKeys> {
+  const hello = new Uint8Array(HELLO_BYTES);
+  const hv = new DataView(hello.buffer);
+  hello.set(MAGIC);
+  hv.setUint32(8, self, true);
+  hv.setUint32(12, peer, true);
+  hello.set(crypto.getRandomValues(new Uint8Array(32)), 16);
+  await writeAll(s, hello);
+  const reply = new Uint8Array(REPLY_BYTES);
+  if (!(await readExact(s, reply))) {
+    throw err(self, peer, "lost", `party ${peer} closed the connection during the handshake`);
+  }
+  if (!hasMagic(reply)) {
+    throw err(self, peer, "protocol", `the endpoint of party ${peer} does not speak this protocol`);
+  }
+  const status = reply[8];
+  const lid = new DataView(reply.buffer).getUint32(9, true);
+  if (status !== Status.ok) {
+    const kind = status === Status.keyMismatch ? "auth" : "connect";
+    const text = STATUS_TEXT[status] ?? `status ${status}`;
+    throw err(self, peer, kind, `party ${peer} rejected the connection: ${text}`);
+  }
+  if (lid !== peer) {
+    throw err(self, peer, "connect", `reached party ${lid} at the address of party ${peer}`);
+  }
+  const tagL = hmacSha256(key, enc("L"), hello, reply.subarray(0, REPLY_SIGNED));
+  const listenerOk = equalBytes(tagL, reply.subarray(REPLY_SIGNED));
+  await writeAll(s, hmacSha256(key, enc("C"), hello, reply));
+  if (!listenerOk) {
+    throw err(
+      self,
+      peer,
+      "auth",
+      `handshake with party ${peer} failed: it did not prove pair key ${
+        pairName(self, peer)
+      } (key mismatch)`,
+    );
+  }
+  const verdict = new Uint8Array(1);
+  if (!(await readExact(s, verdict))) {
+    throw err(self, peer, "lost", `party ${peer} closed the connection during the handshake`);
+  }
+  if (verdict[0] !== Status.ok) {
+    throw err(
+      self,
+      peer,
+      "auth",
+      `handshake with party ${peer} failed: it rejected our proof of pair key ${
+        pairName(self, peer)
+      } (key mismatch)`,
+    );
+  }
+  const k = sessionKeys(key, hello, reply);
+  return { send: k.c2l, recv: k.l2c };
+}
+
+/** Run the listening side; `lookup` decides whether the claimed peer may connect. */
+export async function acceptHandshake(
+  s: Stream,
+  self: PartyId,
+  lookup: KeyLookup,
+): Promise<{ peer: PartyId; keys: SessionKeys }> {
+  const hello = new Uint8Array(HELLO_BYTES);
+  if (!(await readExact(s, hello))) {
+    throw err(self, undefined, "lost", "a connection closed before its handshake");
+  }
+  if (!hasMagic(hello)) {
+    throw err(self, undefined, "protocol", "a connection does not speak this protocol");
+  }
+  const hv = new DataView(hello.buffer);
+  const peer = hv.getUint32(8, true);
+  const target = hv.getUint32(12, true);
+  const found = target === self ? lookup(peer) : Status.wrongTarget;
+  const reply = new Uint8Array(REPLY_BYTES);
+  reply.set(MAGIC);
+  reply[8] = typeof found === "number" ? found : Status.ok;
+  new DataView(reply.buffer).setUint32(9, self, true);
+  reply.set(crypto.getRandomValues(new Uint8Array(32)), 13);
+  if (typeof found === "number") {
+    await writeAll(s, reply);
+    const text = STATUS_TEXT[found] ?? `status ${found}`;
+    throw err(self, peer, "connect", `rejected a connection claiming to be party ${peer}: ${text}`);
+  }
+  reply.set(hmacSha256(found, enc("L"), hello, reply.subarray(0, REPLY_SIGNED)), REPLY_SIGNED);
+  await writeAll(s, reply);
+  const proof = new Uint8Array(32);
+  if (!(await readExact(s, proof))) {
+    throw err(self, peer, "lost", `party ${peer} closed the connection during the handshake`);
+  }
+  const ok = equalBytes(proof, hmacSha256(found, enc("C"), hello, reply));
+  await writeAll(s, Uint8Array.of(ok ? Status.ok : Status.keyMismatch));
+  if (!ok) {
+    throw err(
+      self,
+      peer,
+      "auth",
+      `handshake with party ${peer} failed: it did not prove pair key ${
+        pairName(self, peer)
+      } (key mismatch)`,
+    );
+  }
+  const k = sessionKeys(found, hello, reply);
+  return { peer, keys: { send: k.l2c, recv: k.c2l } };
+}

@@ -1,0 +1,201 @@
+/**
+ * One authenticated TCP link to one peer after the handshake: batched frame writes, a background
+ * reader loop, close notices, and failure reporting.
+ *
+ * @module
+ */
+import { describe, linkError, type LinkFailure, TransportError } from "./errors.ts";
+import { encodeFrames, type FrameOut, FrameReader } from "./frame.ts";
+import type { SessionKeys } from "./handshake.ts";
+import type { Inbound } from "./inbox.ts";
+import { closeQuietly, Guard, type Stream } from "./io.ts";
+import { FrameMac } from "./mac.ts";
+import type { PartyId } from "./types.ts";
+
+/** Traffic counters of one link, framing included. */
+export interface WireStats {
+  /** `write` calls on the socket. */
+  writes: number;
+  /** Batches handed to the link (one per flush with queued messages). */
+  batches: number;
+  /** Frames sent, close notice included. */
+  framesSent: number;
+  /** Bytes written. */
+  bytesWritten: number;
+  /** `read` calls that returned data. */
+  reads: number;
+  /** Bytes read. */
+  bytesRead: number;
+  /** Frames received. */
+  framesReceived: number;
+}
+
+/** What a link reports to its channel. */
+export interface LinkEvents {
+  /** A verified message arrived. */
+  deliver(m: Inbound): void;
+  /** Bytes arrived (the peer is alive). */
+  touch(): void;
+  /** The link is gone. */
+  fail(f: LinkFailure): void;
+}
+
+/** How long a close notice may take to write before the socket is closed anyway. */
+const CLOSE_NOTICE_MS = 1000;
+
+/** An established link: frames out through {@link TcpLink.write}, frames in via `events`. */
+export class TcpLink {
+  #conn: Stream;
+  #mac: FrameMac;
+  #reader: FrameReader;
+  #seq = 0;
+  #writes = { writes: 0, batches: 0, framesSent: 0, bytesWritten: 0 };
+  #failure: LinkFailure | undefined;
+  #peerClosed = false;
+  #closing = false;
+  #loop: Promise<void>;
+
+  /** Start reading from `conn`, an authenticated connection to `peer`. */
+  constructor(
+    readonly self: PartyId,
+    readonly peer: PartyId,
+    conn: Stream,
+    keys: SessionKeys,
+    readonly maxFrameBytes: number,
+    readonly timeoutMs: number,
+    readonly events: LinkEvents,
+  ) {
+    this.#conn = conn;
+    this.#mac = new FrameMac(keys.send);
+    this.#reader = new FrameReader(
+      conn,
+      new FrameMac(keys.recv),
+      maxFrameBytes,
+      peer,
+      () => events.touch(),
+    );
+    this.#loop = this.#run();
+  }
+
+  /** Counters so far. */
+  get stats(): WireStats {
+    const r = this.#reader.stats;
+    return { ...this.#writes, reads: r.reads, bytesRead: r.bytes, framesReceived: r.frames };
+  }
+
+  /** Write one batch as one buffer (one `write` call unless the socket takes it in parts). */
+  async write(batch: FrameOut[], path: string): Promise<void> {
+    for (const f of batch) {
+      if (f.payload.byteLength > this.maxFrameBytes) {
+        throw new TransportError(
+          `message of ${f.payload.byteLength} bytes to party ${this.peer} exceeds maxFrameBytes ` +
+            `(${this.maxFrameBytes}) in send at ${path}`,
+          { kind: "usage", party: this.self, peer: this.peer, path },
+        );
+      }
+    }
+    if (this.#failure !== undefined) {
+      throw linkError(this.self, this.peer, this.#failure, "send", path);
+    }
+    const segments = encodeFrames(batch, this.#seq, this.#mac);
+    this.#seq += batch.length;
+    try {
+      for (const seg of segments) await this.#writeSegment(seg);
+    } catch (e) {
+      this.#break({
+        kind: "lost",
+        reason: `lost connection to party ${this.peer} (${describe(e)})`,
+        cause: e,
+      });
+      throw linkError(this.self, this.peer, this.#failure!, "send", path);
+    }
+    this.#writes.batches++;
+    this.#writes.framesSent += batch.length;
+  }
+
+  async #writeSegment(seg: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < seg.length) {
+      const guard = new Guard(this.#conn, this.timeoutMs);
+      try {
+        off += await this.#conn.write(seg.subarray(off));
+        this.#writes.writes++;
+      } catch (e) {
+        if (guard.fired === "timeout") {
+          this.#break({
+            kind: "timeout",
+            reason: `party ${this.peer} did not take data for ${this.timeoutMs} ms`,
+          });
+        }
+        throw e;
+      } finally {
+        guard.dispose();
+      }
+    }
+    this.#writes.bytesWritten += seg.length;
+  }
+
+  /** Send a close notice (bounded), close the socket and wait for the reader to stop. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#failure === undefined && !this.#peerClosed) {
+      const guard = new Guard(this.#conn, Math.min(this.timeoutMs, CLOSE_NOTICE_MS));
+      try {
+        const segs = encodeFrames(
+          [{ payload: new Uint8Array(0), depth: 0, phase: "close" }],
+          this.#seq++,
+          this.#mac,
+        );
+        for (const seg of segs) await this.#conn.write(seg);
+        this.#writes.framesSent++;
+      } catch {
+        // best effort: the peer may be gone already
+      } finally {
+        guard.dispose();
+      }
+    }
+    closeQuietly(this.#conn);
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    let failure: LinkFailure;
+    try {
+      for (;;) {
+        const f = await this.#reader.next();
+        if (f === null) break;
+        if (f.phase === "close") {
+          this.#peerClosed = true;
+          continue;
+        }
+        this.events.deliver({ payload: f.payload, depth: f.depth, phase: f.phase });
+      }
+      failure = this.#peerClosed
+        ? { kind: "closed", reason: `party ${this.peer} closed the link` }
+        : { kind: "lost", reason: `lost connection to party ${this.peer}` };
+    } catch (e) {
+      if (this.#closing) return;
+      if (e instanceof TransportError) failure = { kind: e.kind, reason: e.message, cause: e };
+      else if (this.#peerClosed) {
+        failure = { kind: "closed", reason: `party ${this.peer} closed the link` };
+      } else {
+        failure = {
+          kind: "lost",
+          reason: `lost connection to party ${this.peer} (${describe(e)})`,
+          cause: e,
+        };
+      }
+    }
+    if (this.#closing) return;
+    this.#break(failure);
+  }
+
+  /** Record the first failure, close the socket and tell the channel. */
+  #break(f: LinkFailure): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = f;
+    closeQuietly(this.#conn);
+    if (!this.#closing) this.events.fail(f);
+  }
+}
