@@ -44,3 +44,4 @@ export {
 } from "./cost.ts";
 export type { FixedPoint, FloatTensor, RingTensor, Shape } from "@secp/field";
 export type * from "@secp/transport";
+export { connectParty, type ConnectPartyOptions, deriveSeeds } from "./tcp.ts";
