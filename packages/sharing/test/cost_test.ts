@@ -95,6 +95,11 @@ for (const [kind, trunc] of cases) {
       measure(kind, trunc, pair(m, k), (be, [x]) => be.openMod2k(x, 16)),
     );
     await check(
+      "ltz",
+      ltzCost(kind, m * k),
+      measure(kind, trunc, pair(m, k), (be, [x]) => be.ltz(x)),
+    );
+    await check(
       "truncate",
       truncCost(kind, m * k, trunc),
       measure(kind, trunc, pair(m, k), (be, [x]) => be.truncate(x)),
