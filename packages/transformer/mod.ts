@@ -1,8 +1,122 @@
 /**
- * @secp/transformer — work in progress; see README.md.
+ * Plaintext side of `@secp/transformer`: the real Universal Sentence Encoder lite checkpoint
+ * (tfjs weights parser, typed weights, random weights of any shape), its SentencePiece tokenizer,
+ * and a float64 reference forward pass with soft prompts and softmax / normalised / RFA attention.
+ *
+ * ```ts
+ * import { cosine, embed, loadUseLite } from "@secp/transformer";
+ * const { weights, tokenizer } = await loadUseLite();
+ * const [a, b] = embed(weights, [
+ *   tokenizer.encode("I love this movie, it was wonderful."),
+ *   tokenizer.encode("What a great and fantastic film!"),
+ * ]);
+ * console.log(cosine(a, b).toFixed(3)); // 0.845
+ * ```
  *
  * @module
  */
 
-/** Package name, exported so the module is not empty while the package is being written. */
-export const PACKAGE_NAME = "@secp/transformer";
+// Checkpoint files and tfjs weights.
+export {
+  decodeWeightsManifest,
+  type NamedTensor,
+  type NamedTensors,
+  readTfjsModel,
+  shapeSize,
+  type ShardSource,
+  type TfjsDtype,
+  type TfjsModelJson,
+  type TfjsQuantization,
+  type WeightsManifestEntry,
+  type WeightsManifestGroup,
+} from "./weights/tfjs.ts";
+export { decodeFloat16, float16ToNumber, numberToFloat16 } from "./weights/float16.ts";
+export {
+  loadUseLite,
+  readUseVocab,
+  USE_LITE_PACKAGE,
+  type UseLiteAssetPaths,
+  useLiteAssetPaths,
+  type UseLiteAssets,
+} from "./assets.ts";
+
+// Model description and weights.
+export {
+  attentionDim,
+  defaultInvTimescales,
+  finalModelDim,
+  makeUseLiteConfig,
+  USE_LITE_CONFIG,
+  type UseLiteConfig,
+  type UseLiteLayerConfig,
+  validateUseLiteConfig,
+} from "./weights/use_lite_config.ts";
+export {
+  GLOBAL_NAMES,
+  type GlobalTensorNames,
+  layerParamNames,
+  type SpecRole,
+  type TensorSpec,
+  useLiteTensorSpec,
+} from "./weights/use_lite_spec.ts";
+export {
+  checkUseLiteWeights,
+  type FromTensorsOptions,
+  UseLiteCheckpointError,
+  useLiteConfigFromTensors,
+  type UseLiteLayerWeights,
+  useLiteParamCount,
+  type UseLiteWeights,
+  useLiteWeightsFromTensors,
+  useLiteWeightsToTensors,
+} from "./weights/use_lite.ts";
+export { randomUseLiteWeights, type RandomWeightsOptions } from "./weights/random.ts";
+
+// Tokenizer.
+export {
+  normalizeForUse,
+  RESERVED_IDS,
+  UseTokenizer,
+  type VocabEntry,
+  WORD_BOUNDARY,
+} from "./tokenizer/use_tokenizer.ts";
+
+// Float64 reference forward pass.
+export {
+  embed,
+  forward,
+  type ForwardOptions,
+  type ForwardResult,
+  type Intermediates,
+  type LayerIntermediates,
+  poolHead,
+  promptFromTokenIds,
+} from "./reference.ts";
+export {
+  attendSentence,
+  type AttentionStats,
+  type AttentionVariant,
+  emptyAttentionStats,
+  makeRfaFeatures,
+  RFA_DENOMINATOR_FLOOR,
+  type RfaFeatures,
+  type SentenceAttention,
+  temperatureAt,
+  type Temperatures,
+} from "./reference/attention.ts";
+export {
+  calibrateTemperatures,
+  median,
+  type ScaledNorms,
+  scaledNorms,
+} from "./reference/calibrate.ts";
+export {
+  addInPlace,
+  cosine,
+  dot,
+  layerNormRows,
+  matmulBias,
+  reluInPlace,
+} from "./reference/linalg.ts";
+export { addTimingSignal, timingSignal } from "./reference/timing.ts";
+export { gaussianArray, type Rng, seededRng } from "./util/rng.ts";
