@@ -1,0 +1,498 @@
+/**
+ * The forward-only tuning loop run by the data owner. Each generation: ask CMA-ES for a population
+ * of z, project every z to a prompt, make **one** oracle call on the train batch, compute each
+ * candidate's loss locally, tell CMA-ES. Every `evalEvery` generations the current mean (or the
+ * generation's best candidate) is scored on the dev batch and the best z by dev metric is kept.
+ * After every generation the full state is checkpointed atomically, and `resume` continues a run
+ * bit-identically (given a deterministic oracle).
+ *
+ * @module
+ */
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { CheckpointError, readJsonFile, writeJsonAtomic } from "./checkpoint.ts";
+import { CMAES, type CMAState } from "./cmaes.ts";
+import { base64ToF64, bytesToHex, f64ToBase64 } from "./codec.ts";
+import { accuracy, type LossName, populationLosses, predictions, scoreLogits } from "./loss.ts";
+import {
+  checkOracleResult,
+  type FitnessOracle,
+  type OracleCost,
+  type PreparedBatch,
+} from "./oracle.ts";
+import type { RandomProjection } from "./projection.ts";
+import type { Seed } from "./rng.ts";
+import { applyTemplate, type Example, type TaskSpec } from "./types.ts";
+
+/** Budget; the run stops before a generation that would exceed any given limit. */
+export interface TuneBudget {
+  /** Total CMA-ES generations. */
+  maxGenerations?: number;
+  /** Total oracle calls (train calls + dev calls). */
+  maxOracleCalls?: number;
+  /** Total candidate evaluations on the train batch (BBT's "budget": λ per generation). */
+  maxEvaluations?: number;
+}
+
+/** Early stopping on the dev metric. */
+export interface EarlyStopping {
+  /**
+   * Stop when the dev metric has not risen by more than `minDelta` for this many generations
+   * (the paper uses 1000 steps).
+   */
+  patience: number;
+  /** Rise of the dev metric that resets the patience counter (default 0). */
+  minDelta?: number;
+}
+
+/** CMA-ES settings of a tuning run (ignored when resuming: the checkpoint holds the state). */
+export interface TuneCMAOptions {
+  /** Initial step size (default 1, as BBT). */
+  sigma0?: number;
+  /** Population size (default 4 + ⌊3 ln d⌋, 22 for d = 500). */
+  popsize?: number;
+  /** Seed of the CMA-ES sampler (default: fresh from crypto). */
+  seed?: Seed;
+  /** Initial mean (default zeros). */
+  x0?: ArrayLike<number>;
+  /** Box bound b (→ [−b, b]) or [lower, upper]; repair handling (see `CMAES`). */
+  bounds?: number | [number, number];
+  /** CMA-ES tolFun (default 1e-12). */
+  tolFun?: number;
+  /** CMA-ES tolX (default 1e-11). */
+  tolX?: number;
+  /** Lazy eigendecomposition factor (default 0.5). */
+  lazyGapFactor?: number;
+}
+
+/** Options of {@link tune}. */
+export interface TuneOptions {
+  /** The model as a fitness oracle. */
+  oracle: FitnessOracle<any>;
+  /** Task spec: label texts, template, metric. */
+  task: TaskSpec;
+  /** Train batch (evaluated every generation) and dev batch (model selection). */
+  split: { train: Example[]; dev: Example[] };
+  /** The data owner's random projection z → prompt. */
+  projection: RandomProjection;
+  /** CMA-ES settings. */
+  cma?: TuneCMAOptions;
+  /** Loss minimised by CMA-ES (default "ce"). */
+  loss?: LossName;
+  /** Hinge margin (default 2). */
+  margin?: number;
+  /** When to stop; at least one limit is required. */
+  budget: TuneBudget;
+  /** Dev evaluation every k generations (default 5). */
+  evalEvery?: number;
+  /** Score the updated CMA-ES mean (default) or the generation's lowest-loss candidate on dev. */
+  evalPoint?: "mean" | "best";
+  /** Patience-based early stopping on the dev metric. */
+  earlyStopping?: EarlyStopping;
+  /** Checkpoint file written (atomically) after every generation. */
+  checkpointPath?: string;
+  /** Continue from `checkpointPath` if it exists (a missing file starts a fresh run). */
+  resume?: boolean;
+  /** Stops the run between generations (reason "aborted"; the checkpoint is already written). */
+  signal?: AbortSignal;
+  /** Called after each generation, after its checkpoint is written. */
+  onGeneration?: (record: GenerationRecord) => void | Promise<void>;
+}
+
+/** Dev-set scores of one evaluation. */
+export interface DevRecord {
+  /** Dev loss. */
+  loss: number;
+  /** Dev accuracy. */
+  accuracy: number;
+  /** Dev F1 (binary F1 of the positive class for 2 classes, else macro F1). */
+  f1: number;
+  /** Dev value of the task metric. */
+  metric: number;
+  /** Cost reported for the dev call. */
+  cost?: OracleCost;
+}
+
+/** What happened in one generation. */
+export interface GenerationRecord {
+  /** Generation number, from 1. */
+  generation: number;
+  /** Candidate evaluations so far. */
+  evaluations: number;
+  /** Oracle calls so far. */
+  oracleCalls: number;
+  /** Lowest train loss in the population. */
+  bestLoss: number;
+  /** Mean train loss of the population. */
+  meanLoss: number;
+  /** Train accuracy of the lowest-loss candidate. */
+  bestTrainAccuracy: number;
+  /** CMA-ES step size after the update. */
+  sigma: number;
+  /** Dev scores, on generations where dev was evaluated. */
+  dev?: DevRecord;
+  /** Best dev metric so far (null before the first dev evaluation). */
+  bestDevMetric: number | null;
+  /** Whether this generation produced a new best z (higher dev metric, or equal with lower dev loss). */
+  improved: boolean;
+  /** Wall time of the generation (ask … dev), in ms. */
+  wallMs: number;
+  /** Part of `wallMs` spent inside oracle calls. */
+  oracleMs: number;
+  /** Cost reported for the train call, passed through. */
+  cost?: OracleCost;
+}
+
+/** Why a run ended. */
+export type StopReason =
+  | "maxGenerations"
+  | "maxOracleCalls"
+  | "maxEvaluations"
+  | "earlyStopping"
+  | "aborted"
+  | `cma:${string}`;
+
+/** Outcome of {@link tune}. */
+export interface TuneResult {
+  /** Best z by dev metric (the final mean if dev was never evaluated). */
+  bestZ: Float64Array;
+  /** Projection of `bestZ`, ready for the model (L·E). */
+  bestPrompt: Float64Array;
+  /** Its dev metric, or null. */
+  bestDevMetric: number | null;
+  /** Its dev loss, or null. */
+  bestDevLoss: number | null;
+  /** Generation it came from, or null. */
+  bestGeneration: number | null;
+  /** Final CMA-ES mean. */
+  finalMean: Float64Array;
+  /** Generations completed. */
+  generations: number;
+  /** Oracle calls made. */
+  oracleCalls: number;
+  /** Candidate evaluations made. */
+  evaluations: number;
+  /** Why the run ended. */
+  stopReason: StopReason;
+  /** One record per generation (including those before a resume). */
+  history: GenerationRecord[];
+  /** Generation the run resumed from, or null for a fresh run. */
+  resumedFrom: number | null;
+}
+
+interface Best {
+  z: Float64Array;
+  metric: number;
+  loss: number;
+  generation: number;
+}
+
+/** On-disk checkpoint of a tuning run (private to the data owner: it holds z and the data hash). */
+export interface TuneCheckpoint {
+  /** Format tag. */
+  format: "secp-fot/tune";
+  /** Format version. */
+  version: 1;
+  /** Configuration fingerprint; a resume must match it. */
+  fingerprint: Record<string, string | number>;
+  /** Completed generations. */
+  generation: number;
+  /** Oracle calls made. */
+  oracleCalls: number;
+  /** Candidate evaluations made. */
+  evaluations: number;
+  /** Last generation whose dev metric reset the early-stopping patience (0 if none). */
+  lastImprovement: number;
+  /** CMA-ES state. */
+  cma: CMAState;
+  /** Best z (base64 float64) and its dev scores. */
+  best: { z: string; metric: number; loss: number; generation: number } | null;
+  /** Generation records so far. */
+  history: GenerationRecord[];
+}
+
+function dataHash(split: { train: Example[]; dev: Example[] }, task: TaskSpec): string {
+  const text = JSON.stringify({
+    train: split.train.map((e) => [applyTemplate(task, e.text), e.label]),
+    dev: split.dev.map((e) => [applyTemplate(task, e.text), e.label]),
+    labelTexts: task.labelTexts,
+  });
+  return bytesToHex(sha256(new TextEncoder().encode(text)));
+}
+
+function parseCheckpoint(path: string, raw: unknown): TuneCheckpoint {
+  const c = raw as TuneCheckpoint;
+  if (c === null || typeof c !== "object" || c.format !== "secp-fot/tune") {
+    throw new CheckpointError(path, "is not a secp-fot tuning checkpoint");
+  }
+  if (c.version !== 1) throw new CheckpointError(path, `has unknown version ${c.version}`);
+  for (const k of ["generation", "oracleCalls", "evaluations", "lastImprovement"] as const) {
+    if (!Number.isSafeInteger(c[k]) || c[k] < 0) {
+      throw new CheckpointError(path, `bad field '${k}'`);
+    }
+  }
+  if (!Array.isArray(c.history) || c.history.length !== c.generation) {
+    throw new CheckpointError(path, "history does not match the generation count");
+  }
+  if (typeof c.fingerprint !== "object" || c.fingerprint === null) {
+    throw new CheckpointError(path, "missing fingerprint");
+  }
+  return c;
+}
+
+function resolveBounds(b: TuneCMAOptions["bounds"]): [number, number] | undefined {
+  if (b === undefined) return undefined;
+  return typeof b === "number" ? [-b, b] : b;
+}
+
+/** Runs (or resumes) forward-only prompt tuning; see the module doc for the per-generation steps. */
+export async function tune(options: TuneOptions): Promise<TuneResult> {
+  const { oracle, task, split, projection } = options;
+  const lossName = options.loss ?? "ce";
+  const margin = options.margin ?? 2;
+  const evalEvery = options.evalEvery ?? 5;
+  const evalPoint = options.evalPoint ?? "mean";
+  const budget = options.budget;
+  const C = task.labelTexts.length;
+  const T = split.train.length;
+  const d = projection.intrinsicDim;
+  if (
+    budget.maxGenerations === undefined && budget.maxOracleCalls === undefined &&
+    budget.maxEvaluations === undefined
+  ) throw new RangeError("tune: budget needs maxGenerations, maxOracleCalls or maxEvaluations");
+  if (!Number.isInteger(evalEvery) || evalEvery < 1) throw new RangeError("evalEvery must be ≥ 1");
+  if (C < 2) throw new RangeError("tune: task needs at least 2 label texts");
+  if (T === 0) throw new RangeError("tune: empty train split");
+  if (projection.promptLength !== oracle.promptLength || projection.embedDim !== oracle.embedDim) {
+    throw new RangeError(
+      `projection produces ${projection.promptLength}×${projection.embedDim} prompts, oracle expects ` +
+        `${oracle.promptLength}×${oracle.embedDim}`,
+    );
+  }
+  if (options.resume && !options.checkpointPath) {
+    throw new RangeError("resume needs checkpointPath");
+  }
+  if (options.earlyStopping) {
+    const pat = options.earlyStopping.patience;
+    if (!Number.isInteger(pat) || pat < 1) {
+      throw new RangeError("earlyStopping.patience must be ≥ 1");
+    }
+    if (split.dev.length === 0) throw new RangeError("earlyStopping needs a non-empty dev split");
+  }
+  const trainLabels = Int32Array.from(split.train, (e) => e.label);
+  const devLabels = Int32Array.from(split.dev, (e) => e.label);
+
+  const cmaOpts = options.cma ?? {};
+  const popsize = cmaOpts.popsize ?? 4 + Math.floor(3 * Math.log(d));
+  const fingerprint: Record<string, string | number> = {
+    task: task.name,
+    data: dataHash(split, task),
+    projection: projection.fingerprint(),
+    intrinsicDim: d,
+    loss: lossName,
+    margin,
+    evalEvery,
+    evalPoint,
+  };
+
+  let es: CMAES | undefined;
+  let generation = 0;
+  let oracleCalls = 0;
+  let evaluations = 0;
+  let lastImprovement = 0;
+  let best: Best | null = null;
+  let history: GenerationRecord[] = [];
+  let resumedFrom: number | null = null;
+
+  const path = options.checkpointPath;
+  if (options.resume && path) {
+    const raw = await readJsonFile(path);
+    if (raw !== undefined) {
+      const ck = parseCheckpoint(path, raw);
+      for (const [k, v] of Object.entries(fingerprint)) {
+        if (ck.fingerprint[k] !== v) {
+          throw new CheckpointError(
+            path,
+            `was written for a different run ('${k}' is ${JSON.stringify(ck.fingerprint[k])}, ` +
+              `this run has ${JSON.stringify(v)})`,
+          );
+        }
+      }
+      try {
+        es = CMAES.fromState(ck.cma);
+        if (es.dimension !== d) throw new RangeError(`CMA-ES dimension ${es.dimension} ≠ ${d}`);
+        best = ck.best ? { ...ck.best, z: base64ToF64(ck.best.z, d) } : null;
+      } catch (err) {
+        if (err instanceof CheckpointError) throw err;
+        throw new CheckpointError(path, `has an invalid state: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      generation = ck.generation;
+      oracleCalls = ck.oracleCalls;
+      evaluations = ck.evaluations;
+      lastImprovement = ck.lastImprovement;
+      history = ck.history;
+      resumedFrom = generation;
+    }
+  }
+  if (!es) {
+    const bounds = resolveBounds(cmaOpts.bounds);
+    es = new CMAES({
+      x0: cmaOpts.x0 ?? new Float64Array(d),
+      sigma0: cmaOpts.sigma0 ?? 1,
+      popsize,
+      seed: cmaOpts.seed,
+      bounds,
+      tolFun: cmaOpts.tolFun,
+      tolX: cmaOpts.tolX,
+      lazyGapFactor: cmaOpts.lazyGapFactor,
+      maxFevals: Infinity,
+    });
+    if (es.dimension !== d) {
+      throw new RangeError(`cma.x0 has length ${es.dimension}, projection expects ${d}`);
+    }
+  }
+  const P = es.popsize;
+
+  const devDue = (g: number) => split.dev.length > 0 && g % evalEvery === 0;
+  const stopReason = (): StopReason | null => {
+    if (budget.maxGenerations !== undefined && generation >= budget.maxGenerations) {
+      return "maxGenerations";
+    }
+    if (budget.maxEvaluations !== undefined && evaluations + P > budget.maxEvaluations) {
+      return "maxEvaluations";
+    }
+    if (
+      budget.maxOracleCalls !== undefined &&
+      oracleCalls + 1 + (devDue(generation + 1) ? 1 : 0) > budget.maxOracleCalls
+    ) return "maxOracleCalls";
+    const cmaStop = Object.keys((es as CMAES).stop());
+    if (cmaStop.length > 0) return `cma:${cmaStop.join(",")}`;
+    if (options.earlyStopping && generation - lastImprovement >= options.earlyStopping.patience) {
+      return "earlyStopping";
+    }
+    if (options.signal?.aborted) return "aborted";
+    return null;
+  };
+
+  let reason = stopReason();
+  if (reason === null) {
+    const train = await oracle.prepare({
+      texts: split.train.map((e) => applyTemplate(task, e.text)),
+      labelTexts: task.labelTexts,
+    });
+    const dev: PreparedBatch | null = split.dev.length > 0
+      ? await oracle.prepare({
+        texts: split.dev.map((e) => applyTemplate(task, e.text)),
+        labelTexts: task.labelTexts,
+      })
+      : null;
+    try {
+      while ((reason = stopReason()) === null) {
+        const t0 = performance.now();
+        let oracleMs = 0;
+        const zs = es.ask();
+        const prompts = projection.applyBatch(zs);
+        let t = performance.now();
+        const res = await oracle.evaluate(prompts, train);
+        oracleMs += performance.now() - t;
+        oracleCalls++;
+        checkOracleResult(res, P, T, C);
+        const losses = populationLosses(res.logits, trainLabels, P, C, lossName, margin);
+        es.tell(zs, losses);
+        evaluations += P;
+        generation++;
+        let bi = 0;
+        let sum = 0;
+        for (let p = 0; p < P; p++) {
+          sum += losses[p];
+          if (losses[p] < losses[bi]) bi = p;
+        }
+        const bestTrainAccuracy = accuracy(predictions(res.logits, T, C, bi * T * C), trainLabels);
+
+        let devRecord: DevRecord | undefined;
+        let improved = false;
+        if (dev && devDue(generation)) {
+          const z = evalPoint === "mean" ? es.mean : zs[bi].slice();
+          t = performance.now();
+          const dres = await oracle.evaluate([projection.apply(z)], dev);
+          oracleMs += performance.now() - t;
+          oracleCalls++;
+          checkOracleResult(dres, 1, split.dev.length, C);
+          const s = scoreLogits(dres.logits, devLabels, C, {
+            loss: lossName,
+            margin,
+            metric: task.metric,
+            positiveClass: task.positiveClass,
+          });
+          devRecord = { loss: s.loss, accuracy: s.accuracy, f1: s.f1, metric: s.metric };
+          if (dres.cost) devRecord.cost = dres.cost;
+          const minDelta = options.earlyStopping?.minDelta ?? 0;
+          const prev = best as Best | null;
+          if (prev === null || s.metric > prev.metric + minDelta) lastImprovement = generation;
+          improved = prev === null || s.metric > prev.metric ||
+            (s.metric === prev.metric && s.loss < prev.loss);
+          if (improved) best = { z, metric: s.metric, loss: s.loss, generation };
+        }
+        const record: GenerationRecord = {
+          generation,
+          evaluations,
+          oracleCalls,
+          bestLoss: losses[bi],
+          meanLoss: sum / P,
+          bestTrainAccuracy,
+          sigma: es.sigma,
+          bestDevMetric: best ? (best as Best).metric : null,
+          improved,
+          wallMs: performance.now() - t0,
+          oracleMs,
+        };
+        if (devRecord) record.dev = devRecord;
+        if (res.cost) record.cost = res.cost;
+        history.push(record);
+
+        if (path) {
+          const b = best as Best | null;
+          const ck: TuneCheckpoint = {
+            format: "secp-fot/tune",
+            version: 1,
+            fingerprint,
+            generation,
+            oracleCalls,
+            evaluations,
+            lastImprovement,
+            cma: es.state(),
+            best: b
+              ? { z: f64ToBase64(b.z), metric: b.metric, loss: b.loss, generation: b.generation }
+              : null,
+            history,
+          };
+          await writeJsonAtomic(path, ck);
+        }
+        await options.onGeneration?.(record);
+      }
+    } finally {
+      await oracle.release?.(train);
+      if (dev) await oracle.release?.(dev);
+    }
+  }
+
+  const finalMean = es.mean;
+  const b = best as Best | null;
+  const bestZ = b ? b.z.slice() : finalMean.slice();
+  return {
+    bestZ,
+    bestPrompt: projection.apply(bestZ),
+    bestDevMetric: b ? b.metric : null,
+    bestDevLoss: b ? b.loss : null,
+    bestGeneration: b ? b.generation : null,
+    finalMean,
+    generations: generation,
+    oracleCalls,
+    evaluations,
+    stopReason: reason,
+    history,
+    resumedFrom,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Few-shot splits. The test split is a fixed, seed-independent half of the data chosen by a hash
+ * of each text, so every seed and every run is scored on the same held-out examples; the k-shot
+ * train and dev sets are drawn (per class, BBT-style) from the other half with a seeded shuffle.
+ *
+ * @module
+ */
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { Rng, type Seed } from "./rng.ts";
+import type { Example, Task } from "./types.ts";
+
+/** Train, dev and test examples of one task. */
+export interface Split {
+  /** k examples per class (shuffled). */
+  train: Example[];
+  /** devShots examples per class (shuffled), disjoint from train. */
+  dev: Example[];
+  /** The fixed held-out half (deduplicated, corpus order). */
+  test: Example[];
+}
+
+/** Options of {@link fewShotSplit}. */
+export interface SplitOptions {
+  /** Training examples per class (k, e.g. 16). */
+  shots: number;
+  /** Dev examples per class (default `shots`). */
+  devShots?: number;
+  /** Seed of the train/dev draw (does not affect the test split). */
+  seed: Seed;
+}
+
+/** True when `text` belongs to the fixed test half: first byte of SHA-256("secp-fot/test/v1" ‖ text) < 128. */
+export function isTestText(text: string): boolean {
+  const h = sha256(new TextEncoder().encode(`secp-fot/test/v1\u0000${text}`));
+  return h[0] < 128;
+}
+
+/**
+ * Splits `task.examples` (deduplicated by text, first occurrence wins) into a fixed test half and a
+ * seeded k-shot train/dev draw from the rest. Throws `RangeError` when some class has fewer than
+ * `shots + devShots` non-test examples.
+ */
+export function fewShotSplit(
+  task: Pick<Task, "name" | "classNames" | "examples">,
+  options: SplitOptions,
+): Split {
+  const k = options.shots;
+  const kd = options.devShots ?? k;
+  if (!Number.isInteger(k) || k < 1) {
+    throw new RangeError(`shots must be a positive integer, got ${k}`);
+  }
+  if (!Number.isInteger(kd) || kd < 0) throw new RangeError(`devShots must be ≥ 0, got ${kd}`);
+  const C = task.classNames.length;
+  const seen = new Set<string>();
+  const test: Example[] = [];
+  const pool: Example[] = [];
+  for (const e of task.examples) {
+    if (seen.has(e.text)) continue;
+    seen.add(e.text);
+    if (!Number.isInteger(e.label) || e.label < 0 || e.label >= C) {
+      throw new RangeError(`task '${task.name}': label ${e.label} outside [0, ${C})`);
+    }
+    (isTestText(e.text) ? test : pool).push(e);
+  }
+  const available = new Array(C).fill(0);
+  for (const e of pool) available[e.label]++;
+  for (let c = 0; c < C; c++) {
+    if (available[c] < k + kd) {
+      throw new RangeError(
+        `task '${task.name}': class '${task.classNames[c]}' has ${available[c]} non-test ` +
+          `examples, but ${k} train + ${kd} dev shots were requested`,
+      );
+    }
+  }
+  const order = Rng.fromSeed(options.seed, "split").shuffle(pool.map((_, i) => i));
+  const nTrain = new Array(C).fill(0);
+  const nDev = new Array(C).fill(0);
+  const train: Example[] = [];
+  const dev: Example[] = [];
+  for (const i of order) {
+    const e = pool[i];
+    if (nTrain[e.label] < k) {
+      train.push(e);
+      nTrain[e.label]++;
+    } else if (nDev[e.label] < kd) {
+      dev.push(e);
+      nDev[e.label]++;
+    }
+  }
+  return { train, dev, test };
+}
