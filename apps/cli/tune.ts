@@ -1,5 +1,211 @@
-/** `deno task tune`: SecP-Tuning end to end (not yet implemented; see issue 7). */
+/**
+ * `deno task tune`: SecP-Tuning end to end. The data owner runs CMA-ES in plaintext over a
+ * low-dimensional z projected to a soft prompt; each generation's whole population is scored by
+ * one call to the model evaluated under MPC (all parties in this process by default), which opens
+ * only the class logits to the data owner. Prints progress per generation and a summary; writes
+ * report.json, report.html and a checkpoint to --out.
+ */
+import { existsSync } from "node:fs";
+import {
+  evaluatePrompt,
+  fewShotSplit,
+  type FitnessOracle,
+  type GenerationRecord,
+  loadTask,
+  RandomProjection,
+  seedFromCrypto,
+  tune,
+} from "@secp/fot";
+import { getProfile } from "@secp/transport";
+import {
+  loadUseLite,
+  LocalSession,
+  promptFromTokenIds,
+  type UseLiteWeights,
+} from "@secp/transformer";
+import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "./flags.ts";
+import { PlainOracle } from "./oracles/plain.ts";
+import { SecureOracle } from "./oracles/secure.ts";
+import { secureOps } from "./oracles/ops.ts";
+import { barChart, lineChart, reportHtml } from "./report.ts";
+
+/** Standard deviation of the model's layer-0 token term 2·E (what a prompt row replaces). */
+function tokenTermStd(w: UseLiteWeights): number {
+  let s = 0, s2 = 0;
+  const n = w.embeddings.length;
+  for (const v of w.embeddings) {
+    s += 2 * v;
+    s2 += 4 * v * v;
+  }
+  return Math.sqrt(s2 / n - (s / n) ** 2);
+}
+
+const fmtMB = (b: number | undefined) => (b === undefined ? "-" : `${(b / 1e6).toFixed(1)} MB`);
+
+/** Runs a tuning job from parsed flags; returns the report object. */
+export async function runTune(
+  flags: TuneFlags,
+  log: (s: string) => void = console.log,
+): Promise<Record<string, unknown>> {
+  const runFile = `${flags.out}/run.json`;
+  const ckpt = `${flags.out}/checkpoint.json`;
+  if (flags.resume) {
+    if (!existsSync(runFile)) {
+      throw new Error(`--resume: no run to resume in ${flags.out} (missing run.json)`);
+    }
+    flags = { ...JSON.parse(await Deno.readTextFile(runFile)), resume: true };
+  } else {
+    if (existsSync(ckpt) || existsSync(runFile)) {
+      throw new Error(
+        `--out ${flags.out} already holds a run; pass --resume to continue it or choose another --out`,
+      );
+    }
+    flags = { ...flags, seed: flags.seed ?? seedFromCrypto() };
+    await Deno.mkdir(flags.out, { recursive: true });
+    await Deno.writeTextFile(runFile, JSON.stringify(flags, null, 2));
+  }
+  const { weights, tokenizer } = await loadUseLite();
+  const task = await loadTask(flags.task);
+  const split = fewShotSplit(task, { shots: flags.shots, seed: flags.seed! });
+  const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
+  const L = flags.promptLen;
+  const initIds = tokenizer.encode("the following text");
+  const p0 = promptFromTokenIds(
+    weights,
+    Array.from({ length: L }, (_, i) => initIds[i % initIds.length]),
+  );
+  const projection = new RandomProjection({
+    promptLength: L,
+    embedDim: weights.config.embedDim,
+    intrinsicDim: flags.dim,
+    seed: flags.seed!,
+    embeddingStd: tokenTermStd(weights),
+    init: p0,
+  });
+  let session: LocalSession | undefined;
+  let oracle: FitnessOracle<any>;
+  if (flags.backend === "plain") {
+    oracle = new PlainOracle({ weights, tokenizer, promptLength: L });
+  } else {
+    session = await LocalSession.start({
+      kind: flags.backend,
+      weights,
+      ops: secureOps(flags),
+      profile: flags.net === "none" ? undefined : getProfile(flags.net),
+    });
+    oracle = new SecureOracle({ session, tokenizer, config: weights.config, promptLength: L });
+  }
+  try {
+    log(
+      `secp-tuning: task ${task.name} (${flags.shots}-shot, ${test.length} test texts), backend ${flags.backend}, ` +
+        `attention ${flags.attention}, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, ${flags.budget} generations`,
+    );
+    const t0 = performance.now();
+    const zeroShot = await evaluatePrompt(oracle, task, test, p0, { batchSize: 32 });
+    log(
+      `untuned prompt: test ${task.metric} ${zeroShot.metric.toFixed(3)} (accuracy ${
+        zeroShot.accuracy.toFixed(3)
+      })`,
+    );
+    const history: GenerationRecord[] = [];
+    const result = await tune({
+      oracle,
+      task,
+      split,
+      projection,
+      cma: { popsize: flags.popsize, seed: flags.seed, sigma0: 1 },
+      budget: { maxGenerations: flags.budget },
+      evalEvery: flags.evalEvery,
+      checkpointPath: ckpt,
+      resume: flags.resume,
+      onGeneration: (r) => {
+        history.push(r);
+        const done = r.generation / flags.budget;
+        const eta = ((performance.now() - t0) / 1000) * (1 / done - 1);
+        const bar = "#".repeat(Math.round(20 * done)).padEnd(20, ".");
+        log(
+          `[${bar}] gen ${r.generation}/${flags.budget} loss ${r.bestLoss.toFixed(4)} ` +
+            `dev ${r.dev ? r.dev.metric.toFixed(3) : "  -  "} sent ${
+              fmtMB(r.cost?.bytesSent)
+            } rounds ${r.cost?.rounds ?? "-"} ` +
+            `${(r.wallMs / 1000).toFixed(1)} s, ETA ${eta.toFixed(0)} s`,
+        );
+      },
+    });
+    const tuned = await evaluatePrompt(oracle, task, test, result.bestPrompt, { batchSize: 32 });
+    const perGen = history.map((h) => h.cost ?? {});
+    const mean = (k: string) =>
+      perGen.length ? perGen.reduce((s, c) => s + (c[k] ?? 0), 0) / perGen.length : 0;
+    const summary = {
+      task: task.name,
+      backend: flags.backend,
+      attention: flags.attention,
+      seed_recorded_in: runFile,
+      generations: result.generations,
+      untuned_test_metric: zeroShot.metric,
+      untuned_test_accuracy: zeroShot.accuracy,
+      tuned_test_metric: tuned.metric,
+      tuned_test_accuracy: tuned.accuracy,
+      best_dev_metric: result.bestDevMetric,
+      bytes_sent_per_generation: mean("bytesSent"),
+      offline_bytes_per_generation: mean("bytesOffline"),
+      rounds_per_generation: mean("rounds"),
+      lan_s_per_generation: mean("lanMs") / 1000,
+      wan_s_per_generation: mean("wanMs") / 1000,
+      wall_s: (performance.now() - t0) / 1000,
+    };
+    log(
+      `tuned prompt: test ${task.metric} ${tuned.metric.toFixed(3)} (untuned ${
+        zeroShot.metric.toFixed(3)
+      })`,
+    );
+    log(
+      `per generation: ${
+        fmtMB(summary.bytes_sent_per_generation)
+      } sent (busiest party), ${summary.rounds_per_generation} rounds, ` +
+        `modelled LAN ${summary.lan_s_per_generation.toFixed(2)} s, WAN ${
+          summary.wan_s_per_generation.toFixed(2)
+        } s`,
+    );
+    const byOp = session
+      ? session.ledger.byPath(3).filter((p) => p.phase === "online").sort((a, b) =>
+        b.bytes - a.bytes
+      ).slice(0, 20)
+      : [];
+    const report = { summary, flags, history, communication_by_op: byOp };
+    await Deno.writeTextFile(`${flags.out}/report.json`, JSON.stringify(report, null, 2));
+    const gen = (f: (h: GenerationRecord) => number | undefined) =>
+      history.filter((h) => f(h) !== undefined).map((h) =>
+        [h.generation, f(h)!] as [number, number]
+      );
+    await Deno.writeTextFile(
+      `${flags.out}/report.html`,
+      reportHtml(`secp-tuning: ${task.name} on ${flags.backend}`, summary, [
+        lineChart("train loss", [{ name: "best", points: gen((h) => h.bestLoss) }, {
+          name: "mean",
+          points: gen((h) => h.meanLoss),
+        }]),
+        lineChart(`dev ${task.metric}`, [{ name: "dev", points: gen((h) => h.dev?.metric) }]),
+        barChart(
+          "online bytes by op (whole run)",
+          byOp.map((p) => [p.prefix, p.bytes / 1e6]),
+          "MB",
+        ),
+      ]),
+    );
+    return report;
+  } finally {
+    await session?.close();
+  }
+}
+
 if (import.meta.main) {
-  console.error("secp-tuning: `tune` is not implemented yet (the tuning loop lands with issue 7).");
-  Deno.exit(2);
+  try {
+    const flags = parseTuneFlags(Deno.args);
+    if (flags === "help") console.log(TUNE_HELP);
+    else await runTune(flags);
+  } catch (e) {
+    console.error(`tune: ${e instanceof Error ? e.message : e}`);
+    Deno.exit(1);
+  }
 }

@@ -120,3 +120,26 @@ export {
 } from "./reference/linalg.ts";
 export { addTimingSignal, timingSignal } from "./reference/timing.ts";
 export { gaussianArray, type Rng, seededRng } from "./util/rng.ts";
+
+// The model written once against SecretBackend.
+export {
+  type BatchLayout,
+  denseForward,
+  embedTokens,
+  encode,
+  encoderLayer,
+  maskOf,
+  type SecureDense,
+  type SecureLayer,
+  type SecureUseLite,
+  shareUseLite,
+} from "./secure/model.ts";
+export { type ModelOps, reluByLtz } from "./secure/ops.ts";
+export {
+  type BatchInputs,
+  type BatchSpec,
+  evaluatePrompts,
+  prepareBatch,
+  type PreparedState,
+} from "./secure/steps.ts";
+export { LocalSession, type SessionOptions } from "./secure/session.ts";

@@ -1,0 +1,129 @@
+/**
+ * Flags of `deno task tune` (node:util parseArgs), validated into a typed configuration with a
+ * clear one-line error for every bad value.
+ */
+import { parseArgs } from "node:util";
+import { isTaskName, TASK_NAMES } from "@secp/fot";
+
+/** Validated tuning configuration. */
+export interface TuneFlags {
+  backend: "plain" | "2pc" | "3pc";
+  task: string;
+  shots: number;
+  popsize: number;
+  dim: number;
+  promptLen: number;
+  budget: number;
+  attention: "softmax" | "rfa";
+  features: number;
+  cos: "exact" | "paper" | "iterative";
+  net: "none" | "lan" | "wan" | "wan200";
+  seed: string | undefined;
+  out: string;
+  resume: boolean;
+  testSize: number;
+  evalEvery: number;
+}
+
+/** `--help` text. */
+export const TUNE_HELP =
+  `deno task tune [flags]: SecP-Tuning end to end (CMA-ES at the data owner, the model under MPC)
+
+  --backend plain|2pc|3pc   secure backend (default 2pc: additive sharing + dealer)
+  --task NAME               ${TASK_NAMES.join(" | ")} (default imdb)
+  --shots K                 training examples per class (default 8; dev uses the same count)
+  --popsize N               CMA-ES population (default 8)
+  --dim D                   intrinsic dimension of z (default 100)
+  --prompt-len L            soft-prompt tokens (default 4)
+  --budget G                CMA-ES generations (default 6)
+  --attention softmax|rfa   attention under MPC (default softmax; rfa needs an adapted checkpoint)
+  --features D              RFA random features (default 64)
+  --cos exact|paper|iterative   cosine protocol for RFA (default exact)
+  --net none|lan|wan|wan200 delay in-process links per a network profile (default none)
+  --seed S                  seed for splits, projection and CMA-ES (default: fresh from the CSPRNG)
+  --test-size N             test texts scored at the end (default 64; all with --backend plain: 0)
+  --eval-every K            dev evaluation every K generations (default 2)
+  --out DIR                 report.json, report.html and checkpoint.json (default runs/tune)
+  --resume                  continue the run in --out from its checkpoint
+  --help                    this text`;
+
+function int(
+  name: string,
+  v: string | undefined,
+  dflt: number,
+  min: number,
+  max = Infinity,
+): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`--${name}: expected an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(
+  name: string,
+  v: string | undefined,
+  dflt: T,
+  allowed: readonly T[],
+): T {
+  if (v === undefined) return dflt;
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new Error(`--${name}: expected one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
+  }
+  return v as T;
+}
+
+/** Parses and validates `args`; returns `"help"` for --help. Throws an Error with a one-line message. */
+export function parseTuneFlags(args: string[]): TuneFlags | "help" {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      backend: { type: "string" },
+      task: { type: "string" },
+      shots: { type: "string" },
+      popsize: { type: "string" },
+      dim: { type: "string" },
+      "prompt-len": { type: "string" },
+      budget: { type: "string" },
+      attention: { type: "string" },
+      features: { type: "string" },
+      cos: { type: "string" },
+      net: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      resume: { type: "boolean" },
+      "test-size": { type: "string" },
+      "eval-every": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  const task = values.task ?? "imdb";
+  if (!isTaskName(task)) {
+    throw new Error(
+      `--task: unknown task ${JSON.stringify(task)}; known: ${TASK_NAMES.join(", ")}`,
+    );
+  }
+  const backend = oneOf("backend", values.backend, "2pc", ["plain", "2pc", "3pc"] as const);
+  return {
+    backend,
+    task,
+    shots: int("shots", values.shots, 8, 1),
+    popsize: int("popsize", values.popsize, 8, 2, 1000),
+    dim: int("dim", values.dim, 100, 1, 100_000),
+    promptLen: int("prompt-len", values["prompt-len"], 4, 1, 64),
+    budget: int("budget", values.budget, 6, 1),
+    attention: oneOf("attention", values.attention, "softmax", ["softmax", "rfa"] as const),
+    features: int("features", values.features, 64, 1, 4096),
+    cos: oneOf("cos", values.cos, "exact", ["exact", "paper", "iterative"] as const),
+    net: oneOf("net", values.net, "none", ["none", "lan", "wan", "wan200"] as const),
+    seed: values.seed,
+    out: values.out ?? "runs/tune",
+    resume: values.resume ?? false,
+    testSize: int("test-size", values["test-size"], backend === "plain" ? 0 : 64, 0),
+    evalEvery: int("eval-every", values["eval-every"], 2, 1),
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * A long-lived secure evaluation session: the weights are shared once, then the data owner drives
+ * any number of `prepare`/`evaluate` steps. Every other party runs a loop that waits for the data
+ * owner's next command (public metadata only: shapes and lengths) and executes the same SPMD step.
+ * This in-process version puts all parties in one process over in-memory links.
+ *
+ * @module
+ */
+import type { FloatTensor } from "@secp/field";
+import {
+  type BackendKind,
+  localTopology,
+  makeBackend,
+  pairwiseSeeds,
+  PlainBackend,
+  type SecretBackend,
+  type TruncMode,
+} from "@secp/sharing";
+import { type Channel, createMemoryNetwork, Ledger, type NetworkProfile } from "@secp/transport";
+import type { UseLiteWeights } from "../weights/use_lite.ts";
+import { type SecureUseLite, shareUseLite } from "./model.ts";
+import type { ModelOps } from "./ops.ts";
+import {
+  type BatchInputs,
+  type BatchSpec,
+  evaluatePrompts,
+  prepareBatch,
+  type PreparedState,
+} from "./steps.ts";
+
+/** Options of {@link LocalSession.start}. */
+export interface SessionOptions {
+  /** Backend. */
+  kind: BackendKind;
+  /** Model weights (held by the model owner). */
+  weights: UseLiteWeights;
+  /** Nonlinear protocols. */
+  ops: ModelOps;
+  /** Fractional bits (default 16). */
+  fracBits?: number;
+  /** 2PC truncation (default exact). */
+  trunc?: TruncMode;
+  /** Deterministic seeds: tests only (insecure). */
+  insecureSeed?: string;
+  /** Receive timeout in ms. */
+  timeoutMs?: number;
+  /** Delay in-memory delivery per a network profile. */
+  profile?: NetworkProfile;
+}
+
+type Command =
+  | { op: "prepare"; id: number; spec: BatchSpec }
+  | { op: "evaluate"; id: number; prompts: [number, number] }
+  | { op: "stop" };
+
+const CONTROL = { path: "control", phase: "online" } as const;
+
+/** The data owner's handle on a running session. */
+export class LocalSession {
+  /** Ledger of every message of the session. */
+  readonly ledger: Ledger;
+  /** The data owner's backend. */
+  readonly backend: SecretBackend;
+  readonly #model: SecureUseLite;
+  readonly #ops: ModelOps;
+  readonly #channels: Channel[];
+  readonly #loops: Promise<void>[];
+  readonly #states = new Map<number, PreparedState>();
+  #next = 0;
+
+  private constructor(
+    ledger: Ledger,
+    backend: SecretBackend,
+    model: SecureUseLite,
+    ops: ModelOps,
+    channels: Channel[],
+    loops: Promise<void>[],
+  ) {
+    this.ledger = ledger;
+    this.backend = backend;
+    this.#model = model;
+    this.#ops = ops;
+    this.#channels = channels;
+    this.#loops = loops;
+  }
+
+  /** Starts all parties, shares the weights, and returns the data owner's handle. */
+  static async start(opts: SessionOptions): Promise<LocalSession> {
+    const ledger = new Ledger();
+    const { config, invTimescales } = opts.weights;
+    if (opts.kind === "plain") {
+      const be = new PlainBackend({ fracBits: opts.fracBits });
+      const model = await shareUseLite(be, config, invTimescales, opts.weights);
+      return new LocalSession(ledger, be, model, opts.ops, [], []);
+    }
+    const { parties, roles } = localTopology(opts.kind);
+    const channels = createMemoryNetwork(parties, {
+      ledger,
+      timeoutMs: opts.timeoutMs,
+      profile: opts.profile,
+    });
+    const seeds = pairwiseSeeds(parties, opts.insecureSeed);
+    const backends = channels.map((ch) =>
+      makeBackend(opts.kind, ch, roles, seeds.get(ch.self)!, {
+        fracBits: opts.fracBits,
+        trunc: opts.trunc,
+      })
+    );
+    const doIndex = parties.indexOf(roles.dataOwner);
+    const closeAll = () => Promise.allSettled(channels.map((c) => c.close()));
+    const loops = backends.map((be, i) =>
+      i === doIndex
+        ? Promise.resolve()
+        : partyLoop(be, channels[i], roles.dataOwner, opts).catch(async (e) => {
+          await closeAll();
+          throw e;
+        })
+    );
+    const doBe = backends[doIndex];
+    const model = await shareUseLite(doBe, config, invTimescales, undefined);
+    return new LocalSession(ledger, doBe, model, opts.ops, channels, loops);
+  }
+
+  #broadcast(cmd: Command): void {
+    const bytes = new TextEncoder().encode(JSON.stringify(cmd));
+    const me = this.backend.party;
+    for (const ch of this.#channels) {
+      if (ch.self === me) { for (const p of ch.parties) if (p !== me) ch.send(p, bytes, CONTROL); }
+    }
+  }
+
+  /** Announces and prepares a batch (text and label token ids are the data owner's). */
+  async prepare(spec: BatchSpec, inputs: BatchInputs): Promise<number> {
+    const id = this.#next++;
+    this.#broadcast({ op: "prepare", id, spec });
+    this.#states.set(id, await prepareBatch(this.backend, this.#model, spec, inputs, this.#ops));
+    return id;
+  }
+
+  /** Logits `[P·T, C]` of prompts `[P, L, E]` on prepared batch `id`. */
+  async evaluate(id: number, prompts: FloatTensor): Promise<FloatTensor> {
+    const state = this.#states.get(id);
+    if (!state) throw new Error(`evaluate: unknown batch ${id}`);
+    const [P, L] = prompts.shape;
+    this.#broadcast({ op: "evaluate", id, prompts: [P, L] });
+    const out = await evaluatePrompts(this.backend, this.#model, state, [P, L], prompts, this.#ops);
+    return out!;
+  }
+
+  /** Stops every party and closes the links. */
+  async close(): Promise<void> {
+    if (this.#channels.length) {
+      this.#broadcast({ op: "stop" });
+      const me = this.#channels.find((c) => c.self === this.backend.party)!;
+      await me.flush();
+      await Promise.all(this.#loops);
+      await Promise.allSettled(this.#channels.map((c) => c.close()));
+    }
+  }
+}
+
+/** A non-data-owner party: share the weights, then execute the data owner's commands. */
+async function partyLoop(
+  be: SecretBackend,
+  ch: Channel,
+  dataOwner: number,
+  opts: SessionOptions,
+): Promise<void> {
+  const model = await shareUseLite(
+    be,
+    opts.weights.config,
+    opts.weights.invTimescales,
+    be.is("modelOwner") ? opts.weights : undefined,
+  );
+  const states = new Map<number, PreparedState>();
+  for (;;) {
+    const cmd = JSON.parse(new TextDecoder().decode(await ch.recv(dataOwner, CONTROL))) as Command;
+    if (cmd.op === "stop") return;
+    if (cmd.op === "prepare") {
+      states.set(cmd.id, await prepareBatch(be, model, cmd.spec, undefined, opts.ops));
+    } else await evaluatePrompts(be, model, states.get(cmd.id)!, cmd.prompts, undefined, opts.ops);
+  }
+}
