@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 
 const suites: Record<string, () => Promise<unknown>> = {
+  field: async () => (await import("./bench_field.ts")).benchField({}),
   sharing: async () => (await import("./bench_sharing.ts")).benchSharing(),
 };
 

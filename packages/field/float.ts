@@ -89,16 +89,31 @@ export class FloatTensor {
 
   /** Elementwise sum (broadcasting). */
   add(o: FloatTensor | number): FloatTensor {
+    if (typeof o !== "number" && sameShape(this.shape, o.shape)) {
+      const out = new Float64Array(this.size);
+      kernels().addF64(this.data, o.data, out);
+      return new FloatTensor(out, this.shape);
+    }
     return this.zip(o, (a, b) => a + b, "add");
   }
 
   /** Elementwise difference (broadcasting). */
   sub(o: FloatTensor | number): FloatTensor {
+    if (typeof o !== "number" && sameShape(this.shape, o.shape)) {
+      const out = new Float64Array(this.size);
+      kernels().subF64(this.data, o.data, out);
+      return new FloatTensor(out, this.shape);
+    }
     return this.zip(o, (a, b) => a - b, "sub");
   }
 
   /** Elementwise product (broadcasting). */
   mul(o: FloatTensor | number): FloatTensor {
+    if (typeof o !== "number" && sameShape(this.shape, o.shape)) {
+      const out = new Float64Array(this.size);
+      kernels().mulF64(this.data, o.data, out);
+      return new FloatTensor(out, this.shape);
+    }
     return this.zip(o, (a, b) => a * b, "mul");
   }
 
@@ -112,8 +127,13 @@ export class FloatTensor {
     const { batch, m, k, n, bBatched, out } = matmulShapes(this.shape, o.shape);
     const c = new Float64Array(batch * m * n);
     const kern = kernels();
-    for (let b = 0; b < batch; b++) {
-      kern.matmulF64(this.data, b * m * k, o.data, bBatched ? b * k * n : 0, c, b * m * n, m, k, n);
+    if (!bBatched) {
+      // A shared right operand: the batch is one tall [batch·m, k] @ [k, n] product.
+      kern.matmulF64(this.data, 0, o.data, 0, c, 0, batch * m, k, n);
+    } else {
+      for (let b = 0; b < batch; b++) {
+        kern.matmulF64(this.data, b * m * k, o.data, b * k * n, c, b * m * n, m, k, n);
+      }
     }
     return new FloatTensor(c, out);
   }

@@ -31,4 +31,15 @@ export {
   stridesOf,
   transposePerm,
 } from "./shape.ts";
-export { type Kernels, kernels, portableKernels, setKernels } from "./kernels/mod.ts";
+export {
+  type Kernels,
+  kernels,
+  portableKernels,
+  setKernels,
+  useWorkers,
+  wasmAllKernels,
+  wasmKernels,
+  wasmSupported,
+  type WorkerPoolOptions,
+  workerThreads,
+} from "./kernels/mod.ts";

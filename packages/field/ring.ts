@@ -143,8 +143,13 @@ export class RingTensor {
     const { batch, m, k, n, bBatched, out } = matmulShapes(this.shape, o.shape);
     const c = new BigUint64Array(batch * m * n);
     const kern = kernels();
-    for (let b = 0; b < batch; b++) {
-      kern.matmulU64(this.data, b * m * k, o.data, bBatched ? b * k * n : 0, c, b * m * n, m, k, n);
+    if (!bBatched) {
+      // A shared right operand: the batch is one tall [batch·m, k] @ [k, n] product.
+      kern.matmulU64(this.data, 0, o.data, 0, c, 0, batch * m, k, n);
+    } else {
+      for (let b = 0; b < batch; b++) {
+        kern.matmulU64(this.data, b * m * k, o.data, b * k * n, c, b * m * n, m, k, n);
+      }
     }
     return new RingTensor(c, out);
   }

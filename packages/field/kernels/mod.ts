@@ -1,53 +1,46 @@
 /**
- * Kernel dispatch: the fastest available implementation of each hot kernel. All implementations
- * give bit-identical results; tests compare them with a BigInt reference.
+ * Kernel dispatch: the fastest available implementation of each hot kernel. The WebAssembly SIMD
+ * kernels are active by default when the engine supports them (`WebAssembly.validate` accepts the
+ * SIMD module and shared memory works); otherwise the portable TypeScript kernels are. All
+ * implementations give identical results; the tests compare them with a BigInt reference.
  *
  * @module
  */
 import * as portable from "./portable.ts";
+import { checkMatmulArgs as checkArgs, type Kernels } from "./types.ts";
+import { wasmKernels } from "./wasm.ts";
 
-/** The set of hot kernels used by the tensor types. */
-export interface Kernels {
-  /** Which implementation this is. */
-  readonly name: string;
-  /** `out = a + b mod 2^64`. */
-  addU64(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
-  /** `out = a - b mod 2^64`. */
-  subU64(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
-  /** `out = a ⊙ b mod 2^64`. */
-  mulU64(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
-  /** `out = a · s mod 2^64`. */
-  scaleU64(a: BigUint64Array, s: bigint, out: BigUint64Array): void;
-  /** `c += a · b mod 2^64` on row-major sub-matrices at the given offsets. */
-  matmulU64(
-    a: BigUint64Array,
-    aOff: number,
-    b: BigUint64Array,
-    bOff: number,
-    c: BigUint64Array,
-    cOff: number,
-    m: number,
-    k: number,
-    n: number,
-  ): void;
-  /** `c += a · b` in float64 on row-major sub-matrices at the given offsets. */
-  matmulF64(
-    a: Float64Array,
-    aOff: number,
-    b: Float64Array,
-    bOff: number,
-    c: Float64Array,
-    cOff: number,
-    m: number,
-    k: number,
-    n: number,
-  ): void;
-}
+export type { Kernels } from "./types.ts";
+export {
+  useWorkers,
+  wasmAllKernels,
+  wasmKernels,
+  wasmSupported,
+  type WorkerPoolOptions,
+  workerThreads,
+} from "./wasm.ts";
 
-/** Portable TypeScript kernels. */
-export const portableKernels: Kernels = { name: "portable", ...portable };
+/** Portable TypeScript kernels (the fallback, and the reference for the WebAssembly ones). */
+export const portableKernels: Kernels = {
+  name: "portable",
+  addU64: portable.addU64,
+  subU64: portable.subU64,
+  mulU64: portable.mulU64,
+  scaleU64: portable.scaleU64,
+  addF64: portable.addF64,
+  subF64: portable.subF64,
+  mulF64: portable.mulF64,
+  matmulU64(a, aOff, b, bOff, c, cOff, m, k, n) {
+    checkArgs("matmulU64", a.length, aOff, b.length, bOff, c.length, cOff, m, k, n);
+    portable.matmulU64(a, aOff, b, bOff, c, cOff, m, k, n);
+  },
+  matmulF64(a, aOff, b, bOff, c, cOff, m, k, n) {
+    checkArgs("matmulF64", a.length, aOff, b.length, bOff, c.length, cOff, m, k, n);
+    portable.matmulF64(a, aOff, b, bOff, c, cOff, m, k, n);
+  },
+};
 
-let active: Kernels = portableKernels;
+let active: Kernels = wasmKernels ?? portableKernels;
 
 /** The kernels currently used by `RingTensor` and `FloatTensor`. */
 export function kernels(): Kernels {

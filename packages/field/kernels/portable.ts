@@ -74,3 +74,18 @@ export function matmulF64(
     }
   }
 }
+
+/** `out[i] = a[i] + b[i]` in float64. */
+export function addF64(a: Float64Array, b: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+}
+
+/** `out[i] = a[i] - b[i]` in float64. */
+export function subF64(a: Float64Array, b: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] - b[i];
+}
+
+/** `out[i] = a[i] * b[i]` in float64. */
+export function mulF64(a: Float64Array, b: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
+}
