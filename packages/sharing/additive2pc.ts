@@ -11,7 +11,7 @@
 import { FloatTensor, matmulShapes, RingTensor, type Shape, sizeOf } from "@secp/field";
 import type { PartyId } from "@secp/transport";
 import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
-import { and, msbOfSum, xor } from "./bits.ts";
+import { and, laneBitsFor, msbOfSum, packLanes, xor } from "./bits.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
 
@@ -388,17 +388,20 @@ export class Additive2pc extends Networked implements SecretBackend {
    * prefix adder finds the carry into bit 63 (7 AND rounds), and the sign bit s = s0 ⊕ s1 becomes
    * arithmetic as s0 + s1 − 2·s0·s1 (one Beaver product). 8 online rounds.
    */
-  async ltz(x: Shared): Promise<Shared> {
+  async ltz(x: Shared, opts: { bits?: number } = {}): Promise<Shared> {
+    const lane = laneBitsFor(opts.bits ?? 64);
     return await this.scope("ltz", async () => {
       const n = x.size;
       const flat = [n];
-      const zero = RingTensor.zeros(flat);
-      const mine = this.computing ? [x.parts[0].reshape(flat)] : [];
+      const words = lane === 64 ? n : Math.ceil(n / 2);
+      const zero = RingTensor.zeros([words]);
+      const mine = this.computing ? [packLanes(x.parts[0].reshape(flat), lane)] : [];
       const a = this.party === 0 ? mine : this.computing ? [zero] : [];
       const b = this.party === 1 ? mine : this.computing ? [zero] : [];
-      const sign = await msbOfSum(a, b, (pairs) => this.#andBatch(pairs, n));
-      const s0 = new Shared(flat, this.party === 0 ? sign : this.computing ? [zero] : []);
-      const s1 = new Shared(flat, this.party === 1 ? sign : this.computing ? [zero] : []);
+      const sign = await msbOfSum(a, b, (pairs) => this.#andBatch(pairs, words), lane, n);
+      const nz = RingTensor.zeros(flat);
+      const s0 = new Shared(flat, this.party === 0 ? sign : this.computing ? [nz] : []);
+      const s1 = new Shared(flat, this.party === 1 ? sign : this.computing ? [nz] : []);
       const prod = await this.mulNoTrunc(s0, s1);
       return this.reshape(this.sub(this.add(s0, s1), this.mulInt(prod, 2)), x.shape);
     });

@@ -100,8 +100,11 @@ export interface SecretBackend {
   /**
    * Sign test: shares of the integer 1 where x < 0 and 0 elsewhere (not fixed-point scaled), via
    * secure MSB extraction. Multiply with `mulNoTrunc` to select (e.g. ReLU = x − x·ltz(x)).
+   * `bits`: the caller guarantees |x| < 2^(bits−1) as a ring integer (|value| < 2^(bits−1−f));
+   * with bits ≤ 32 the adder runs on 32-bit lanes, two elements per word (about half the traffic
+   * of the default 64). Outside that bound the result is wrong, silently (checking would leak).
    */
-  ltz(x: Shared): Promise<Shared>;
+  ltz(x: Shared, opts?: { bits?: number }): Promise<Shared>;
 
   /** Correlated randomness for Π_cos: shares of t mod 2^k with cos/sin of 2πt/2^k. */
   trigTuple(shape: Shape, k: number): Promise<TrigTuple>;

@@ -65,36 +65,73 @@ export function xorParts(x: readonly RingTensor[], y: readonly RingTensor[]): Ri
   return x.map((t, i) => xor(t, y[i]));
 }
 
+/** Width of the adder lanes: full 64-bit words, or two 32-bit lanes per word. */
+export type LaneBits = 32 | 64;
+
+/** Lane width for a sign test of values with |x| < 2^(bits−1) as ring integers. */
+export function laneBitsFor(bits: number): LaneBits {
+  if (!Number.isInteger(bits) || bits < 2 || bits > 64) {
+    throw new RangeError(`ltz: bits=${bits} not in 2..64`);
+  }
+  return bits <= 32 ? 32 : 64;
+}
+
+/** Packs the low 32 bits of each element, two elements per word (an odd tail is zero-padded). */
+export function packLanes(t: RingTensor, lane: LaneBits): RingTensor {
+  if (lane === 64) return t;
+  const x = halves(t), m = Math.ceil(t.size / 2), o = new Uint32Array(2 * m);
+  for (let i = 0; i < t.size; i++) o[i] = x[2 * i];
+  return wrap(o, [m]);
+}
+
+/** Each lane shifted left by s bits (0 < s < lane), zeros shifted in; nothing crosses lanes. */
+export function shlLanes(a: RingTensor, s: number, lane: LaneBits): RingTensor {
+  if (lane === 64) return shlWords(a, s);
+  const x = halves(a), o = new Uint32Array(x.length);
+  for (let i = 0; i < o.length; i++) o[i] = x[i] << s;
+  return wrap(o, a.shape);
+}
+
+/** Bit `lane − 1` of p ⊕ bit `lane − 2` of g per lane, as n ring integers 0/1. */
+function signBits(p: RingTensor, g: RingTensor, lane: LaneBits, n: number): RingTensor {
+  if (lane === 64) return xor(bitOf(p, 63), bitOf(g, 62));
+  const P = halves(p), G = halves(g), o = new Uint32Array(2 * n);
+  for (let i = 0; i < n; i++) o[2 * i] = ((P[i] >>> 31) ^ (G[i] >>> 30)) & 1;
+  return wrap(o, [n]);
+}
+
 /** Rounds of the parallel-prefix (Kogge–Stone) carry computation over 64-bit words. */
 export const PREFIX_SHIFTS: readonly number[] = [1, 2, 4, 8, 16, 32];
 
 /**
- * The sign bit of a + b for XOR-shared words a, b, given a secure AND. Generate G = a ∧ b and
- * propagate P = a ⊕ b are combined by a Kogge–Stone prefix (G ← G ⊕ (P ∧ (G ≪ s)),
- * P ← P ∧ (P ≪ s); group G and P are never both 1, so ⊕ serves as ∨); the sign is
- * P₆₃ ⊕ G₆₂. Every level's ANDs go in one call, so this takes 1 + 6 AND rounds.
+ * The sign bit of a + b for XOR-shared lanes a, b (see {@link packLanes}), given a secure AND.
+ * Generate G = a ∧ b and propagate P = a ⊕ b are combined by a Kogge–Stone prefix
+ * (G ← G ⊕ (P ∧ (G ≪ s)), P ← P ∧ (P ≪ s); group G and P are never both 1, so ⊕ serves as ∨);
+ * the sign is P_{w−1} ⊕ G_{w−2} for lane width w. Every level's ANDs go in one call: 1 + log2 w
+ * AND rounds. Returns this party's XOR shares of the n sign bits as ring integers 0/1.
  */
 export async function msbOfSum(
   a: readonly RingTensor[],
   b: readonly RingTensor[],
   andShared: AndBatch,
+  lane: LaneBits = 64,
+  n = a[0]?.size ?? 0,
 ): Promise<RingTensor[]> {
-  const localXor = xorParts;
-  const p0 = localXor(a, b);
+  const p0 = xorParts(a, b);
   let [g] = await andShared([[a, b]]);
   let p = p0;
-  for (const s of PREFIX_SHIFTS) {
-    const gs = g.map((t) => shlWords(t, s));
-    if (s === 32) {
+  const shifts = PREFIX_SHIFTS.filter((s) => s < lane);
+  for (const s of shifts) {
+    const gs = g.map((t) => shlLanes(t, s, lane));
+    if (s === lane / 2) {
       const [pg] = await andShared([[p, gs]]);
-      g = localXor(g, pg);
+      g = xorParts(g, pg);
     } else {
-      const ps = p.map((t) => shlWords(t, s));
+      const ps = p.map((t) => shlLanes(t, s, lane));
       const [pg, pp] = await andShared([[p, gs], [p, ps]]);
-      g = localXor(g, pg);
+      g = xorParts(g, pg);
       p = pp;
     }
   }
-  // sign = P0₆₃ ⊕ G₆₂ (carry into bit 63), as XOR-shared 0/1 integers.
-  return localXor(p0.map((t) => bitOf(t, 63)), g.map((t) => bitOf(t, 62)));
+  return p0.map((t, i) => signBits(t, g[i], lane, n));
 }

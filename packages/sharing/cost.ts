@@ -119,18 +119,29 @@ function zero(): Cost {
 }
 
 /**
- * Cost of `ltz` on n elements. 2PC: 12n AND words (initial generate + six prefix levels) with
- * dealer boolean triples, then one Beaver product: 8 rounds. 3PC: one carry-save AND round
- * (2n words), 12n prefix words, then two products: 10 rounds.
+ * Cost of `ltz` on n elements with lane width w (64, or 32 when `bits` ≤ 32: two elements per
+ * word, m = ⌈n/2⌉ words). The prefix adder needs 1 + 2(log2 w − 1) + 1 AND words per word (12 at
+ * w = 64, 10 at w = 32). 2PC: dealer boolean triples (16 bytes per AND word online, 8 offline),
+ * then one Beaver product for the bit's arithmetic form: 2 + log2 w rounds. 3PC: one carry-save
+ * AND round (2 words per word), the prefix, then two products: 4 + log2 w rounds.
  */
-export function ltzCost(kind: BackendKind, n: number): Cost {
+export function ltzCost(kind: BackendKind, n: number, bits = 64): Cost {
+  const lane = bits <= 32 ? 32 : 64;
+  const m = lane === 64 ? n : Math.ceil(n / 2);
+  const levels = Math.log2(lane);
+  const ands = (1 + 2 * (levels - 1) + 1) * m;
   if (kind === "2pc") {
-    const b = 2 * W * 12 * n + 2 * W * n;
-    return { rounds: 8, bytes: { 0: b, 1: b }, offlineBytes: W * 12 * n + W * n, offlineRounds: 8 };
+    const b = 2 * W * ands + 2 * W * n;
+    return {
+      rounds: 2 + levels,
+      bytes: { 0: b, 1: b },
+      offlineBytes: W * ands + W * n,
+      offlineRounds: 2 + levels,
+    };
   }
   if (kind === "3pc") {
-    const b = W * 14 * n + 2 * W * n;
-    return { rounds: 10, bytes: { 0: b, 1: b, 2: b }, offlineBytes: 0, offlineRounds: 0 };
+    const b = W * (ands + 2 * m) + 2 * W * n;
+    return { rounds: 4 + levels, bytes: { 0: b, 1: b, 2: b }, offlineBytes: 0, offlineRounds: 0 };
   }
   return zero();
 }

@@ -12,7 +12,7 @@
 import { FloatTensor, matmulShapes, RingTensor, type Shape, sizeOf } from "@secp/field";
 
 import type { BackendKind, Role, SecretBackend } from "./backend.ts";
-import { and, msbOfSum, shlWords, xor, xorParts } from "./bits.ts";
+import { and, laneBitsFor, msbOfSum, packLanes, shlLanes, xor, xorParts } from "./bits.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
 import { Prg, randomSeed } from "./prg.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
@@ -296,7 +296,8 @@ export class Replicated3pc extends Networked implements SecretBackend {
    * gives the sign bit, and two products turn its three XOR shares into an arithmetic 0/1.
    * 10 online rounds.
    */
-  async ltz(x: Shared): Promise<Shared> {
+  async ltz(x: Shared, opts: { bits?: number } = {}): Promise<Shared> {
+    const lane = laneBitsFor(opts.bits ?? 64);
     if (!this.computing) {
       // Phantom parties still follow the shape of the computation.
       return new Shared(x.shape, []);
@@ -304,14 +305,17 @@ export class Replicated3pc extends Networked implements SecretBackend {
     return await this.scope("ltz", async () => {
       const n = x.size;
       const flat = [n];
-      const [xa, xb] = x.parts.map((p) => p.reshape(flat));
+      const words = lane === 64 ? n : Math.ceil(n / 2);
+      const [xa, xb] = x.parts.map((p) => packLanes(p.reshape(flat), lane));
       const X = [0, 1, 2].map((j) =>
-        this.#knownParts(j, j === this.party ? xa : j === next(this.party) ? xb : undefined, flat)
+        this.#knownParts(j, j === this.party ? xa : j === next(this.party) ? xb : undefined, [
+          words,
+        ])
       );
       const s = xorParts(xorParts(X[0], X[1]), X[2]);
-      const [c01, c2] = await this.#andBatch([[X[0], X[1]], [X[2], xorParts(X[0], X[1])]], n);
-      const carry = xorParts(c01, c2).map((t) => shlWords(t, 1));
-      const sign = await msbOfSum(s, carry, (pairs) => this.#andBatch(pairs, n));
+      const [c01, c2] = await this.#andBatch([[X[0], X[1]], [X[2], xorParts(X[0], X[1])]], words);
+      const carry = xorParts(c01, c2).map((t) => shlLanes(t, 1, lane));
+      const sign = await msbOfSum(s, carry, (pairs) => this.#andBatch(pairs, words), lane, n);
       const B = [0, 1, 2].map((j) =>
         new Shared(
           flat,

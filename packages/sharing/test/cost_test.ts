@@ -95,6 +95,11 @@ for (const [kind, trunc] of cases) {
       measure(kind, trunc, pair(m, k), (be, [x]) => be.openMod2k(x, 16)),
     );
     await check(
+      "ltz(bits 32)",
+      ltzCost(kind, m * k, 32),
+      measure(kind, trunc, pair(m, k), (be, [x]) => be.ltz(x, { bits: 32 })),
+    );
+    await check(
       "ltz",
       ltzCost(kind, m * k),
       measure(kind, trunc, pair(m, k), (be, [x]) => be.ltz(x)),

@@ -24,3 +24,25 @@ for (const kind of ["plain", "2pc", "3pc"] as BackendKind[]) {
     }
   });
 }
+
+for (const kind of ["plain", "2pc", "3pc"] as BackendKind[]) {
+  Deno.test(`${kind}: ltz on 32-bit lanes is exact inside its bound, odd sizes included`, async () => {
+    const v = Float64Array.from([
+      0,
+      -1e-5,
+      1e-5,
+      -(2 ** -16),
+      2 ** -16,
+      -30000,
+      30000,
+      ...testData(56, 300, 4),
+    ]);
+    const { outputs: [s] } = await runAndReveal(kind, async (be) => {
+      const x = await inputFrom(be, "dataOwner", new FloatTensor(v, [v.length]));
+      return [be.mulInt(await be.ltz(x, { bits: 32 }), 1 << 16)];
+    });
+    v.forEach((x, i) =>
+      assert.equal(s.data[i], Math.round(x * 2 ** 16) < 0 ? 1 : 0, `sign of ${x}`)
+    );
+  });
+}
