@@ -6,6 +6,8 @@ import { parseArgs } from "node:util";
 
 const suites: Record<string, () => Promise<unknown>> = {
   field: async () => (await import("./bench_field.ts")).benchField({}),
+  model: async () => (await import("./bench_model.ts")).benchModel(),
+  protocols: async () => (await import("@secp/protocols")).benchProtocols({}),
   sharing: async () => (await import("./bench_sharing.ts")).benchSharing(),
 };
 

@@ -24,7 +24,10 @@ export interface LocalRunOptions {
    * pairwise seed comes from the CSPRNG.
    */
   insecureSeed?: string;
-  /** Receive timeout in ms (default 30 000). */
+  /**
+   * Receive timeout in ms (default 10 minutes: in one process a silent peer is one still
+   * computing, e.g. the data owner waiting for a whole forward pass to be revealed).
+   */
   timeoutMs?: number;
   /** Delay delivery per a network profile. */
   profile?: NetworkProfile;
@@ -103,23 +106,24 @@ export async function runLocal<T>(
   }
   const channels = createMemoryNetwork(parties, {
     ledger,
-    timeoutMs: opts.timeoutMs,
+    timeoutMs: opts.timeoutMs ?? 600_000,
     profile: opts.profile,
   });
   const seeds = pairwiseSeeds(parties, opts.insecureSeed);
   const closeAll = () => Promise.allSettled(channels.map((c) => c.close()));
+  let first: unknown; // the root cause: the others fail because the links were closed after it
   const runs = channels.map(async (ch) => {
     try {
       return await program(makeBackend(kind, ch, roles, seeds.get(ch.self)!, opts));
     } catch (e) {
+      first ??= e;
       await closeAll();
       throw e;
     }
   });
   const settled = await Promise.allSettled(runs);
   await closeAll();
-  const failed = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
-  if (failed) throw failed.reason;
+  if (first !== undefined) throw first;
   const results = new Map<PartyId, T>();
   settled.forEach((s, i) => results.set(parties[i], (s as PromiseFulfilledResult<T>).value));
   return { results, ledger, roles };

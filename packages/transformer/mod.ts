@@ -138,8 +138,10 @@ export { type ModelOps, reluByLtz } from "./secure/ops.ts";
 export {
   type BatchInputs,
   type BatchSpec,
+  embedSecure,
   evaluatePrompts,
   prepareBatch,
   type PreparedState,
 } from "./secure/steps.ts";
 export { LocalSession, type SessionOptions } from "./secure/session.ts";
+export { l2normalize, protocolOps, type SecureAttention } from "./secure/protocol_ops.ts";

@@ -42,7 +42,10 @@ export interface SessionOptions {
   trunc?: TruncMode;
   /** Deterministic seeds: tests only (insecure). */
   insecureSeed?: string;
-  /** Receive timeout in ms. */
+  /**
+   * Receive timeout in ms (default 10 minutes: in one process a silent peer is one still computing,
+   * e.g. the data owner waiting for a whole forward pass).
+   */
   timeoutMs?: number;
   /** Delay in-memory delivery per a network profile. */
   profile?: NetworkProfile;
@@ -96,7 +99,7 @@ export class LocalSession {
     const { parties, roles } = localTopology(opts.kind);
     const channels = createMemoryNetwork(parties, {
       ledger,
-      timeoutMs: opts.timeoutMs,
+      timeoutMs: opts.timeoutMs ?? 600_000,
       profile: opts.profile,
     });
     const seeds = pairwiseSeeds(parties, opts.insecureSeed);

@@ -93,3 +93,32 @@ export async function evaluatePrompts(
     return await be.reveal(logits, "dataOwner");
   });
 }
+
+/**
+ * Sentence embeddings `[B, outputDim]` of token-id texts (data owner's input), optionally with a
+ * soft prompt `[L, E]` (data owner's input, prepended to every text), opened to the data owner:
+ * the secure twin of the reference `forward(...).embeddings`, used by tests and benchmarks.
+ */
+export async function embedSecure(
+  be: SecretBackend,
+  model: SecureUseLite,
+  layout: BatchLayout,
+  ids: number[][] | undefined,
+  ops: ModelOps,
+  prompt?: { length: number; rows: FloatTensor | undefined },
+): Promise<FloatTensor | undefined> {
+  return await be.scope("embed-texts", async () => {
+    const B = layout.batch, E = model.config.embedDim;
+    let rows = await embedTokens(be, model, ids, [B, layout.seq]);
+    let full = layout;
+    if (prompt && prompt.length > 0) {
+      const L = prompt.length;
+      const p = await be.input("dataOwner", prompt.rows, [L, E]);
+      const pb = be.broadcastTo(be.reshape(p, [1, L, E]), [B, L, E]);
+      rows = be.concat([pb, rows], 1);
+      full = { batch: B, seq: L + layout.seq, lengths: layout.lengths.map((n) => n + L) };
+    }
+    const emb = await encode(be, model, rows, full, ops);
+    return await be.reveal(emb, "dataOwner");
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * {@link ModelOps} from `@secp/protocols`: LayerNorm (normalised Newton rsqrt), ReLU by the
+ * backend's sign test, tanh, L2 normalisation by rsqrt, and either softmax attention (the
+ * original model) or random feature attention with Π_cos.
+ *
+ * @module
+ */
+import type { FloatTensor } from "@secp/field";
+import {
+  type CosVariant,
+  layerNorm,
+  rfaAttention,
+  type RfaOptions,
+  rsqrt,
+  softmaxAttention,
+  tanh,
+} from "@secp/protocols";
+import type { SecretBackend, Shared } from "@secp/sharing";
+import { type ModelOps, reluByLtz } from "./ops.ts";
+
+/** How attention is evaluated under MPC. */
+export type SecureAttention =
+  | { kind: "softmax" }
+  | {
+    kind: "rfa";
+    /** Public random features per layer, [H, D, headDim] each. */
+    features: readonly FloatTensor[];
+    /** Π_cos variant. */
+    cos?: CosVariant;
+    /** ℓ2-normalise q/k with a temperature per layer (one rsqrt per token and head). */
+    temperature?: readonly number[];
+    /** Scale applied to q and k before the features when not normalising (e.g. √scale). */
+    inputScale?: readonly number[];
+  };
+
+/** The model's nonlinear ops on MPC protocols. */
+export function protocolOps(attention: SecureAttention): ModelOps {
+  return {
+    layerNorm: (be, x, gamma, beta, eps) => layerNorm(be, x, gamma, beta, { eps }),
+    // FFN pre-activations of this model stay far inside |x| < 2^15: 32-bit sign-test lanes.
+    relu: (be, x) => reluByLtz(be, x, 32),
+    tanh: (be, x) => tanh(be, x),
+    l2normalize: (be, x, eps) => l2normalize(be, x, eps),
+    attention: async (be, q, k, v, mask, layer, lc) => {
+      if (attention.kind === "softmax") {
+        return await softmaxAttention(be, q, k, v, { scale: lc.scale, mask });
+      }
+      const opts: RfaOptions = {
+        weights: attention.features[layer],
+        variant: attention.cos ?? "exact",
+        mask,
+        ...(attention.temperature
+          ? { normalize: { temperature: attention.temperature[layer] } }
+          : {}),
+      };
+      const s = attention.inputScale?.[layer];
+      if (s !== undefined && s !== 1) {
+        q = await be.mulPublic(q, s);
+        k = await be.mulPublic(k, s);
+      }
+      return await rfaAttention(be, q, k, v, opts);
+    },
+  };
+}
+
+/**
+ * x / √max(Σx², eps) over the last axis. The sum of squares of tanh outputs lies in (0, width];
+ * rsqrt's normalised method covers [2^−16, 2^16).
+ */
+export async function l2normalize(be: SecretBackend, x: Shared, eps: number): Promise<Shared> {
+  const sq = await be.truncate(be.sum(await be.mulNoTrunc(x, x), -1, true));
+  const r = await rsqrt(be, be.addPublic(sq, eps));
+  return await be.mul(x, be.broadcastTo(r, x.shape));
+}
