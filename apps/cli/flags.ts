@@ -23,6 +23,7 @@ export interface TuneFlags {
   resume: boolean;
   testSize: number;
   evalEvery: number;
+  maxTokens: number;
 }
 
 /** `--help` text. */
@@ -31,8 +32,8 @@ export const TUNE_HELP =
 
   --backend plain|2pc|3pc   secure backend (default 2pc: additive sharing + dealer)
   --task NAME               ${TASK_NAMES.join(" | ")} (default imdb)
-  --shots K                 training examples per class (default 8; dev uses the same count)
-  --popsize N               CMA-ES population (default 8)
+  --shots K                 training examples per class (default 4; dev uses the same count)
+  --popsize N               CMA-ES population (default 6)
   --dim D                   intrinsic dimension of z (default 100)
   --prompt-len L            soft-prompt tokens (default 4)
   --budget G                CMA-ES generations (default 6)
@@ -41,9 +42,10 @@ export const TUNE_HELP =
   --cos exact|paper|iterative   cosine protocol for RFA (default exact)
   --net none|lan|wan|wan200 delay in-process links per a network profile (default none)
   --seed S                  seed for splits, projection and CMA-ES (default: fresh from the CSPRNG)
-  --test-size N             test texts scored at the end (default 64; all with --backend plain: 0)
-  --eval-every K            dev evaluation every K generations (default 2)
-  --out DIR                 report.json, report.html and checkpoint.json (default runs/tune)
+  --test-size N             test texts scored before and after tuning (default 32; 0 = all)
+  --max-tokens N            clip each text to N tokens (default 24; 0 = no clip beyond the model's 128)
+  --eval-every K            dev evaluation every K generations (default 3)
+  --out DIR                 report.json, report.html and checkpoint.json (default runs/tune-<time>)
   --resume                  continue the run in --out from its checkpoint
   --help                    this text`;
 
@@ -97,6 +99,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       resume: { type: "boolean" },
       "test-size": { type: "string" },
       "eval-every": { type: "string" },
+      "max-tokens": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -111,8 +114,8 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
   return {
     backend,
     task,
-    shots: int("shots", values.shots, 8, 1),
-    popsize: int("popsize", values.popsize, 8, 2, 1000),
+    shots: int("shots", values.shots, 4, 1),
+    popsize: int("popsize", values.popsize, 6, 2, 1000),
     dim: int("dim", values.dim, 100, 1, 100_000),
     promptLen: int("prompt-len", values["prompt-len"], 4, 1, 64),
     budget: int("budget", values.budget, 6, 1),
@@ -121,9 +124,11 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     cos: oneOf("cos", values.cos, "exact", ["exact", "paper", "iterative"] as const),
     net: oneOf("net", values.net, "none", ["none", "lan", "wan", "wan200"] as const),
     seed: values.seed,
-    out: values.out ?? "runs/tune",
+    out: values.out ??
+      `runs/tune-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`,
     resume: values.resume ?? false,
-    testSize: int("test-size", values["test-size"], backend === "plain" ? 0 : 64, 0),
-    evalEvery: int("eval-every", values["eval-every"], 2, 1),
+    testSize: int("test-size", values["test-size"], 32, 0),
+    maxTokens: int("max-tokens", values["max-tokens"], 24, 0, 128),
+    evalEvery: int("eval-every", values["eval-every"], 3, 1),
   };
 }

@@ -85,7 +85,7 @@ export async function runTune(
   let session: LocalSession | undefined;
   let oracle: FitnessOracle<any>;
   if (flags.backend === "plain") {
-    oracle = new PlainOracle({ weights, tokenizer, promptLength: L });
+    oracle = new PlainOracle({ weights, tokenizer, promptLength: L, maxTokens: flags.maxTokens });
   } else {
     session = await LocalSession.start({
       kind: flags.backend,
@@ -93,12 +93,20 @@ export async function runTune(
       ops: secureOps(flags),
       profile: flags.net === "none" ? undefined : getProfile(flags.net),
     });
-    oracle = new SecureOracle({ session, tokenizer, config: weights.config, promptLength: L });
+    oracle = new SecureOracle({
+      session,
+      tokenizer,
+      config: weights.config,
+      promptLength: L,
+      maxTokens: flags.maxTokens,
+    });
   }
   try {
     log(
       `secp-tuning: task ${task.name} (${flags.shots}-shot, ${test.length} test texts), backend ${flags.backend}, ` +
-        `attention ${flags.attention}, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, ${flags.budget} generations`,
+        `attention ${flags.attention}, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
+          flags.maxTokens || 128 - L
+        } tokens, ${flags.budget} generations`,
     );
     const t0 = performance.now();
     const zeroShot = await evaluatePrompt(oracle, task, test, p0, { batchSize: 32 });
@@ -172,7 +180,20 @@ export async function runTune(
         b.bytes - a.bytes
       ).slice(0, 20)
       : [];
-    const report = { summary, flags, history, communication_by_op: byOp };
+    // Every message the data owner received: under MPC only the opened logits may reach it.
+    const toDataOwner = session
+      ? session.ledger.entries().filter((e) =>
+        e.to === session!.backend.party && e.path !== "control"
+      )
+        .map(({ from, path, phase, bytes, messages }) => ({ from, path, phase, bytes, messages }))
+      : [];
+    const report = {
+      summary,
+      flags,
+      history,
+      communication_by_op: byOp,
+      received_by_data_owner: toDataOwner,
+    };
     await Deno.writeTextFile(`${flags.out}/report.json`, JSON.stringify(report, null, 2));
     const gen = (f: (h: GenerationRecord) => number | undefined) =>
       history.filter((h) => f(h) !== undefined).map((h) =>

@@ -81,7 +81,10 @@ export function makeBackend(
   seeds: ReadonlyMap<PartyId, Uint8Array>,
   opts: LocalRunOptions = {},
 ): SecretBackend {
-  const common = { channel, roles, seeds, fracBits: opts.fracBits };
+  const localSeed = opts.insecureSeed === undefined
+    ? undefined
+    : insecureTestSeed(`${opts.insecureSeed}/local/${channel.self}`);
+  const common = { channel, roles, seeds, fracBits: opts.fracBits, localSeed };
   if (kind === "2pc") return new Additive2pc({ ...common, trunc: opts.trunc });
   if (kind === "3pc") return new Replicated3pc(common);
   throw new Error(`makeBackend: unknown networked backend "${kind}" (expected 2pc or 3pc)`);

@@ -8,7 +8,7 @@ import type { RingTensor, Shape } from "@secp/field";
 import type { Channel, LedgerSink, PartyId, Phase } from "@secp/transport";
 import type { Role } from "./backend.ts";
 import { RingOps } from "./base.ts";
-import { Prg } from "./prg.ts";
+import { Prg, randomSeed } from "./prg.ts";
 import { packLowBytes, packRing, unpackLowBytes, unpackRing } from "./wire.ts";
 
 /** Which party id plays each role. Computing parties are 0..n−1. */
@@ -31,6 +31,8 @@ export interface NetworkedOptions {
   seeds: ReadonlyMap<PartyId, Uint8Array>;
   /** Fractional bits (default 16). */
   fracBits?: number;
+  /** Seed of this party's private randomness (e.g. fresh input masks); default from the CSPRNG. */
+  localSeed?: Uint8Array;
 }
 
 /** Base of the 2PC and 3PC backends. */
@@ -44,6 +46,8 @@ export abstract class Networked extends RingOps {
   #seeds: ReadonlyMap<PartyId, Uint8Array>;
   #prgs = new Map<PartyId, Prg>();
   #phase: Phase = "online";
+  /** This party's private PRG (not shared with anyone). */
+  protected readonly local: Prg;
 
   /** Base over `opts.channel`. */
   constructor(opts: NetworkedOptions) {
@@ -52,6 +56,7 @@ export abstract class Networked extends RingOps {
     this.party = opts.channel.self;
     this.roles = opts.roles;
     this.#seeds = opts.seeds;
+    this.local = new Prg(opts.localSeed ?? randomSeed());
   }
 
   /** The ledger the channel records into. */

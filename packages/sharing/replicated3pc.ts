@@ -14,7 +14,6 @@ import { FloatTensor, matmulShapes, RingTensor, type Shape, sizeOf } from "@secp
 import type { BackendKind, Role, SecretBackend } from "./backend.ts";
 import { and, laneBitsFor, msbOfSum, packLanes, shlLanes, xor, xorParts } from "./bits.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
-import { Prg, randomSeed } from "./prg.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
 
 const next = (i: number) => (i + 1) % 3;
@@ -26,7 +25,6 @@ export class Replicated3pc extends Networked implements SecretBackend {
   readonly kind: BackendKind = "3pc";
   /** True for parties 0, 1, 2. */
   readonly computing: boolean;
-  #local = new Prg(randomSeed());
 
   /** A 3PC party over `opts.channel`. */
   constructor(opts: NetworkedOptions) {
@@ -67,7 +65,7 @@ export class Replicated3pc extends Networked implements SecretBackend {
     return await this.scope("input", async () => {
       let mine: Shared | undefined;
       if (this.party === o) {
-        const x0 = await this.#local.ring(shape), x1 = await this.#local.ring(shape);
+        const x0 = await this.local.ring(shape), x1 = await this.local.ring(shape);
         const xs = [x0, x1, value!.sub(x0).sub(x1)];
         for (let i = 0; i < 3; i++) {
           if (i === o) mine = new Shared(shape, [xs[i], xs[next(i)]]);

@@ -22,6 +22,8 @@ export interface PlainOracleOptions {
   weights: UseLiteWeights;
   tokenizer: UseTokenizer;
   promptLength: number;
+  /** Clip texts to this many tokens (0: only the model's limit). */
+  maxTokens?: number;
   attention?: AttentionVariant;
   logitScale?: number;
 }
@@ -40,7 +42,13 @@ export class PlainOracle implements FitnessOracle<PlainBatch> {
 
   prepare(batch: OracleBatch): Promise<PlainBatch> {
     const { weights, tokenizer, attention } = this.#o;
-    const ids = tokenize(tokenizer, batch.texts, weights.config, this.promptLength);
+    const ids = tokenize(
+      tokenizer,
+      batch.texts,
+      weights.config,
+      this.promptLength,
+      this.#o.maxTokens,
+    );
     const labelIds = tokenize(tokenizer, batch.labelTexts, weights.config, 0);
     const labels = embed(weights, labelIds, { attention });
     return Promise.resolve({ size: ids.length, numClasses: labels.length, ids, labels });

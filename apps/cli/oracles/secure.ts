@@ -25,6 +25,8 @@ export interface SecureOracleOptions {
   tokenizer: UseTokenizer;
   config: UseLiteConfig;
   promptLength: number;
+  /** Clip texts to this many tokens (0: only the model's limit). */
+  maxTokens?: number;
   logitScale?: number;
 }
 
@@ -64,7 +66,7 @@ export class SecureOracle implements FitnessOracle<SecureBatch> {
 
   async prepare(batch: OracleBatch): Promise<SecureBatch> {
     const { tokenizer, config, session } = this.#o;
-    const textIds = tokenize(tokenizer, batch.texts, config, this.promptLength);
+    const textIds = tokenize(tokenizer, batch.texts, config, this.promptLength, this.#o.maxTokens);
     const labelIds = tokenize(tokenizer, batch.labelTexts, config, 0);
     const t = layoutOf(textIds), l = layoutOf(labelIds);
     const id = await session.prepare({

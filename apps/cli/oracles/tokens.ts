@@ -1,14 +1,15 @@
 /** Tokenisation of an oracle batch at the data owner: texts clipped so prompt + text fit the model. */
 import type { UseLiteConfig, UseTokenizer } from "@secp/transformer";
 
-/** Token ids of texts, each clipped to `maxSeqLen − promptLength` tokens. */
+/** Token ids of texts, each clipped to `maxSeqLen − promptLength` (and `maxTokens`, if > 0) tokens. */
 export function tokenize(
   tokenizer: UseTokenizer,
   texts: readonly string[],
   config: UseLiteConfig,
   promptLength: number,
+  maxTokens = 0,
 ): number[][] {
-  const room = config.maxSeqLen - promptLength;
+  const room = Math.min(config.maxSeqLen - promptLength, maxTokens > 0 ? maxTokens : Infinity);
   if (room < 1) {
     throw new RangeError(
       `prompt length ${promptLength} leaves no room for text (max ${config.maxSeqLen})`,
