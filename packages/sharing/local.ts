@@ -33,6 +33,8 @@ export interface LocalRunOptions {
   profile?: NetworkProfile;
   /** Plain backend mode (default `ring`). */
   plainMode?: "ring" | "float";
+  /** Wraps each party's channel (e.g. to record a transcript in tests). */
+  wrapChannel?: (ch: Channel) => Channel;
 }
 
 /** Result of {@link runLocal}. */
@@ -111,7 +113,7 @@ export async function runLocal<T>(
     ledger,
     timeoutMs: opts.timeoutMs ?? 600_000,
     profile: opts.profile,
-  });
+  }).map((c) => (opts.wrapChannel ? opts.wrapChannel(c) : c));
   const seeds = pairwiseSeeds(parties, opts.insecureSeed);
   const closeAll = () => Promise.allSettled(channels.map((c) => c.close()));
   let first: unknown; // the root cause: the others fail because the links were closed after it
