@@ -17,7 +17,7 @@ import type { Ledger } from "@secp/transport";
 export interface SharingRow {
   backend: BackendKind;
   op: "mul" | "matmul" | "matmul-fixed";
-  link: "memory";
+  link: "memory" | "tcp";
   shape: number[][];
   ms: number;
   bytes_sent: number;
@@ -58,6 +58,7 @@ async function one(
   op: SharingRow["op"],
   shapes: number[][],
   body: (be: SecretBackend, x: Shared, w: Shared, wf?: FixedOperand) => Promise<unknown>,
+  link: "memory" | "tcp" = "memory",
 ): Promise<SharingRow> {
   let ms = 0;
   // The first run warms the kernels up; the second is measured from a synchronised start (all
@@ -79,13 +80,13 @@ async function one(
       const t0 = performance.now();
       await be.scope("measured", () => body(be, x, w, wf));
       if (be.party === 0) ms = performance.now() - t0;
-    });
+    }, { link });
   await run();
   const { ledger } = await run();
   return {
     backend: kind,
     op,
-    link: "memory",
+    link,
     shape: shapes,
     ms: Math.round(ms * 10) / 10,
     ...costUnder(ledger, "measured"),
@@ -101,9 +102,11 @@ export async function benchSharing(): Promise<SharingRow[]> {
     rows.push(await one(kind, "mul", [[n], [n]], (be, x, y) => be.mul(x, y)));
     rows.push(await one(kind, "matmul", mm, (be, x, w) => be.matmul(x, w)));
     rows.push(await one(kind, "matmul-fixed", mm, (be, x, _w, wf) => be.matmulFixed(x, wf!)));
-    console.log(JSON.stringify(rows.at(-3)));
-    console.log(JSON.stringify(rows.at(-2)));
-    console.log(JSON.stringify(rows.at(-1)));
+    rows.push(
+      await one(kind, "matmul-fixed", mm, (be, x, _w, wf) => be.matmulFixed(x, wf!), "tcp"),
+    );
+    rows.push(await one(kind, "mul", [[n], [n]], (be, x, y) => be.mul(x, y), "tcp"));
+    for (const r of rows.slice(-5)) console.log(JSON.stringify(r));
   }
   return rows;
 }

@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { createMemoryNetwork, Ledger, type NetworkProfile } from "@secp/transport";
+import {
+  createMemoryNetwork,
+  createTcpNetwork,
+  Ledger,
+  type NetworkProfile,
+} from "@secp/transport";
 import type { Channel, PartyId } from "@secp/transport";
 import { Additive2pc } from "./additive2pc.ts";
 import type { BackendKind, SecretBackend, TruncMode } from "./backend.ts";
@@ -33,6 +38,11 @@ export interface LocalRunOptions {
   profile?: NetworkProfile;
   /** Plain backend mode (default `ring`). */
   plainMode?: "ring" | "float";
+  /**
+   * `memory` (default) or `tcp`: authenticated TCP links over loopback, all parties still in this
+   * process (to measure the real transport without extra processes).
+   */
+  link?: "memory" | "tcp";
   /** Wraps each party's channel (e.g. to record a transcript in tests). */
   wrapChannel?: (ch: Channel) => Channel;
 }
@@ -109,11 +119,11 @@ export async function runLocal<T>(
     const be = new PlainBackend({ mode: opts.plainMode, fracBits: opts.fracBits, seed });
     return { results: new Map([[0, await program(be)]]), ledger, roles };
   }
-  const channels = createMemoryNetwork(parties, {
-    ledger,
-    timeoutMs: opts.timeoutMs ?? 600_000,
-    profile: opts.profile,
-  }).map((c) => (opts.wrapChannel ? opts.wrapChannel(c) : c));
+  const timeoutMs = opts.timeoutMs ?? 600_000;
+  const raw: Channel[] = opts.link === "tcp"
+    ? await createTcpNetwork(parties, { ledger, timeoutMs })
+    : createMemoryNetwork(parties, { ledger, timeoutMs, profile: opts.profile });
+  const channels = raw.map((c) => (opts.wrapChannel ? opts.wrapChannel(c) : c));
   const seeds = pairwiseSeeds(parties, opts.insecureSeed);
   const closeAll = () => Promise.allSettled(channels.map((c) => c.close()));
   let first: unknown; // the root cause: the others fail because the links were closed after it
