@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { FloatTensor, matmulShapes, RingTensor, type Shape, sizeOf } from "@secp/field";
+import { FloatTensor, matmulShapes, RingTensor, type Shape } from "@secp/field";
 import type { PartyId } from "@secp/transport";
 import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
 import { and, laneBitsFor, msbOfSum, packLanes, xor } from "./bits.ts";
@@ -59,24 +59,6 @@ export class Additive2pc extends Networked implements SecretBackend {
 
   #phantom(shape: Shape): Shared {
     return new Shared(shape, []);
-  }
-
-  /** Secret-shares a fixed-point value from `owner`. */
-  async input(owner: Role, value: FloatTensor | undefined, shape: Shape): Promise<Shared> {
-    const enc = this.is(owner) ? this.#checkedEncode(value, shape) : undefined;
-    return await this.inputRing(owner, enc, shape);
-  }
-
-  #checkedEncode(value: FloatTensor | undefined, shape: Shape): RingTensor {
-    if (!value) {
-      throw new Error(`2pc.input: party ${this.party} owns the input but passed no value`);
-    }
-    if (value.size !== sizeOf(shape) || value.shape.length !== shape.length) {
-      throw new RangeError(
-        `input: value shape [${value.shape}] does not match declared shape [${shape}]`,
-      );
-    }
-    return this.fp.encode(value);
   }
 
   /** Secret-shares a raw ring value from `owner` (party 0's share comes from a shared PRG). */
@@ -193,11 +175,6 @@ export class Additive2pc extends Networked implements SecretBackend {
       throw new RangeError(`mul: shape mismatch [${x.shape}] vs [${y.shape}]`);
     }
     return await this.#beaver(x, y, x.shape, (u, v) => u.mul(v), "mul");
-  }
-
-  /** x ⊙ y, truncated. */
-  async mul(x: Shared, y: Shared): Promise<Shared> {
-    return await this.truncate(await this.mulNoTrunc(x, y));
   }
 
   /** x @ y, truncated (opens both masked operands). */

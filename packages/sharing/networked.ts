@@ -4,10 +4,11 @@
  *
  * @module
  */
-import type { RingTensor, Shape } from "@secp/field";
+import { type FloatTensor, type RingTensor, type Shape, sizeOf } from "@secp/field";
 import type { Channel, LedgerSink, PartyId, Phase } from "@secp/transport";
 import type { Role } from "./backend.ts";
 import { RingOps } from "./base.ts";
+import type { Shared } from "./shared.ts";
 import { Prg, randomSeed } from "./prg.ts";
 import { packLowBytes, packRing, unpackLowBytes, unpackRing } from "./wire.ts";
 
@@ -72,6 +73,31 @@ export abstract class Networked extends RingOps {
   /** True when this party plays `role`. */
   is(role: Role): boolean {
     return this.idOf(role) === this.party;
+  }
+
+  /** Secret-shares a raw ring value supplied by `owner` (backend-specific). */
+  abstract inputRing(owner: Role, value: RingTensor | undefined, shape: Shape): Promise<Shared>;
+  /** x ⊙ y without truncation (backend-specific). */
+  abstract mulNoTrunc(x: Shared, y: Shared): Promise<Shared>;
+
+  /** Secret-shares a fixed-point value from `owner` (only the owner passes it). */
+  async input(owner: Role, value: FloatTensor | undefined, shape: Shape): Promise<Shared> {
+    let enc: RingTensor | undefined;
+    if (this.is(owner)) {
+      if (!value) throw new Error(`input: party ${this.party} owns the input but passed no value`);
+      if (value.size !== sizeOf(shape) || value.shape.length !== shape.length) {
+        throw new RangeError(
+          `input: value shape [${value.shape}] does not match declared shape [${shape}]`,
+        );
+      }
+      enc = this.fp.encode(value);
+    }
+    return await this.inputRing(owner, enc, shape);
+  }
+
+  /** x ⊙ y, truncated. */
+  async mul(x: Shared, y: Shared): Promise<Shared> {
+    return await this.truncate(await this.mulNoTrunc(x, y));
   }
 
   /** PRG stream shared with `peer`. */

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { FloatTensor, matmulShapes, RingTensor, type Shape, sizeOf } from "@secp/field";
+import { FloatTensor, matmulShapes, RingTensor, type Shape } from "@secp/field";
 
 import type { BackendKind, Role, SecretBackend } from "./backend.ts";
 import { and, laneBitsFor, msbOfSum, packLanes, shlLanes, xor, xorParts } from "./bits.ts";
@@ -40,23 +40,6 @@ export class Replicated3pc extends Networked implements SecretBackend {
 
   #phantom(shape: Shape): Shared {
     return new Shared(shape, []);
-  }
-
-  /** Secret-shares a fixed-point value from `owner`. */
-  async input(owner: Role, value: FloatTensor | undefined, shape: Shape): Promise<Shared> {
-    let enc: RingTensor | undefined;
-    if (this.is(owner)) {
-      if (!value) {
-        throw new Error(`3pc.input: party ${this.party} owns the input but passed no value`);
-      }
-      if (value.size !== sizeOf(shape) || value.shape.length !== shape.length) {
-        throw new RangeError(
-          `input: value shape [${value.shape}] does not match declared shape [${shape}]`,
-        );
-      }
-      enc = this.fp.encode(value);
-    }
-    return await this.inputRing(owner, enc, shape);
   }
 
   /** Secret-shares a raw ring value: the owner draws x0, x1 at random and sends each party its pair. */
@@ -157,11 +140,6 @@ export class Replicated3pc extends Networked implements SecretBackend {
       throw new RangeError(`mul: shape mismatch [${x.shape}] vs [${y.shape}]`);
     }
     return await this.#product(x, y, x.shape, (u, v) => u.mul(v), "mul");
-  }
-
-  /** x ⊙ y, truncated. */
-  async mul(x: Shared, y: Shared): Promise<Shared> {
-    return await this.truncate(await this.mulNoTrunc(x, y));
   }
 
   /** x @ y, truncated. */
