@@ -1,10 +1,12 @@
 /**
- * `deno task bench <suite>`: runs one benchmark suite and prints JSON lines (see each suite).
- * Suites: field, sharing, protocols, model.
+ * `deno task bench <suite> [suite flags]`: runs one benchmark suite and prints JSON lines (see each
+ * suite). Suites: field, sharing, protocols, model. Flags after the suite name go to the suite.
  */
-import { parseArgs } from "node:util";
 
-const suites: Record<string, () => Promise<unknown>> = {
+/** A suite takes the flags that follow its name. */
+type Suite = (args: string[]) => Promise<unknown>;
+
+const suites: Record<string, Suite> = {
   field: async () => (await import("./bench_field.ts")).benchField({}),
   model: async () => (await import("./bench_model.ts")).benchModel(),
   protocols: async () => (await import("@secp/protocols")).benchProtocols({}),
@@ -12,8 +14,7 @@ const suites: Record<string, () => Promise<unknown>> = {
 };
 
 if (import.meta.main) {
-  const { positionals } = parseArgs({ args: Deno.args, allowPositionals: true, strict: true });
-  const name = positionals[0];
+  const [name, ...rest] = Deno.args;
   if (!name || !(name in suites)) {
     console.error(
       `bench: unknown suite ${JSON.stringify(name ?? "")}; choose one of: ${
@@ -22,5 +23,5 @@ if (import.meta.main) {
     );
     Deno.exit(2);
   }
-  await suites[name]();
+  await suites[name](rest);
 }
