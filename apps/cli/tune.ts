@@ -9,24 +9,16 @@ import { existsSync } from "node:fs";
 import {
   evaluatePrompt,
   fewShotSplit,
-  type FitnessOracle,
   type GenerationRecord,
   loadTask,
   RandomProjection,
   seedFromCrypto,
   tune,
 } from "@secp/fot";
-import { getProfile } from "@secp/transport";
-import {
-  loadUseLite,
-  LocalSession,
-  promptFromTokenIds,
-  type UseLiteWeights,
-} from "@secp/transformer";
+import { loadUseLite, promptFromTokenIds, type UseLiteWeights } from "@secp/transformer";
 import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "./flags.ts";
-import { PlainOracle } from "./oracles/plain.ts";
-import { SecureOracle } from "./oracles/secure.ts";
-import { secureOps } from "./oracles/ops.ts";
+import { openOracle } from "./oracles/open.ts";
+import { PROMPT_FORMAT, writePromptFile } from "./prompt_file.ts";
 import { barChart, lineChart, reportHtml } from "./report.ts";
 
 /** Standard deviation of the model's layer-0 token term 2·E (what a prompt row replaces). */
@@ -82,25 +74,8 @@ export async function runTune(
     embeddingStd: tokenTermStd(weights),
     init: p0,
   });
-  let session: LocalSession | undefined;
-  let oracle: FitnessOracle<any>;
-  if (flags.backend === "plain") {
-    oracle = new PlainOracle({ weights, tokenizer, promptLength: L, maxTokens: flags.maxTokens });
-  } else {
-    session = await LocalSession.start({
-      kind: flags.backend,
-      weights,
-      ops: secureOps(flags),
-      profile: flags.net === "none" ? undefined : getProfile(flags.net),
-    });
-    oracle = new SecureOracle({
-      session,
-      tokenizer,
-      config: weights.config,
-      promptLength: L,
-      maxTokens: flags.maxTokens,
-    });
-  }
+  const opened = await openOracle(flags, weights, tokenizer);
+  const { oracle, session } = opened;
   try {
     log(
       `secp-tuning: task ${task.name} (${flags.shots}-shot, ${test.length} test texts), backend ${flags.backend}, ` +
@@ -191,10 +166,31 @@ export async function runTune(
       summary,
       flags,
       history,
+      // The whole session's traffic (weight sharing included), per sending party and phase.
+      traffic: session?.ledger.summary(),
+      // The logits each test text got, for comparing backends on the same (untuned) prompt.
+      test_logits: { untuned: Array.from(zeroShot.logits), tuned: Array.from(tuned.logits) },
       communication_by_op: byOp,
       received_by_data_owner: toDataOwner,
     };
     await Deno.writeTextFile(`${flags.out}/report.json`, JSON.stringify(report, null, 2));
+    await writePromptFile(`${flags.out}/prompt.json`, {
+      format: PROMPT_FORMAT,
+      task: task.name,
+      classNames: task.classNames,
+      labelTexts: task.labelTexts,
+      promptLen: L,
+      embedDim: weights.config.embedDim,
+      attention: flags.attention,
+      features: flags.features,
+      maxTokens: flags.maxTokens,
+      source: {
+        run: flags.out,
+        bestGeneration: result.bestGeneration,
+        bestDevMetric: result.bestDevMetric,
+      },
+      prompt: Array.from(result.bestPrompt),
+    });
     const gen = (f: (h: GenerationRecord) => number | undefined) =>
       history.filter((h) => f(h) !== undefined).map((h) =>
         [h.generation, f(h)!] as [number, number]
@@ -216,7 +212,7 @@ export async function runTune(
     );
     return report;
   } finally {
-    await session?.close();
+    await opened.close();
   }
 }
 

@@ -27,6 +27,8 @@ export interface EvaluateResult extends Scores {
   oracleCalls: number;
   /** Field-wise sum of the costs the oracle reported. */
   cost: OracleCost;
+  /** The logits, `[count, C]` row-major, as the oracle returned them. */
+  logits: Float64Array;
 }
 
 /** Adds every numeric field of `b` into `a` (in place) and returns `a`. */
@@ -75,5 +77,5 @@ export async function evaluatePrompt(
     metric: task.metric,
     positiveClass: task.positiveClass,
   });
-  return { ...scores, count: examples.length, oracleCalls: calls, cost };
+  return { ...scores, count: examples.length, oracleCalls: calls, cost, logits };
 }

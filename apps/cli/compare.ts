@@ -1,0 +1,211 @@
+/**
+ * `deno task compare`: the same small tuning job, same seed, under `plain`, `2pc` and `3pc` side by
+ * side, so a user can choose a security model: accuracy, error of the secure logits against the
+ * plaintext model on the same (untuned) prompt and texts, bytes and rounds per party, offline
+ * bytes, wall time, modelled LAN/WAN time, and the trust assumption of each backend.
+ */
+import { existsSync } from "node:fs";
+import { seedFromCrypto } from "@secp/fot";
+import type { LedgerSummary } from "@secp/transport";
+import { parseTuneFlags, type TuneFlags } from "./flags.ts";
+import { LOGIT_SCALE } from "./oracles/tokens.ts";
+import { runTune } from "./tune.ts";
+
+/** What each backend trusts (semi-honest adversaries throughout). */
+export const TRUST: Record<TuneFlags["backend"], string> = {
+  plain: "no privacy: the model runs in the clear (the reference)",
+  "2pc": "2 parties + dealer; secure unless the dealer colludes with a party",
+  "3pc": "3 parties, replicated; secure unless 2 of 3 collude (honest majority)",
+};
+
+/** Defaults of compare's small job (tune's flags; any of them may be overridden). */
+export const COMPARE_DEFAULTS = [
+  "--shots",
+  "2",
+  "--popsize",
+  "4",
+  "--budget",
+  "2",
+  "--test-size",
+  "16",
+  "--max-tokens",
+  "16",
+  "--eval-every",
+  "2",
+];
+
+/** `--help` text. */
+export const COMPARE_HELP =
+  `deno task compare [--backends plain,2pc,3pc] [tune flags]: one small tuning job per backend, same seed
+
+Runs deno task tune's job under each backend (default: plain, 2pc, 3pc) with the same seed and
+prints a table: tuned/untuned test metric, max |logit error| against plain on the untuned prompt,
+bytes sent per party (online) and offline, rounds per generation, wall time, modelled LAN/WAN time
+per generation, and the trust assumption. Writes <out>/<backend>/ (tune's files) and
+<out>/compare.json.
+
+  --backends LIST   comma-separated subset of plain,2pc,3pc (plain is always run first: the reference)
+  --out DIR         default runs/compare-<time>
+  tune flags        --task --shots --popsize --dim --prompt-len --budget --attention --features --cos
+                    --net --seed --test-size --max-tokens --eval-every (defaults: ${
+    COMPARE_DEFAULTS.join(" ")
+  })
+  --help            this text`;
+
+/** One backend's row of the comparison. */
+export interface CompareRow {
+  backend: TuneFlags["backend"];
+  trust: string;
+  untuned_test_metric: number;
+  tuned_test_metric: number;
+  /** max |secure − plain| over the untuned prompt's test logits, in cosine units. */
+  max_cos_error_vs_plain: number | null;
+  online_bytes_sent_per_party: Record<string, number>;
+  offline_bytes_total: number;
+  rounds_per_generation: number;
+  wall_s: number;
+  lan_s_per_generation: number;
+  wan_s_per_generation: number;
+}
+
+/** Parses compare's arguments into the backends and one tune configuration. */
+export function parseCompareArgs(
+  args: string[],
+): { backends: TuneFlags["backend"][]; flags: TuneFlags } | "help" {
+  const rest: string[] = [];
+  let backends: string[] = ["plain", "2pc", "3pc"];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--backend" || a.startsWith("--backend=")) {
+      throw new Error("--backend: compare runs several; use --backends plain,2pc,3pc");
+    }
+    if (a === "--resume") throw new Error("--resume: not supported by compare (run tune --resume)");
+    if (a === "--backends" || a.startsWith("--backends=")) {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : args[++i];
+      if (v === undefined) throw new Error("--backends: expected a list such as plain,2pc,3pc");
+      backends = v.split(",").map((b) => b.trim()).filter((b) => b.length > 0);
+      for (const b of backends) {
+        if (!(b in TRUST)) {
+          throw new Error(
+            `--backends: unknown backend ${JSON.stringify(b)}; known: plain, 2pc, 3pc`,
+          );
+        }
+      }
+      continue;
+    }
+    rest.push(a);
+  }
+  const flags = parseTuneFlags([...COMPARE_DEFAULTS, ...rest]);
+  if (flags === "help") return "help";
+  const ordered = (["plain", "2pc", "3pc"] as const).filter((b) =>
+    b === "plain" || backends.includes(b)
+  );
+  if (!args.some((a) => a === "--out" || a.startsWith("--out="))) {
+    flags.out = flags.out.replace("runs/tune-", "runs/compare-");
+  }
+  return { backends: ordered, flags };
+}
+
+/** Runs the comparison; returns the rows (plain first). */
+export async function runCompare(
+  backends: TuneFlags["backend"][],
+  flags: TuneFlags,
+  log: (s: string) => void = console.log,
+): Promise<CompareRow[]> {
+  if (existsSync(flags.out)) {
+    throw new Error(`--out ${flags.out} already exists; choose another directory`);
+  }
+  const seed = flags.seed ?? seedFromCrypto();
+  const rows: CompareRow[] = [];
+  let reference: number[] | undefined;
+  for (const backend of backends) {
+    log(`== ${backend}`);
+    const report = await runTune(
+      { ...flags, backend, seed, out: `${flags.out}/${backend}` },
+      (s) => log(`  ${s}`),
+    ) as {
+      summary: Record<string, number>;
+      traffic?: LedgerSummary;
+      test_logits: { untuned: number[] };
+    };
+    const untuned = report.test_logits.untuned;
+    if (backend === "plain") reference = untuned;
+    const s = report.summary;
+    const scale = LOGIT_SCALE;
+    rows.push({
+      backend,
+      trust: TRUST[backend],
+      untuned_test_metric: s.untuned_test_metric,
+      tuned_test_metric: s.tuned_test_metric,
+      max_cos_error_vs_plain: reference
+        ? Math.max(...untuned.map((v, i) => Math.abs(v - reference![i]) / scale))
+        : null,
+      online_bytes_sent_per_party: Object.fromEntries(
+        (report.traffic?.parties ?? []).map((p) => [String(p.party), p.online.bytes]),
+      ),
+      offline_bytes_total: report.traffic?.total.offline.bytes ?? 0,
+      rounds_per_generation: s.rounds_per_generation,
+      wall_s: s.wall_s,
+      lan_s_per_generation: s.lan_s_per_generation,
+      wan_s_per_generation: s.wan_s_per_generation,
+    });
+  }
+  await Deno.writeTextFile(
+    `${flags.out}/compare.json`,
+    JSON.stringify({ seed_recorded_in: `${flags.out}/*/run.json`, rows }, null, 2),
+  );
+  return rows;
+}
+
+/** The comparison as a fixed-width text table. */
+export function compareTable(rows: CompareRow[]): string {
+  const mb = (b: number) => (b / 1e6).toFixed(1);
+  const head = [
+    "backend",
+    "untuned",
+    "tuned",
+    "max err",
+    "online MB sent per party",
+    "offline MB",
+    "rounds/gen",
+    "wall s",
+    "LAN s/gen",
+    "WAN s/gen",
+  ];
+  const body = rows.map((r) => [
+    r.backend,
+    r.untuned_test_metric.toFixed(3),
+    r.tuned_test_metric.toFixed(3),
+    r.max_cos_error_vs_plain === null ? "-" : r.max_cos_error_vs_plain.toExponential(1),
+    Object.entries(r.online_bytes_sent_per_party).map(([p, b]) => `P${p} ${mb(b)}`).join(", ") ||
+    "-",
+    mb(r.offline_bytes_total),
+    String(r.rounds_per_generation),
+    r.wall_s.toFixed(1),
+    r.lan_s_per_generation.toFixed(2),
+    r.wan_s_per_generation.toFixed(2),
+  ]);
+  const width = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
+  const line = (cells: string[]) => cells.map((x, c) => x.padEnd(width[c])).join("  ");
+  return [
+    line(head),
+    ...body.map(line),
+    "",
+    ...rows.map((r) => `${r.backend}: ${r.trust}`),
+  ].join("\n");
+}
+
+if (import.meta.main) {
+  try {
+    const parsed = parseCompareArgs(Deno.args);
+    if (parsed === "help") console.log(COMPARE_HELP);
+    else {
+      const rows = await runCompare(parsed.backends, parsed.flags);
+      console.log(compareTable(rows));
+      for (const r of rows) console.log(JSON.stringify(r));
+    }
+  } catch (e) {
+    console.error(`compare: ${e instanceof Error ? e.message : e}`);
+    Deno.exit(1);
+  }
+}

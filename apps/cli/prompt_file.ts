@@ -1,0 +1,78 @@
+/**
+ * The tuned-prompt file `tune` writes and `predict` reads: the data owner's soft prompt (L×E
+ * floats) with what is needed to use it again — the task's label texts and the model settings it
+ * was tuned under. It stays on the data owner's machine; under MPC it is only ever input as shares.
+ */
+
+/** Current format tag. */
+export const PROMPT_FORMAT = "secp-tuning/prompt@1";
+
+/** Contents of `prompt.json`. */
+export interface PromptFile {
+  format: typeof PROMPT_FORMAT;
+  /** Task the prompt was tuned on. */
+  task: string;
+  /** Class names, in logit order. */
+  classNames: string[];
+  /** Label texts (verbalizer), in logit order. */
+  labelTexts: string[];
+  /** Prompt tokens L. */
+  promptLen: number;
+  /** Embedding width E. */
+  embedDim: number;
+  /** Attention the prompt was tuned with. */
+  attention: "softmax" | "rfa";
+  /** RFA features (meaningful for `rfa`). */
+  features: number;
+  /** Text clip length used in tuning (0: the model's limit). */
+  maxTokens: number;
+  /** Where it came from: run directory, generation and dev metric. */
+  source: { run: string; bestGeneration: number | null; bestDevMetric: number | null };
+  /** The prompt, L·E numbers, row-major. */
+  prompt: number[];
+}
+
+/** Writes `file` to `path` (inside a run directory the caller owns). */
+export async function writePromptFile(path: string, file: PromptFile): Promise<void> {
+  await Deno.writeTextFile(path, JSON.stringify(file));
+}
+
+/** Reads and validates a prompt file; every problem is an Error naming the file and the field. */
+export async function readPromptFile(path: string): Promise<PromptFile & { values: Float64Array }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new Error(`prompt file ${path}: cannot read (${e instanceof Error ? e.message : e})`);
+  }
+  let f: PromptFile;
+  try {
+    f = JSON.parse(text);
+  } catch {
+    throw new Error(`prompt file ${path}: not valid JSON (corrupt or truncated)`);
+  }
+  const bad = (what: string) => new Error(`prompt file ${path}: ${what}`);
+  if (f === null || typeof f !== "object") throw bad("not a JSON object");
+  if (f.format !== PROMPT_FORMAT) {
+    throw bad(`format ${JSON.stringify(f.format)}, expected ${PROMPT_FORMAT}`);
+  }
+  for (const k of ["promptLen", "embedDim", "features", "maxTokens"] as const) {
+    if (!Number.isInteger(f[k]) || f[k] < 0) throw bad(`${k} must be a non-negative integer`);
+  }
+  if (f.attention !== "softmax" && f.attention !== "rfa") {
+    throw bad("attention must be softmax|rfa");
+  }
+  if (
+    !Array.isArray(f.labelTexts) || f.labelTexts.length < 2 ||
+    f.labelTexts.some((t) => typeof t !== "string")
+  ) throw bad("labelTexts must list at least two strings");
+  if (!Array.isArray(f.classNames) || f.classNames.length !== f.labelTexts.length) {
+    throw bad("classNames must match labelTexts in length");
+  }
+  if (!Array.isArray(f.prompt) || f.prompt.length !== f.promptLen * f.embedDim) {
+    throw bad(`prompt must hold promptLen·embedDim = ${f.promptLen * f.embedDim} numbers`);
+  }
+  const values = Float64Array.from(f.prompt);
+  if (values.some((v) => !Number.isFinite(v))) throw bad("prompt holds a non-finite number");
+  return { ...f, values };
+}

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { compareTable, parseCompareArgs, runCompare } from "../apps/cli/compare.ts";
+import { parsePredictFlags, type PredictFlags, runPredict } from "../apps/cli/predict.ts";
+import { readPromptFile } from "../apps/cli/prompt_file.ts";
+
+// Tiny settings shared by these tests; the seed is fixed: tests only.
+const TINY = [
+  "--shots=1",
+  "--popsize=2",
+  "--dim=4",
+  "--prompt-len=1",
+  "--budget=1",
+  "--test-size=2",
+  "--max-tokens=6",
+  "--eval-every=1",
+  "--seed=compare-test",
+];
+
+Deno.test("compare: same job on plain, 2pc and 3pc; secure logits match plain; per-party costs", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const parsed = parseCompareArgs([...TINY, `--out=${out}/cmp`]);
+    assert.ok(parsed !== "help");
+    assert.deepEqual(parsed.backends, ["plain", "2pc", "3pc"]);
+    const rows = await runCompare(parsed.backends, parsed.flags, () => {});
+    assert.deepEqual(rows.map((r) => r.backend), ["plain", "2pc", "3pc"]);
+    assert.equal(rows[0].max_cos_error_vs_plain, 0);
+    for (const r of rows.slice(1)) {
+      assert.ok(
+        r.max_cos_error_vs_plain! <= 1e-3,
+        `${r.backend} error ${r.max_cos_error_vs_plain}`,
+      );
+      // Same untuned prompt and texts: the same decisions as plain.
+      assert.equal(r.untuned_test_metric, rows[0].untuned_test_metric);
+      const sent = Object.values(r.online_bytes_sent_per_party);
+      assert.ok(sent.length >= 3 && sent.some((b) => b > 0), `${r.backend} per-party bytes`);
+      assert.ok(r.rounds_per_generation > 0 && r.wan_s_per_generation > r.lan_s_per_generation);
+    }
+    assert.ok(rows[1].offline_bytes_total > 0, "2pc dealer traffic is offline");
+    const saved = JSON.parse(await Deno.readTextFile(`${out}/cmp/compare.json`));
+    assert.equal(saved.rows.length, 3);
+    const table = compareTable(rows);
+    assert.match(table, /dealer/);
+    assert.match(table, /honest majority/);
+    await assert.rejects(runCompare(parsed.backends, parsed.flags, () => {}), /already exists/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("compare flags: clear errors", () => {
+  assert.throws(() => parseCompareArgs(["--backend=2pc"]), /use --backends/);
+  assert.throws(() => parseCompareArgs(["--backends=2pc,4pc"]), /unknown backend "4pc"/);
+  assert.throws(() => parseCompareArgs(["--resume"]), /--resume: not supported/);
+  const p = parseCompareArgs(["--backends", "3pc"]);
+  assert.ok(p !== "help");
+  assert.deepEqual(p.backends, ["plain", "3pc"], "plain always runs first as the reference");
+});
+
+Deno.test("predict: a tuned prompt classifies texts the same on plain and 2pc", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const parsed = parseCompareArgs([...TINY, "--backends=plain", `--out=${out}/run`]);
+    assert.ok(parsed !== "help");
+    await runCompare(parsed.backends, parsed.flags, () => {});
+    const promptPath = `${out}/run/plain/prompt.json`;
+    const pf = await readPromptFile(promptPath);
+    assert.equal(pf.values.length, pf.promptLen * pf.embedDim);
+    const texts = ["A wonderful, moving film.", "Terrible acting and a boring plot."];
+    await Deno.writeTextFile(`${out}/texts.txt`, `${texts[1]}\n\n`);
+    const base = parsePredictFlags([
+      `--prompt=${promptPath}`,
+      `--text=${texts[0]}`,
+      `--file=${out}/texts.txt`,
+    ]) as PredictFlags;
+    const plain = await runPredict({ ...base, backend: "plain" });
+    const secure = await runPredict({ ...base, backend: "2pc" });
+    assert.deepEqual(plain.predictions.map((p) => p.text), texts);
+    assert.deepEqual(secure.predictions.map((p) => p.label), plain.predictions.map((p) => p.label));
+    for (const [i, p] of secure.predictions.entries()) {
+      for (const [c, v] of Object.entries(p.probabilities)) {
+        assert.ok(Math.abs(v - plain.predictions[i].probabilities[c]) < 0.02, `${c}: ${v}`);
+      }
+    }
+    assert.ok((secure.cost.bytesSent ?? 0) > 0 && (secure.cost.rounds ?? 0) > 0);
+
+    // A corrupt prompt file is an error naming the file; nothing is written.
+    await Deno.writeTextFile(`${out}/bad.json`, '{"format": "secp-tuning/prompt@1", "prompt": [');
+    await assert.rejects(
+      runPredict({ ...base, prompt: `${out}/bad.json`, backend: "plain" }),
+      /prompt file .*bad\.json: not valid JSON/,
+    );
+    const wrong = { ...JSON.parse(await Deno.readTextFile(promptPath)), prompt: [1, 2, 3] };
+    await Deno.writeTextFile(`${out}/short.json`, JSON.stringify(wrong));
+    await assert.rejects(
+      runPredict({ ...base, prompt: `${out}/short.json`, backend: "plain" }),
+      /short\.json: prompt must hold promptLen·embedDim/,
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("predict flags: clear errors", () => {
+  assert.throws(() => parsePredictFlags(["--text=x"]), /--prompt: required/);
+  assert.throws(() => parsePredictFlags(["--prompt=p.json"]), /--text or --file/);
+  assert.throws(
+    () => parsePredictFlags(["--prompt=p.json", "--text=x", "--backend=4pc"]),
+    /--backend: expected one of/,
+  );
+  assert.throws(
+    () => parsePredictFlags(["--prompt=p.json", "--text=x", "--batch=0"]),
+    /--batch: expected an integer/,
+  );
+});
