@@ -11,7 +11,7 @@
 import { FloatTensor, matmulShapes, RingTensor, type Shape } from "@secp/field";
 import type { PartyId } from "@secp/transport";
 import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
-import { and, laneBitsFor, msbOfSum, packLanes, xor } from "./bits.ts";
+import { and, ltzBits, planeWords, signOfSum, toPlanes, xor } from "./bits.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
 
@@ -361,21 +361,21 @@ export class Additive2pc extends Networked implements SecretBackend {
   }
 
   /**
-   * Sign test: the shares x0 (party 0) and x1 (party 1) are XOR-shared as words, a Kogge–Stone
-   * prefix adder finds the carry into bit 63 (7 AND rounds), and the sign bit s = s0 ⊕ s1 becomes
-   * arithmetic as s0 + s1 − 2·s0·s1 (one Beaver product). 8 online rounds.
+   * Sign test: the shares x0 (party 0) and x1 (party 1), bit-sliced, are XOR-shared planes; the
+   * carry tree of `signOfSum` finds the carry into the top bit (1 + ⌈log2(bits − 1)⌉ AND rounds),
+   * and the sign bit s = s0 ⊕ s1 becomes arithmetic as s0 + s1 − 2·s0·s1 (one Beaver product).
+   * 8 online rounds for 64 bits, 7 for 32.
    */
   async ltz(x: Shared, opts: { bits?: number } = {}): Promise<Shared> {
-    const lane = laneBitsFor(opts.bits ?? 64);
+    const bits = ltzBits(opts.bits);
     return await this.scope("ltz", async () => {
       const n = x.size;
       const flat = [n];
-      const words = lane === 64 ? n : Math.ceil(n / 2);
-      const zero = RingTensor.zeros([words]);
-      const mine = this.computing ? [packLanes(x.parts[0].reshape(flat), lane)] : [];
+      const zero = RingTensor.zeros([bits * planeWords(n)]);
+      const mine = this.computing ? [toPlanes(x.parts[0], bits)] : [];
       const a = this.party === 0 ? mine : this.computing ? [zero] : [];
       const b = this.party === 1 ? mine : this.computing ? [zero] : [];
-      const sign = await msbOfSum(a, b, (pairs) => this.#andBatch(pairs, words), lane, n);
+      const sign = await signOfSum(a, b, (pairs, w) => this.#andBatch(pairs, w), bits, n);
       const nz = RingTensor.zeros(flat);
       const s0 = new Shared(flat, this.party === 0 ? sign : this.computing ? [nz] : []);
       const s1 = new Shared(flat, this.party === 1 ? sign : this.computing ? [nz] : []);

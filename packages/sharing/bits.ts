@@ -28,36 +28,13 @@ export function and(a: RingTensor, b: RingTensor): RingTensor {
   return wrap(o, a.shape);
 }
 
-/** Each word shifted left by s bits (0 < s < 64), zeros shifted in. */
-export function shlWords(a: RingTensor, s: number): RingTensor {
-  const x = halves(a), o = new Uint32Array(x.length);
-  for (let i = 0; i < o.length; i += 2) {
-    const lo = x[i], hi = x[i + 1];
-    if (s < 32) {
-      o[i] = lo << s;
-      o[i + 1] = (hi << s) | (lo >>> (32 - s));
-    } else {
-      o[i] = 0;
-      o[i + 1] = s === 32 ? lo : lo << (s - 32);
-    }
-  }
-  return wrap(o, a.shape);
-}
-
-/** Bit `i` of each word as the ring integer 0 or 1. */
-export function bitOf(a: RingTensor, i: number): RingTensor {
-  const x = halves(a), o = new Uint32Array(x.length);
-  const w = i < 32 ? 0 : 1, s = i % 32;
-  for (let j = 0; j < o.length; j += 2) o[j] = (x[j + w] >>> s) & 1;
-  return wrap(o, a.shape);
-}
-
 /**
  * A secure AND of XOR-shared words: each pair holds this party's share parts of two operands of the
  * same size; all pairs are evaluated in one round. Returns this party's parts of each result.
  */
 export type AndBatch = (
   pairs: [readonly RingTensor[], readonly RingTensor[]][],
+  words: number,
 ) => Promise<RingTensor[][]>;
 
 /** XOR of two XOR-shared values, part by part (local). */
@@ -65,73 +42,126 @@ export function xorParts(x: readonly RingTensor[], y: readonly RingTensor[]): Ri
   return x.map((t, i) => xor(t, y[i]));
 }
 
-/** Width of the adder lanes: full 64-bit words, or two 32-bit lanes per word. */
-export type LaneBits = 32 | 64;
-
-/** Lane width for a sign test of values with |x| < 2^(bits−1) as ring integers. */
-export function laneBitsFor(bits: number): LaneBits {
+/** Validated adder width of a sign test of values with |x| < 2^(bits−1) (default 64). */
+export function ltzBits(bits = 64): number {
   if (!Number.isInteger(bits) || bits < 2 || bits > 64) {
     throw new RangeError(`ltz: bits=${bits} not in 2..64`);
   }
-  return bits <= 32 ? 32 : 64;
+  return bits;
 }
 
-/** Packs the low 32 bits of each element, two elements per word (an odd tail is zero-padded). */
-export function packLanes(t: RingTensor, lane: LaneBits): RingTensor {
-  if (lane === 64) return t;
-  const x = halves(t), m = Math.ceil(t.size / 2), o = new Uint32Array(2 * m);
-  for (let i = 0; i < t.size; i++) o[i] = x[2 * i];
-  return wrap(o, [m]);
+/** 64-bit words per bit plane of n elements. */
+export function planeWords(n: number): number {
+  return Math.ceil(n / 64);
 }
 
-/** Each lane shifted left by s bits (0 < s < lane), zeros shifted in; nothing crosses lanes. */
-export function shlLanes(a: RingTensor, s: number, lane: LaneBits): RingTensor {
-  if (lane === 64) return shlWords(a, s);
-  const x = halves(a), o = new Uint32Array(x.length);
-  for (let i = 0; i < o.length; i++) o[i] = x[i] << s;
-  return wrap(o, a.shape);
+/**
+ * Bit-sliced layout: the low `bits` bits of n elements as `bits` planes of ⌈n/64⌉ words each;
+ * plane j holds bit j of every element (element i at bit i mod 64 of word ⌊i/64⌋). Sliced, the
+ * adder's bit positions are whole planes, so a level of the carry tree sends only the positions
+ * still in play instead of every bit of every word.
+ */
+export function toPlanes(t: RingTensor, bits: number): RingTensor {
+  const n = t.size, pw = planeWords(n), x = halves(t);
+  const o = new Uint32Array(2 * pw * bits);
+  for (let i = 0; i < n; i++) {
+    const lo = x[2 * i], hi = x[2 * i + 1], w = i >>> 5, m = 1 << (i & 31);
+    for (let j = 0; j < bits; j++) {
+      const bit = j < 32 ? (lo >>> j) & 1 : (hi >>> (j - 32)) & 1;
+      if (bit) o[2 * pw * j + w] |= m;
+    }
+  }
+  return wrap(o, [bits * pw]);
 }
 
-/** Bit `lane − 1` of p ⊕ bit `lane − 2` of g per lane, as n ring integers 0/1. */
-function signBits(p: RingTensor, g: RingTensor, lane: LaneBits, n: number): RingTensor {
-  if (lane === 64) return xor(bitOf(p, 63), bitOf(g, 62));
-  const P = halves(p), G = halves(g), o = new Uint32Array(2 * n);
-  for (let i = 0; i < n; i++) o[2 * i] = ((P[i] >>> 31) ^ (G[i] >>> 30)) & 1;
+/** Planes `[from, to)` of a bit-sliced tensor with `pw` words per plane. */
+export function planes(t: RingTensor, pw: number, from: number, to: number): RingTensor {
+  return t.slice(0, from * pw, to * pw);
+}
+
+/** One plane of n bits as n ring integers 0/1. */
+export function planeToInts(t: RingTensor, n: number): RingTensor {
+  const x = halves(t), o = new Uint32Array(2 * n);
+  for (let i = 0; i < n; i++) o[2 * i] = (x[i >>> 5] >>> (i & 31)) & 1;
   return wrap(o, [n]);
 }
 
-/** Rounds of the parallel-prefix (Kogge–Stone) carry computation over 64-bit words. */
-export const PREFIX_SHIFTS: readonly number[] = [1, 2, 4, 8, 16, 32];
+/**
+ * AND-gate schedule of the carry tree for positions 0..m−1 (see {@link signOfSum}): per level,
+ * how many (G, P) nodes are combined and how many AND planes that takes. The lowest group never
+ * needs its propagate bit, and the last level needs only G: both save a plane.
+ */
+export function carryTreeSchedule(m: number): { nodes: number; ands: number }[] {
+  const levels: { nodes: number; ands: number }[] = [];
+  let nodes = m;
+  while (nodes > 1) {
+    levels.push({ nodes, ands: 2 * Math.floor(nodes / 2) - 1 });
+    nodes = Math.ceil(nodes / 2);
+  }
+  return levels;
+}
+
+/** AND planes of {@link signOfSum} for `bits`-bit lanes: m generate planes plus the tree's. */
+export function signOfSumAndPlanes(bits: number): number[] {
+  const m = bits - 1;
+  return [m, ...carryTreeSchedule(m).map((l) => l.ands)];
+}
 
 /**
- * The sign bit of a + b for XOR-shared lanes a, b (see {@link packLanes}), given a secure AND.
- * Generate G = a ∧ b and propagate P = a ⊕ b are combined by a Kogge–Stone prefix
- * (G ← G ⊕ (P ∧ (G ≪ s)), P ← P ∧ (P ≪ s); group G and P are never both 1, so ⊕ serves as ∨);
- * the sign is P_{w−1} ⊕ G_{w−2} for lane width w. Every level's ANDs go in one call: 1 + log2 w
- * AND rounds. Returns this party's XOR shares of the n sign bits as ring integers 0/1.
+ * The sign bit (bit `bits − 1`) of a + b mod 2^bits for bit-sliced XOR-shared a, b (`bits`
+ * planes of ⌈n/64⌉ words, see {@link toPlanes}), given a secure AND. Generate g = a ∧ b and
+ * propagate p = a ⊕ b on positions 0..bits−2 are reduced by a binary tree of group (G, P) pairs —
+ * G = G_hi ⊕ P_hi ∧ G_lo, P = P_hi ∧ P_lo — to the carry into the top bit (only the final carry is
+ * needed for a sign, so the tree does ≈ 3·bits AND gates per element where a Kogge–Stone prefix
+ * over packed words does bits·log2(bits)). 1 + ⌈log2(bits − 1)⌉ AND rounds. Returns this party's
+ * XOR shares of the n sign bits as ring integers 0/1.
  */
-export async function msbOfSum(
+export async function signOfSum(
   a: readonly RingTensor[],
   b: readonly RingTensor[],
   andShared: AndBatch,
-  lane: LaneBits = 64,
-  n = a[0]?.size ?? 0,
+  bits: number,
+  n: number,
 ): Promise<RingTensor[]> {
-  const p0 = xorParts(a, b);
-  let [g] = await andShared([[a, b]]);
-  let p = p0;
-  const shifts = PREFIX_SHIFTS.filter((s) => s < lane);
-  for (const s of shifts) {
-    const gs = g.map((t) => shlLanes(t, s, lane));
-    if (s === lane / 2) {
-      const [pg] = await andShared([[p, gs]]);
-      g = xorParts(g, pg);
-    } else {
-      const ps = p.map((t) => shlLanes(t, s, lane));
-      const [pg, pp] = await andShared([[p, gs], [p, ps]]);
-      g = xorParts(g, pg);
-      p = pp;
+  const pw = planeWords(n), m = bits - 1;
+  const cut = (t: readonly RingTensor[], from: number, to: number) =>
+    t.map((x) => planes(x, pw, from, to));
+  const join = (ts: RingTensor[][]) =>
+    ts[0].map((_, k) => RingTensor.concat(ts.map((t) => t[k]), 0));
+  const top = xorParts(cut(a, m, bits), cut(b, m, bits));
+  const p0 = xorParts(cut(a, 0, m), cut(b, 0, m));
+  const [g0] = await andShared([[cut(a, 0, m), cut(b, 0, m)]], m * pw);
+  // Nodes as plane lists per part: G[k], P[k] (P of node 0 is never used).
+  let G: RingTensor[][] = Array.from({ length: m }, (_, k) => cut(g0, k, k + 1));
+  let P: RingTensor[][] = Array.from({ length: m }, (_, k) => cut(p0, k, k + 1));
+  for (const level of carryTreeSchedule(m)) {
+    const pairs = Math.floor(level.nodes / 2);
+    // Left operands then right operands of every AND of this level, in one batch.
+    const xs: RingTensor[][] = [], ys: RingTensor[][] = [];
+    for (let k = 0; k < pairs; k++) {
+      xs.push(P[2 * k + 1]);
+      ys.push(G[2 * k]);
+      if (k > 0) {
+        xs.push(P[2 * k + 1]);
+        ys.push(P[2 * k]);
+      }
     }
+    const [z] = await andShared([[join(xs), join(ys)]], xs.length * pw);
+    const nextG: RingTensor[][] = [], nextP: RingTensor[][] = [];
+    let at = 0;
+    for (let k = 0; k < pairs; k++) {
+      nextG.push(xorParts(G[2 * k + 1], cut(z, at, at + 1)));
+      at++;
+      if (k > 0) nextP.push(cut(z, at++, at));
+      else nextP.push(P[2 * k + 1]); // placeholder: node 0's P is never read
+    }
+    if (level.nodes % 2 === 1) {
+      nextG.push(G[level.nodes - 1]);
+      nextP.push(P[level.nodes - 1]);
+    }
+    G = nextG;
+    P = nextP;
   }
-  return p0.map((t, i) => signBits(t, g[i], lane, n));
+  const carry = m === 0 ? top.map((t) => RingTensor.zeros(t.shape)) : G[0];
+  return xorParts(top, carry).map((t) => planeToInts(t, n));
 }

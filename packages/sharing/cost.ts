@@ -5,6 +5,7 @@
  * @module
  */
 import type { BackendKind, TruncMode } from "./backend.ts";
+import { ltzBits, planeWords, signOfSumAndPlanes } from "./bits.ts";
 
 /** Cost of one primitive call. */
 export interface Cost {
@@ -119,29 +120,34 @@ function zero(): Cost {
 }
 
 /**
- * Cost of `ltz` on n elements with lane width w (64, or 32 when `bits` ≤ 32: two elements per
- * word, m = ⌈n/2⌉ words). The prefix adder needs 1 + 2(log2 w − 1) + 1 AND words per word (12 at
- * w = 64, 10 at w = 32). 2PC: dealer boolean triples (16 bytes per AND word online, 8 offline),
- * then one Beaver product for the bit's arithmetic form: 2 + log2 w rounds. 3PC: one carry-save
- * AND round (2 words per word), the prefix, then two products: 4 + log2 w rounds.
+ * Cost of `ltz` on n elements of `bits` bits, bit-sliced into planes of ⌈n/64⌉ words. The carry
+ * tree (see `signOfSum`) ANDs bits − 1 generate planes, then 2·⌊k/2⌋ − 1 planes per level of k
+ * nodes (≈ 3·bits planes in all: 92 at 32 bits, 188 at 64). 2PC: dealer boolean triples (16 bytes
+ * per AND word online, 8 offline), then one Beaver product for the bit's arithmetic form:
+ * 2 + ⌈log2(bits − 1)⌉ rounds. 3PC: one carry-save AND round (2(bits − 1) planes), the tree,
+ * then two products: 4 + ⌈log2(bits − 1)⌉ rounds.
  */
 export function ltzCost(kind: BackendKind, n: number, bits = 64): Cost {
-  const lane = bits <= 32 ? 32 : 64;
-  const m = lane === 64 ? n : Math.ceil(n / 2);
-  const levels = Math.log2(lane);
-  const ands = (1 + 2 * (levels - 1) + 1) * m;
+  const pw = planeWords(n);
+  const ands = signOfSumAndPlanes(ltzBits(bits));
+  const words = pw * ands.reduce((a, b) => a + b, 0);
   if (kind === "2pc") {
-    const b = 2 * W * ands + 2 * W * n;
+    const b = 2 * W * words + 2 * W * n;
     return {
-      rounds: 2 + levels,
+      rounds: 1 + ands.length,
       bytes: { 0: b, 1: b },
-      offlineBytes: W * ands + W * n,
-      offlineRounds: 2 + levels,
+      offlineBytes: W * words + W * n,
+      offlineRounds: 1 + ands.length,
     };
   }
   if (kind === "3pc") {
-    const b = W * (ands + 2 * m) + 2 * W * n;
-    return { rounds: 4 + levels, bytes: { 0: b, 1: b, 2: b }, offlineBytes: 0, offlineRounds: 0 };
+    const b = W * (words + 2 * (bits - 1) * pw) + 2 * W * n;
+    return {
+      rounds: 3 + ands.length,
+      bytes: { 0: b, 1: b, 2: b },
+      offlineBytes: 0,
+      offlineRounds: 0,
+    };
   }
   return zero();
 }

@@ -100,6 +100,11 @@ for (const [kind, trunc] of cases) {
       measure(kind, trunc, pair(m, k), (be, [x]) => be.ltz(x, { bits: 32 })),
     );
     await check(
+      "ltz(bits 20)",
+      ltzCost(kind, m * k, 20),
+      measure(kind, trunc, pair(m, k), (be, [x]) => be.ltz(x, { bits: 20 })),
+    );
+    await check(
       "ltz",
       ltzCost(kind, m * k),
       measure(kind, trunc, pair(m, k), (be, [x]) => be.ltz(x)),

@@ -46,3 +46,23 @@ for (const kind of ["plain", "2pc", "3pc"] as BackendKind[]) {
     );
   });
 }
+
+for (const kind of ["2pc", "3pc"] as BackendKind[]) {
+  Deno.test(`${kind}: ltz at any width 2..64 is exact inside |x| < 2^(bits−1), 130 elements`, async () => {
+    for (const bits of [2, 3, 17, 24, 33, 64]) {
+      // Ring integers spread over the whole bound, both signs, with the extremes.
+      const lim = 2 ** Math.min(bits - 1, 52);
+      const ints = Array.from({ length: 130 }, (_, i) => {
+        if (i < 4) return [0, -1, lim - 1, -lim][i];
+        const u = ((i * 2654435761) % 2 ** 32) / 2 ** 32;
+        return Math.floor((2 * u - 1) * lim);
+      }).map((z) => Math.max(-lim, Math.min(lim - 1, z)));
+      const v = Float64Array.from(ints, (z) => z / 2 ** 16);
+      const { outputs: [s] } = await runAndReveal(kind, async (be) => {
+        const x = await inputFrom(be, "dataOwner", new FloatTensor(v, [v.length]));
+        return [be.mulInt(await be.ltz(x, { bits }), 1 << 16)];
+      });
+      ints.forEach((z, i) => assert.equal(s.data[i], z < 0 ? 1 : 0, `bits ${bits}: sign of ${z}`));
+    }
+  });
+}

@@ -61,8 +61,8 @@ async function program(be: SecretBackend) {
 // Pinned with the insecure test seed "transcript" (tests only): any change to what goes on the wire
 // changes these hashes. Update them deliberately, with the reason in the commit message.
 const PINNED: Record<string, string> = {
-  "2pc": "d96aaae8a22e51210b1092bd8934174ede0f75e3005304440457359642cb2140",
-  "3pc": "09018a0666fbff89f880f446811bc8247e9d5e7a1d9eb8e71ef6dc9ac0357f3e",
+  "2pc": "e54e856307864c55559d31f646fd600dba0a6ecdae7a7b4937ea1e458c2729c5",
+  "3pc": "8affef719b356c757b33afc022d57c985b298e57348115b85b7884e88489eb48",
 };
 
 for (const kind of ["2pc", "3pc"] as BackendKind[]) {
