@@ -5,8 +5,9 @@
  *
  * Layout: a batch is `[B, S]` token positions padded to a common length S, with a public 0/1
  * mask of real positions (the number of tokens of each text is visible to the computing parties,
- * as array shapes are in CrypTen, SPU and MP-SPDZ). Dense layers run on all B·S rows; attention
- * never lets a padding key contribute, and pooling averages real positions only.
+ * as array shapes are in CrypTen, SPU and MP-SPDZ). Per-token layers (LayerNorm, dense, ReLU) run
+ * on the packed real rows only; attention unpacks to `[B, S]` and never lets a padding key
+ * contribute; pooling averages real positions only.
  *
  * @module
  */
@@ -20,6 +21,7 @@ import {
   type UseLiteLayerConfig,
 } from "../weights/use_lite_config.ts";
 import type { ModelOps } from "./ops.ts";
+import { meanRows, packRows, unpackRows } from "./packing.ts";
 
 /** A dense layer: fixed-operand weight (mask opened once) and shared bias. */
 export interface SecureDense {
@@ -208,52 +210,52 @@ export async function encode(
   const { batch: B, seq: S } = layout;
   const cfg = model.config;
   const timing = new FloatTensor(timingSignal(S, model.invTimescales), [S, cfg.embedDim]);
-  let h = be.addPublic(x0, timing);
-  const mask = maskOf(layout);
+  // Per-token layers run on the N real rows only (see packing.ts); attention unpacks.
+  let h = packRows(be, be.addPublic(x0, timing), layout);
   for (const [l, layer] of model.layers.entries()) {
     h = await be.scope(
       `layer${l}`,
-      () => encoderLayer(be, h, layer, cfg.layers[l], l, mask, cfg, ops),
+      () => encoderLayer(be, h, layer, cfg.layers[l], l, layout, cfg, ops),
     );
   }
   return await be.scope("pool", async () => {
-    const counts = layout.lengths.map((n) => 1 / Math.max(n, 1));
-    const wts = new Float64Array(B * S);
-    layout.lengths.forEach((n, b) => wts.fill(counts[b], b * S, b * S + n));
-    const weighted = await be.mulPublic(h, new FloatTensor(wts, [B, S, 1]));
-    const pooled = be.sum(weighted, 1);
+    const pooled = await meanRows(be, h, layout);
     const dense = await denseForward(be, pooled, model.pool);
     const t = await be.scope("tanh", () => ops.tanh(be, dense));
     return await be.scope("l2norm", () => ops.l2normalize(be, t, cfg.l2Eps));
   });
 }
 
-/** One pre-LayerNorm transformer layer (attention block, then ReLU FFN block). */
+/**
+ * One pre-LayerNorm transformer layer (attention block, then ReLU FFN block) on the packed real
+ * rows `h` `[N, width]` of a batch with `layout`; returns `[N, modelDim]`.
+ */
 export async function encoderLayer(
   be: SecretBackend,
   h: Shared,
   layer: SecureLayer,
   lc: UseLiteLayerConfig,
   index: number,
-  mask: FloatTensor,
+  layout: BatchLayout,
   cfg: UseLiteConfig,
   ops: ModelOps,
 ): Promise<Shared> {
-  const [B, S] = mask.shape;
+  const { batch: B, seq: S } = layout;
   const { heads: H, headDim: dh } = lc;
   const a = await be.scope(
     "ln1",
     () => ops.layerNorm(be, h, layer.ln1.gamma, layer.ln1.beta, cfg.layerNormEps),
   );
   const qkv = await be.scope("qkv", () => denseForward(be, a, layer.qkv));
-  // [B, S, 3·H·dh] → three [B, H, S, dh].
-  const split = be.transpose(be.reshape(qkv, [B, S, 3, H, dh]), [2, 0, 3, 1, 4]);
+  // [N, 3·H·dh] → padded [B, S, 3·H·dh] → three [B, H, S, dh].
+  const padded = unpackRows(be, qkv, layout);
+  const split = be.transpose(be.reshape(padded, [B, S, 3, H, dh]), [2, 0, 3, 1, 4]);
   const part = (i: number) => be.reshape(be.slice(split, 0, i, i + 1), [B, H, S, dh]);
   const att = await be.scope(
     "attn",
-    () => ops.attention(be, part(0), part(1), part(2), mask, index, lc),
+    () => ops.attention(be, part(0), part(1), part(2), maskOf(layout), index, lc),
   );
-  const merged = be.reshape(be.transpose(att, [0, 2, 1, 3]), [B, S, H * dh]);
+  const merged = packRows(be, be.reshape(be.transpose(att, [0, 2, 1, 3]), [B, S, H * dh]), layout);
   const o = await be.scope("out", () => denseForward(be, merged, layer.out));
   const res = layer.residual
     ? await be.scope("residual", () => denseForward(be, h, layer.residual!))
