@@ -122,7 +122,7 @@ function zero(): Cost {
 /**
  * Cost of `ltz` on n elements of `bits` bits, bit-sliced into planes of ⌈n/64⌉ words. The carry
  * tree (see `signOfSum`) ANDs bits − 1 generate planes, then 2·⌊k/2⌋ − 1 planes per level of k
- * nodes (≈ 3·bits planes in all: 92 at 32 bits, 188 at 64). 2PC: dealer boolean triples (16 bytes
+ * nodes (≈ 3·bits planes in all: 86 at 32 bits, 181 at 64). 2PC: dealer boolean triples (16 bytes
  * per AND word online, 8 offline), then one Beaver product for the bit's arithmetic form:
  * 2 + ⌈log2(bits − 1)⌉ rounds. 3PC: one carry-save AND round (2(bits − 1) planes), the tree,
  * then two products: 4 + ⌈log2(bits − 1)⌉ rounds.
