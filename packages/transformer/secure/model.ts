@@ -207,7 +207,7 @@ export async function encode(
   layout: BatchLayout,
   ops: ModelOps,
 ): Promise<Shared> {
-  const { batch: B, seq: S } = layout;
+  const S = layout.seq;
   const cfg = model.config;
   const timing = new FloatTensor(timingSignal(S, model.invTimescales), [S, cfg.embedDim]);
   // Per-token layers run on the N real rows only (see packing.ts); attention unpacks.

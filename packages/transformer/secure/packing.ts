@@ -55,7 +55,6 @@ export function unpackRows(be: SecretBackend, x: Shared, layout: BatchLayout): S
 
 /** Mean of each sequence's packed rows: `[N, F]` → `[B, F]` (local: public weights 1/length). */
 export async function meanRows(be: SecretBackend, x: Shared, layout: BatchLayout): Promise<Shared> {
-  const F = x.shape[1];
   const sums: Shared[] = [];
   let at = 0;
   for (const n of layout.lengths) {
