@@ -55,9 +55,13 @@ export {
   type DebugOptions,
   type Domain,
   type ErrorContract,
+  mulAll,
   mulConst,
+  mulNoTruncAll,
   oneMinusBit,
   type ProtocolSpec,
+  ringFill,
+  truncateAll,
 } from "./common.ts";
 export {
   type BackendKind,
