@@ -102,14 +102,18 @@ export function clipPlan(m: CostModel, n: number): CostModel {
   return m.ltz(2 * n).mulNoTrunc(2 * n);
 }
 
-/** Comparison bits [x < t_j] for several public thresholds t_j in one `ltz` call: shape [k, …x]. */
+/**
+ * Comparison bits [x < t_j] for several public thresholds t_j in one `ltz` call: shape [k, …x].
+ * `bits` (default 64) is the sign test's width: every |x − t_j|·2^f must stay below 2^(bits−1).
+ */
 export async function below(
   be: SecretBackend,
   x: Shared,
   thresholds: readonly number[],
+  bits = 64,
 ): Promise<Shared> {
   const k = thresholds.length;
   const xs = be.broadcastTo(be.reshape(x, [1, ...x.shape]), [k, ...x.shape]);
   const t = new FloatTensor(Float64Array.from(thresholds, (v) => -v), [k, ...x.shape.map(() => 1)]);
-  return await be.ltz(be.addPublic(xs, t));
+  return await be.ltz(be.addPublic(xs, t), { bits });
 }

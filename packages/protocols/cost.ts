@@ -152,8 +152,8 @@ export class CostModel {
    * exchanges (2PC: 7 AND levels and one product; 3PC: one carry-save AND, 7 prefix levels and two
    * products, each a reshare to party i−1).
    */
-  ltz(n: number): this {
-    const c = ltzCost(this.kind, n);
+  ltz(n: number, bits = 64): this {
+    const c = ltzCost(this.kind, n, bits);
     return this.#add(c, this.#pairwise(), c.rounds);
   }
 

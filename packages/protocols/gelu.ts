@@ -111,7 +111,7 @@ export async function gelu(be: SecretBackend, x: Shared, opts: DebugOptions = {}
     const f = be.fp.fracBits;
     const n = x.size;
     const v = be.reshape(x, [n]);
-    const bits = await below(be, v, [-4, -1.95, 3]); // [3, n]
+    const bits = await below(be, v, [-4, -1.95, 3], geluSignBits(f)); // [3, n]
     const c4 = be.slice(bits, 0, 0, 1),
       c195 = be.slice(bits, 0, 1, 2),
       c3 = be.slice(bits, 0, 2, 3);
@@ -140,9 +140,19 @@ export async function gelu(be: SecretBackend, x: Shared, opts: DebugOptions = {}
   });
 }
 
+/**
+ * Width of GELU's sign tests: |x| < 2^20 (the domain) puts every |x − t| below 2^21, so f + 22
+ * bits hold them (38 at f = 16: 103 AND planes per element instead of 181 at 64 bits).
+ */
+export function geluSignBits(fracBits: number): number {
+  return Math.min(64, fracBits + 22);
+}
+
 /** Adds the cost of {@link gelu} on n elements to a model. */
 export function geluPlan(m: CostModel, n: number): CostModel {
-  return m.ltz(3 * n).mul(n).mul(2 * n).mul(n).mulNoTrunc(3 * n).truncate(n);
+  return m.ltz(3 * n, geluSignBits(m.fracBits)).mul(n).mul(2 * n).mul(n).mulNoTrunc(3 * n).truncate(
+    n,
+  );
 }
 
 /**

@@ -113,6 +113,7 @@ export {
   geluExact,
   geluPlan,
   geluPuma,
+  geluSignBits,
   geluSpec,
 } from "./gelu.ts";
 export {

@@ -27,6 +27,7 @@ import {
   below,
   type CostModel,
   geluPlan,
+  geluSignBits,
   mulAll,
   mulConst,
   oneMinusBit,
@@ -203,7 +204,7 @@ export async function geluTrain(
     const f = be.fp.fracBits;
     const n = x.size;
     const v = be.reshape(x, [n]);
-    const bits = await below(be, v, [-4, -1.95, 3]);
+    const bits = await below(be, v, [-4, -1.95, 3], geluSignBits(be.fp.fracBits));
     const c4 = be.slice(bits, 0, 0, 1),
       c195 = be.slice(bits, 0, 1, 2),
       c3 = be.slice(bits, 0, 2, 3);
@@ -252,7 +253,8 @@ export async function geluTrain(
  * ltz(3n) + mul(n) + mul(2n) + mul(4n) + mulNoTrunc(5n) + trunc(2n).
  */
 export function geluTrainPlan(m: CostModel, n: number): CostModel {
-  return m.ltz(3 * n).mul(n).mul(2 * n).mul(4 * n).mulNoTrunc(5 * n).truncate(2 * n);
+  return m.ltz(3 * n, geluSignBits(m.fracBits)).mul(n).mul(2 * n).mul(4 * n).mulNoTrunc(5 * n)
+    .truncate(2 * n);
 }
 
 /** Backward of GELU: dx = dy ⊙ GELU′(x) (one truncated product). */
