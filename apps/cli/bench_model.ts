@@ -1,27 +1,35 @@
 /**
- * `deno task bench model`: the default model (real USE-lite, softmax attention) on 32 real
- * sentences with a 16-token soft prompt, one JSON line per backend: float64 reference time and
- * secure time from the same run (forward only; sharing the weights once is excluded), online
- * bytes sent by the busiest party and dependent rounds of the forward (from the ledger), and the
- * max abs error of the secure normalised embedding against the reference.
+ * `deno task bench model`: the real USE-lite on 32 real sentences with a 16-token soft prompt, one
+ * JSON line per backend and attention: the original model (softmax attention) and the model
+ * owner's RFA-adapted checkpoint (random feature attention, Π_cos, on its adapted weights; same
+ * batch). Each line: float64 reference time and secure time from the same run (forward only;
+ * sharing the weights once is excluded), online bytes sent by the busiest party and dependent
+ * rounds of the forward (from the ledger), and the max abs error of the secure normalised
+ * embedding against the float64 reference forward of the same weights and attention. The RFA
+ * line also carries the checkpoint's held-out cosine to the original model, as recorded by
+ * `deno task adapt` (not recomputed here).
  */
 import { FloatTensor } from "@secp/field";
 import { type BackendKind, runLocal } from "@secp/sharing";
 import {
+  type AttentionVariant,
   embedSecure,
   forward,
-  loadUseLite,
+  type ModelOps,
   promptFromTokenIds,
-  protocolOps,
   shareUseLite,
+  type UseLiteWeights,
 } from "@secp/transformer";
 import { loadTask } from "@secp/fot";
 import { costUnder } from "./bench_sharing.ts";
+import { loadModelFor } from "./oracles/ops.ts";
 
 /** One result line. */
 export interface ModelRow {
   bench: "model";
   backend: BackendKind;
+  /** `softmax` (original) or `rfa-D<D>` (adapted checkpoint). */
+  attention: string;
   sentences: number;
   prompt_tokens: number;
   plain_ms: number;
@@ -31,11 +39,53 @@ export interface ModelRow {
   rounds: number;
   offline_bytes: number;
   max_abs_err: number;
+  /** RFA: held-out embedding cosine to the original model, from the checkpoint's metrics. */
+  held_out_cos?: number;
 }
 
-/** Runs the model benchmark; prints one JSON line per backend. */
-export async function benchModel(backends: BackendKind[] = ["2pc", "3pc"]): Promise<ModelRow[]> {
-  const { weights, tokenizer } = await loadUseLite();
+/** Runs the model benchmark; prints one JSON line per backend and attention. */
+export async function benchModel(
+  backends: BackendKind[] = ["2pc", "3pc"],
+  attentions: readonly ("softmax" | "rfa")[] = ["softmax", "rfa"],
+): Promise<ModelRow[]> {
+  const rows: ModelRow[] = [];
+  for (const kind of attentions) {
+    const model = await loadModelFor(kind);
+    const name = model.checkpoint ? `rfa-D${model.checkpoint.numFeatures}` : "softmax";
+    const held = model.checkpoint?.metrics.heldOutCosine;
+    for (
+      const row of await benchOne(
+        model.weights,
+        model.tokenizer,
+        model.attention,
+        model.ops,
+        backends,
+      )
+    ) {
+      const r: ModelRow = {
+        bench: "model",
+        backend: row.backend,
+        attention: name,
+        ...row.cost,
+        ...(typeof held === "number" ? { held_out_cos: +held.toFixed(4) } : {}),
+      };
+      console.log(JSON.stringify(r));
+      rows.push(r);
+    }
+  }
+  return rows;
+}
+
+type Cost = Omit<ModelRow, "bench" | "backend" | "attention" | "held_out_cos">;
+
+/** One model on every backend. */
+async function benchOne(
+  weights: UseLiteWeights,
+  tokenizer: Awaited<ReturnType<typeof loadModelFor>>["tokenizer"],
+  attention: AttentionVariant,
+  ops: ModelOps,
+  backends: BackendKind[],
+): Promise<{ backend: BackendKind; cost: Cost }[]> {
   const task = await loadTask("imdb");
   const texts = task.examples.slice(0, 32).map((e) => e.text);
   const ids = texts.map((t) => tokenizer.encode(t).slice(0, weights.config.maxSeqLen - 16));
@@ -44,13 +94,13 @@ export async function benchModel(backends: BackendKind[] = ["2pc", "3pc"]): Prom
     (_, i) => tokenizer.encode("the following text is a movie review")[i % 7],
   );
   const prompt = promptFromTokenIds(weights, promptIds);
-  forward(weights, ids.slice(0, 2), { prompt }); // warm-up
+  forward(weights, ids.slice(0, 2), { prompt, attention }); // warm-up
   const t0 = performance.now();
-  const ref = forward(weights, ids, { prompt }).embeddings;
+  const ref = forward(weights, ids, { prompt, attention }).embeddings;
   const plainMs = performance.now() - t0;
   const lengths = ids.map((r) => r.length);
   const layout = { batch: ids.length, seq: Math.max(...lengths), lengths };
-  const rows: ModelRow[] = [];
+  const rows: { backend: BackendKind; cost: Cost }[] = [];
   for (const backend of backends) {
     let secureMs = 0;
     const { results, roles, ledger } = await runLocal(backend, async (be) => {
@@ -65,7 +115,7 @@ export async function benchModel(backends: BackendKind[] = ["2pc", "3pc"]): Prom
       const out = await be.scope(
         "forward",
         () =>
-          embedSecure(be, model, layout, dO ? ids : undefined, protocolOps({ kind: "softmax" }), {
+          embedSecure(be, model, layout, dO ? ids : undefined, ops, {
             length: 16,
             rows: dO ? new FloatTensor(prompt, [16, weights.config.embedDim]) : undefined,
           }),
@@ -79,19 +129,18 @@ export async function benchModel(backends: BackendKind[] = ["2pc", "3pc"]): Prom
       r.forEach((v, j) => (err = Math.max(err, Math.abs(v - got.data[b * 512 + j]))))
     );
     const c = costUnder(ledger, "forward");
-    const row: ModelRow = {
-      bench: "model",
+    rows.push({
       backend,
-      sentences: ids.length,
-      prompt_tokens: 16,
-      plain_ms: Math.round(plainMs),
-      secure_ms: Math.round(secureMs),
-      ratio: +(secureMs / plainMs).toFixed(2),
-      ...c,
-      max_abs_err: +err.toExponential(3),
-    };
-    console.log(JSON.stringify(row));
-    rows.push(row);
+      cost: {
+        sentences: ids.length,
+        prompt_tokens: 16,
+        plain_ms: Math.round(plainMs),
+        secure_ms: Math.round(secureMs),
+        ratio: +(secureMs / plainMs).toFixed(2),
+        ...c,
+        max_abs_err: +err.toExponential(3),
+      },
+    });
   }
   return rows;
 }

@@ -146,6 +146,27 @@ export {
 export { LocalSession, type SessionOptions } from "./secure/session.ts";
 export { l2normalize, protocolOps, type SecureAttention } from "./secure/protocol_ops.ts";
 
+// Model-owner RFA adaptation: committed checkpoints (the training code, which needs tfjs, is in
+// `./adapt/mod.ts` and stays out of this entry point).
+export {
+  ADAPTED_CHECKPOINT_DIR,
+  type AdaptedCheckpoint,
+  AdaptedCheckpointError,
+  type AdaptedCheckpointFile,
+  adaptedCheckpointName,
+  applyCheckpoint,
+  type CheckpointAttention,
+  checkpointAttention,
+  type CheckpointTensor,
+  DEFAULT_ADAPTED_CHECKPOINT,
+  DEFAULT_ADAPTED_FEATURES,
+  listAdaptedCheckpoints,
+  loadAdaptedUseLite,
+  readCheckpoint,
+  useLiteWeightsSha256,
+} from "./adapt/checkpoint.ts";
+export { SECURE_RFA_FLOOR, secureRfaAttention } from "./adapt/secure.ts";
+
 // RoBERTa-style layer for the cost runs, and the secure backward pass of the gradient baselines.
 export {
   DENSE_NAMES,

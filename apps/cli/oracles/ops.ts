@@ -1,11 +1,130 @@
-/** The secure nonlinear protocols the model uses, chosen by the tune flags. */
-import { type ModelOps, protocolOps } from "@secp/transformer";
+/**
+ * The model the oracles run, chosen by the tune flags: the weights (the npm USE-lite, or the model
+ * owner's RFA-adapted checkpoint on top of them), the attention variant of the float64 reference
+ * forward (plaintext oracle), and the secure nonlinear protocols (secure oracle). Both oracles must
+ * get the same {@link ModelFor} so that plain and secure backends evaluate the same function.
+ */
+import type { CosVariant } from "@secp/protocols";
+import {
+  adaptedCheckpointName,
+  type AttentionVariant,
+  listAdaptedCheckpoints,
+  loadAdaptedUseLite,
+  loadUseLite,
+  type ModelOps,
+  protocolOps,
+  type SecureAttention,
+  secureRfaAttention,
+  type UseLiteWeights,
+  type UseTokenizer,
+} from "@secp/transformer";
 import type { TuneFlags } from "../flags.ts";
 
-/** ModelOps for the flags' attention variant and cosine protocol. */
-export function secureOps(flags: Pick<TuneFlags, "attention" | "cos" | "features">): ModelOps {
+/** Weights and attention for one `--attention` choice (see {@link loadModelFor}). */
+export interface ModelFor {
+  /** `--attention`. */
+  readonly kind: "softmax" | "rfa";
+  /** Weights to share / run: the npm weights (softmax) or the adapted ones (rfa). */
+  readonly weights: UseLiteWeights;
+  /** The package tokenizer. */
+  readonly tokenizer: UseTokenizer;
+  /** Attention of the float64 reference forward (`PlainOracle`'s `attention` option). */
+  readonly attention: AttentionVariant;
+  /** Attention of the secure forward (`protocolOps` input). */
+  readonly secure: SecureAttention;
+  /** `protocolOps(secure)`: the `ops` of `LocalSession.start`. */
+  readonly ops: ModelOps;
+  /** rfa: the checkpoint file used and its recorded provenance/metrics; softmax: null. */
+  readonly checkpoint: {
+    readonly path: string;
+    readonly numFeatures: number;
+    readonly input: "raw" | "normalised";
+    readonly seed: number | string;
+    readonly metrics: Record<string, unknown>;
+  } | null;
+}
+
+/**
+ * Loads the model for `--attention`: `softmax` is the npm USE-lite as is; `rfa` applies the
+ * committed RFA-adapted checkpoint for `features` random features (default: the only raw-input
+ * checkpoint present, or the smallest D if several) after verifying its hashes. Throws an Error
+ * naming the checkpoint folder and the D values available when there is none for `features`.
+ */
+export async function loadModelFor(
+  attention: "softmax" | "rfa",
+  features?: number,
+  cos: CosVariant = "exact",
+): Promise<ModelFor> {
+  const { weights, tokenizer } = await loadUseLite();
+  if (attention === "softmax") {
+    const secure: SecureAttention = { kind: "softmax" };
+    return {
+      kind: "softmax",
+      weights,
+      tokenizer,
+      attention: { kind: "softmax" },
+      secure,
+      ops: protocolOps(secure),
+      checkpoint: null,
+    };
+  }
+  const available = listAdaptedCheckpoints().filter((c) => c.input === "raw");
+  const file = features === undefined
+    ? available[0]
+    : available.find((c) => c.numFeatures === features);
+  if (file === undefined) {
+    const dir = "packages/transformer/checkpoints/";
+    const have = available.length > 0
+      ? `available: ${available.map((c) => `--features ${c.numFeatures}`).join(", ")}`
+      : "none is committed";
+    throw new Error(
+      `--attention rfa${features === undefined ? "" : ` --features ${features}`}: no RFA-adapted ` +
+        `checkpoint ${dir}${adaptedCheckpointName(features ?? 64)} (${have}); the model owner ` +
+        `makes one with 'deno task adapt --features ${features ?? 64}'`,
+    );
+  }
+  const adapted = await loadAdaptedUseLite(weights, file.url);
+  const secure = { ...secureRfaAttention(weights.config, adapted.attention), cos };
+  const a = adapted.checkpoint.attention;
+  return {
+    kind: "rfa",
+    weights: adapted.weights,
+    tokenizer,
+    attention: adapted.attention,
+    secure,
+    ops: protocolOps(secure),
+    checkpoint: {
+      path: file.url.pathname,
+      numFeatures: a.numFeatures,
+      input: a.input,
+      seed: a.seed,
+      metrics: adapted.checkpoint.metrics,
+    },
+  };
+}
+
+/**
+ * ModelOps for the flags' attention variant and cosine protocol. `--attention rfa` needs the
+ * adapted model from {@link loadModelFor} (its ops run on its adapted weights only, which the
+ * session must be started with); `--features` must match it.
+ */
+export function secureOps(
+  flags: Pick<TuneFlags, "attention" | "cos" | "features">,
+  model?: ModelFor,
+): ModelOps {
   if (flags.attention === "softmax") return protocolOps({ kind: "softmax" });
-  throw new Error(
-    "--attention rfa needs the model owner's RFA-adapted checkpoint (deno task adapt), which is not available yet",
-  );
+  if (model?.kind !== "rfa" || model.checkpoint === null) {
+    throw new Error(
+      "--attention rfa runs on the model owner's RFA-adapted weights: load them with " +
+        "loadModelFor('rfa', flags.features, flags.cos) and pass the result to secureOps and to " +
+        "LocalSession.start({weights: model.weights})",
+    );
+  }
+  if (model.checkpoint.numFeatures !== flags.features) {
+    throw new Error(
+      `--features ${flags.features}: the loaded RFA checkpoint has D = ` +
+        `${model.checkpoint.numFeatures} (${model.checkpoint.path})`,
+    );
+  }
+  return protocolOps({ ...model.secure, cos: flags.cos } as SecureAttention);
 }

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { DEFAULT_ADAPTED_CHECKPOINT, listAdaptedCheckpoints } from "@secp/transformer";
+import { parseAdaptFlags } from "./adapt.ts";
+import { loadModelFor, secureOps } from "./oracles/ops.ts";
+
+Deno.test("adapt flags: defaults, help and one-line errors", () => {
+  const f = parseAdaptFlags([]);
+  assert.notEqual(f, "help");
+  if (f === "help") return;
+  assert.equal(f.variant, "raw");
+  assert.ok(f.out.endsWith(`packages/transformer/checkpoints/use-lite-rfa-D${f.features}.json`));
+  assert.ok(f.report.endsWith("packages/transformer/checkpoints/adapt-report.json"));
+  assert.equal(parseAdaptFlags(["--help"]), "help");
+  const n = parseAdaptFlags(["--variant", "normalised", "--features", "32"]);
+  assert.ok(n !== "help" && n.out.endsWith("use-lite-rfa-normalised-D32.json"));
+  for (
+    const [args, msg] of [
+      [["--features", "0"], /--features: expected an integer/],
+      [["--features", "6.5"], /--features/],
+      [["--steps", "-3"], /--steps/],
+      [["--variant", "positive"], /--variant: expected raw or normalised/],
+      [["--lr", "2"], /--lr/],
+      [["--seed", " "], /--seed/],
+      [["--eval-limit", "x"], /--eval-limit/],
+      [["--groups", "qk,bogus"], /--groups/],
+      [["extra"], /unexpected argument/],
+      [["--nope"], /nope/],
+    ] as const
+  ) {
+    assert.throws(() => parseAdaptFlags([...args]), msg, args.join(" "));
+  }
+});
+
+Deno.test("tune wiring: softmax model, rfa from the committed checkpoint, clear errors", async () => {
+  const soft = await loadModelFor("softmax");
+  assert.equal(soft.checkpoint, null);
+  assert.equal(soft.attention.kind, "softmax");
+  const flags = { attention: "rfa", cos: "exact", features: 64 } as const;
+  assert.throws(() => secureOps(flags), /loadModelFor/);
+  assert.throws(() => secureOps(flags, soft), /loadModelFor/);
+  await assert.rejects(
+    () => loadModelFor("rfa", 7),
+    /--features 7: no RFA-adapted checkpoint .*use-lite-rfa-D7\.json.*available: --features/,
+  );
+  const available = listAdaptedCheckpoints().filter((c) => c.input === "raw");
+  assert.ok(available.some((c) => c.url.href === DEFAULT_ADAPTED_CHECKPOINT.href));
+  const rfa = await loadModelFor("rfa");
+  const D = rfa.checkpoint!.numFeatures;
+  assert.equal(rfa.attention.kind, "rfa");
+  assert.equal(rfa.secure.kind, "rfa");
+  assert.notEqual(rfa.weights.layers[0].qkvW, soft.weights.layers[0].qkvW);
+  secureOps({ ...flags, features: D }, rfa);
+  assert.throws(() => secureOps({ ...flags, features: D + 1 }, rfa), /has D = /);
+});

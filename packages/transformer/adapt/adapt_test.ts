@@ -1,0 +1,424 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { type BackendKind, runLocal } from "@secp/sharing";
+import { loadUseLite } from "../assets.ts";
+import { embed, forward } from "../reference.ts";
+import { type AttentionVariant, makeRfaFeatures } from "../reference/attention.ts";
+import { shareUseLite } from "../secure/model.ts";
+import { protocolOps } from "../secure/protocol_ops.ts";
+import { embedSecure } from "../secure/steps.ts";
+import { cosine } from "../reference/linalg.ts";
+import { seededRng } from "../util/rng.ts";
+import { randomUseLiteWeights } from "../weights/random.ts";
+import type { UseLiteWeights } from "../weights/use_lite.ts";
+import { makeUseLiteConfig } from "../weights/use_lite_config.ts";
+import {
+  AdaptedCheckpointError,
+  applyCheckpoint,
+  type CheckpointAttention,
+  DEFAULT_ADAPTED_CHECKPOINT,
+  DEFAULT_ADAPTED_FEATURES,
+  encodeCheckpoint,
+  loadAdaptedUseLite,
+  readCheckpoint,
+  useLiteWeightsSha256,
+} from "./checkpoint.ts";
+import { buildDistillationSets, loadSotuSpeeches, splitSentences } from "./data.ts";
+import { secureRfaAttention } from "./secure.ts";
+import { broadcastBinary, transposeFast, useAdaptBackend } from "./tf_backend.ts";
+import { buildTfModel, exportWeights, makeTfBatch, tfEmbedAll, tfForward } from "./tf_model.ts";
+import { distill, epochBatches } from "./train.ts";
+
+const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+const small = makeUseLiteConfig({
+  vocabRows: 50,
+  embedDim: 16,
+  layers: [
+    { modelDim: 24, heads: 2, headDim: 4, ffnDim: 32 },
+    { modelDim: 24, heads: 2, headDim: 8, ffnDim: 32 },
+  ],
+  outputDim: 12,
+  maxSeqLen: 20,
+});
+const rng = seededRng("adapt-test");
+const sentences = Array.from(
+  { length: 7 },
+  (_, i) => Array.from({ length: 1 + ((i * 5) % 13) }, () => Math.floor(rng.uniform() * 50)),
+);
+
+Deno.test("adapt backend: BatchMatMul, Transpose and broadcast binaries equal tfjs-backend-cpu", async () => {
+  await useAdaptBackend();
+  const r = seededRng("kernels");
+  const rand = (shape: number[]) =>
+    tf.tensor(
+      Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => r.gaussian()),
+      shape,
+    );
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[5, 7], [7, 9], false, false],
+    [[7, 5], [7, 9], true, false],
+    [[5, 7], [9, 7], false, true],
+    [[3, 4, 6, 5], [3, 4, 5, 10], false, false],
+    [[3, 4, 6, 5], [1, 4, 5, 10], false, false],
+    [[2, 17, 300], [300, 19], false, false],
+    [[6, 3, 2], [6, 4, 3], true, true],
+  ];
+  for (const wasm of [true, false]) {
+    await useAdaptBackend({ wasm });
+    for (const [as, bs, ta, tb] of cases) {
+      const a = rand(as), b = rand(bs);
+      const fast = tf.matMul(a, b, ta, tb);
+      await tf.setBackend("cpu");
+      const stock = tf.matMul(a, b, ta, tb);
+      await useAdaptBackend({ wasm });
+      assert.deepEqual(fast.shape, stock.shape);
+      assert.ok(maxAbs(fast.dataSync(), stock.dataSync()) < 1e-4, `${as}×${bs} wasm=${wasm}`);
+    }
+  }
+  await useAdaptBackend();
+  const shapes: [number[], number[]][] = [
+    [[4, 5], [5]],
+    [[4, 5], [4, 1]],
+    [[2, 1, 3], [1, 4, 3]],
+    [[], [3, 2]],
+    [[], []],
+    [[3, 2], [3, 2]],
+  ];
+  const r2 = seededRng("bin");
+  for (const [as, bs] of shapes) {
+    const n = (s: number[]) => s.reduce((p, d) => p * d, 1);
+    const av = Float32Array.from({ length: n(as) }, () => r2.gaussian());
+    const bv = Float32Array.from({ length: n(bs) }, () => r2.gaussian() + 3);
+    for (
+      const [kind, op] of [["add", tf.add], ["sub", tf.sub], ["mul", tf.mul], ["div", tf.div], [
+        "max",
+        tf.maximum,
+      ]] as const
+    ) {
+      const got = broadcastBinary(kind, as, av, bs, bv)!;
+      const want = op(tf.tensor(av, as), tf.tensor(bv, bs));
+      assert.deepEqual(got.shape, want.shape, `${kind} ${as} ${bs}`);
+      assert.ok(maxAbs(got.values, want.dataSync()) < 1e-6);
+    }
+  }
+  const x = Float32Array.from({ length: 2 * 3 * 4 * 5 }, (_, i) => i);
+  for (const perm of [[1, 0, 2, 3], [3, 2, 1, 0], [0, 2, 3, 1]]) {
+    const got = transposeFast(x, [2, 3, 4, 5], perm);
+    await tf.setBackend("cpu");
+    const want = tf.transpose(tf.tensor(x, [2, 3, 4, 5]), perm);
+    await useAdaptBackend();
+    assert.deepEqual(got.shape, want.shape);
+    assert.deepEqual(Array.from(got.values), Array.from(want.dataSync()));
+  }
+});
+
+Deno.test("tfjs forward equals the float64 reference (softmax, RFA raw and normalised)", async () => {
+  await useAdaptBackend();
+  const { weights, tokenizer } = await loadUseLite();
+  const ids = [
+    "I love this movie, it was wonderful.",
+    "The stock market fell sharply today.",
+    "Our nation is strong, and we will remain strong for many years to come.",
+    "Ok.",
+  ].map((t) => tokenizer.encode(t));
+  const features = makeRfaFeatures(weights.config, { numFeatures: 32, seed: 7 });
+  // Per-head scalars that keep the RFA denominators healthy, so the comparison is meaningful.
+  const model = buildTfModel(weights, {
+    initLogA: [[-1.5, -1.3, -1.2, -1.4], [-1.2, -1.3, -1.1, -1.6]],
+    initLogB: [[-1.1, -1.6, -1.4, -1.4], [-1.3, -1.2, -1.5, -1.3]],
+  });
+  const batch = makeTfBatch(weights, ids);
+  const softmax = tf.tidy(() => tfForward(model, batch, { kind: "softmax" }).embeddings.dataSync());
+  const ref = embed(weights, ids);
+  assert.ok(maxAbs(softmax, ref.flatMap((e) => [...e])) < 1e-4);
+  for (const input of ["raw", "normalised"] as const) {
+    const got = tf.tidy(() =>
+      tfForward(model, batch, { kind: "rfa", input, features, floor: 1 / 16 }).embeddings.dataSync()
+    );
+    const ex = exportWeights(model, input);
+    const r = forward(ex.weights, ids, {
+      attention: {
+        kind: "rfa",
+        features,
+        input,
+        ...(ex.tau ? { tau: ex.tau } : {}),
+        denominatorFloor: 1 / 16,
+      },
+    });
+    assert.ok(maxAbs(got, r.embeddings.flatMap((e) => [...e])) < 1e-4, input);
+    const all = tfEmbedAll(model, ids, { kind: "rfa", input, features, floor: 1 / 16 }, 64);
+    assert.ok(maxAbs(all.embeddings, got) < 1e-5);
+    assert.equal(all.denominators, r.stats.denominators);
+    assert.equal(all.guardFired, r.stats.guardFired);
+  }
+  tf.dispose([batch.h0, batch.mask]);
+});
+
+Deno.test("distill: a few steps raise the cosine to the teacher (small random model)", async () => {
+  await useAdaptBackend();
+  const weights = randomUseLiteWeights(small, "distill-test");
+  const features = makeRfaFeatures(small, { numFeatures: 16, seed: 1 });
+  const model = buildTfModel(weights, { initLogA: [[-1, -1], [-1, -1]] });
+  const teacher = tfEmbedAll(model, sentences, { kind: "softmax" }).embeddings;
+  const attention = { kind: "rfa", input: "raw", features, floor: 1 / 16 } as const;
+  const before = tfEmbedAll(model, sentences, attention).embeddings;
+  const dot = (e: Float32Array) => {
+    let s = 0;
+    for (let i = 0; i < e.length; i++) s += e[i] * teacher[i];
+    return s / sentences.length;
+  };
+  const res = distill(model, weights, { ids: sentences, teacher }, {
+    attention,
+    steps: 30,
+    seed: 0,
+    lr: 1e-2,
+    tokensPerBatch: 200,
+  });
+  assert.equal(res.steps, 30);
+  const after = tfEmbedAll(model, sentences, attention).embeddings;
+  assert.ok(dot(after) > dot(before), `${dot(after)} > ${dot(before)}`);
+});
+
+Deno.test("epochBatches: a seeded partition under the token budget", () => {
+  const lengths = Array.from({ length: 50 }, (_, i) => 1 + ((i * 7) % 23));
+  const batches = epochBatches(lengths, 60, 8, seededRng("b"));
+  assert.deepEqual(batches.flat().sort((a, b) => a - b), lengths.map((_, i) => i));
+  for (const b of batches) {
+    assert.ok(b.length <= 8);
+    assert.ok(b.length === 1 || b.length * Math.max(...b.map((i) => lengths[i])) <= 60);
+  }
+  assert.deepEqual(batches, epochBatches(lengths, 60, 8, seededRng("b")));
+});
+
+const attentionMeta: CheckpointAttention = {
+  kind: "rfa",
+  input: "raw",
+  numFeatures: 8,
+  sigma: 1,
+  seed: 3,
+  tau: null,
+  denominatorFloor: 1 / 16,
+};
+
+function perturbed(base: UseLiteWeights): UseLiteWeights {
+  const lw = base.layers[1];
+  const qkvW = Float64Array.from(lw.qkvW);
+  const A = 16, I = 24;
+  for (let r = 0; r < I; r++) {
+    for (let c = 0; c < 2 * A; c++) qkvW[r * 3 * A + c] += 1e-4 * (r - c + 0.5);
+  }
+  const outB = lw.outB.map((v, i) => v + 0.001 * i);
+  return { ...base, layers: [base.layers[0], { ...lw, qkvW, outB }] };
+}
+
+async function tinyCheckpoint(base: UseLiteWeights) {
+  return await encodeCheckpoint(base, perturbed(base), {
+    description: "test",
+    basePackage: "random",
+    baseVersion: "0",
+    baseLicence: "none",
+    licence: "none",
+    attention: attentionMeta,
+    training: {},
+    metrics: {},
+    reproduce: "",
+  });
+}
+
+Deno.test("checkpoint: round trip applies only the changed tensors", async () => {
+  const base = randomUseLiteWeights(small, "ckpt");
+  const ckpt = await tinyCheckpoint(base);
+  assert.deepEqual(ckpt.tensors.map((t) => t.name), ["layers.1.qkvW", "layers.1.outB"]);
+  assert.deepEqual(ckpt.tensors[0].columns, [0, 32]);
+  const { weights, attention } = await applyCheckpoint(base, JSON.parse(JSON.stringify(ckpt)));
+  const want = perturbed(base);
+  assert.ok(maxAbs(weights.layers[1].qkvW, want.layers[1].qkvW) < 1e-5);
+  assert.ok(maxAbs(weights.layers[1].outB, want.layers[1].outB) < 1e-5);
+  assert.equal(weights.layers[0], base.layers[0]);
+  assert.equal(weights.layers[1].ffn1W, base.layers[1].ffn1W);
+  assert.deepEqual(
+    weights.layers[1].qkvW.subarray(32, 48),
+    base.layers[1].qkvW.subarray(32, 48),
+  ); // v columns of row 0 untouched
+  assert.equal(attention.kind, "rfa");
+  assert.equal(attention.features.numFeatures, 8);
+  assert.deepEqual(attention.features, makeRfaFeatures(small, { numFeatures: 8, seed: 3 }));
+});
+
+Deno.test("checkpoint: base hash mismatch, corrupt payload and bad files are rejected", async () => {
+  const base = randomUseLiteWeights(small, "ckpt");
+  const ckpt = await tinyCheckpoint(base);
+  const other = randomUseLiteWeights(small, "other");
+  await assert.rejects(
+    () => applyCheckpoint(other, ckpt),
+    (e: Error) => e instanceof AdaptedCheckpointError && /base weights mismatch/.test(e.message),
+  );
+  const t0 = ckpt.tensors[0];
+  const flipped = t0.data[5] === "A" ? "B" : "A";
+  const corrupt = {
+    ...ckpt,
+    tensors: [{ ...t0, data: t0.data.slice(0, 5) + flipped + t0.data.slice(6) }],
+  };
+  await assert.rejects(() => applyCheckpoint(base, corrupt), /sha256 mismatch/);
+  const short = { ...ckpt, tensors: [{ ...t0, data: t0.data.slice(0, 40) }] };
+  await assert.rejects(() => applyCheckpoint(base, short), /payload has/);
+  const unknown = { ...ckpt, tensors: [{ ...t0, name: "layers.9.qkvW" }] };
+  await assert.rejects(() => applyCheckpoint(base, unknown), /unknown tensor/);
+  await assert.rejects(() => applyCheckpoint(base, { ...ckpt, format: "x" }), /format/);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/bad.json`, "{not json");
+    await assert.rejects(() => readCheckpoint(`${dir}/bad.json`), /not valid JSON/);
+    await assert.rejects(() => readCheckpoint(`${dir}/missing.json`), /cannot read/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.notEqual(await useLiteWeightsSha256(base), await useLiteWeightsSha256(other));
+});
+
+Deno.test("data: SOTU sentences, fixed held-out set disjoint from the pool", async () => {
+  assert.deepEqual(
+    splitSentences("Thank you. (Applause.) We did it! \u201cYes,\u201d he said. 3 cats."),
+    ["Thank you.", "We did it!", "\u201cYes,\u201d he said.", "3 cats."],
+  );
+  const { tokenizer } = await loadUseLite();
+  const speeches = (await loadSotuSpeeches()).slice(-3);
+  const a = buildDistillationSets(speeches, tokenizer, { heldOut: 50 });
+  const b = buildDistillationSets(speeches, tokenizer, { heldOut: 50 });
+  assert.deepEqual(a.heldOut.map((s) => s.text), b.heldOut.map((s) => s.text));
+  const pool = new Set(a.train.map((s) => s.text));
+  assert.ok(a.heldOut.every((s) => !pool.has(s.text)));
+  const ex = buildDistillationSets(speeches, tokenizer, {
+    heldOut: 50,
+    exclude: new Set([a.train[0].text]),
+  });
+  assert.equal(ex.excluded, 1);
+});
+
+Deno.test({
+  name: "committed checkpoint: loads and reproduces its reported held-out cosine (first 24)",
+  fn: async () => {
+    const { weights, tokenizer } = await loadUseLite();
+    const adapted = await loadAdaptedUseLite(weights);
+    const reported = adapted.checkpoint.metrics.heldOutCosineFirst24 as number;
+    assert.equal(typeof reported, "number");
+    const sets = buildDistillationSets(await loadSotuSpeeches(), tokenizer);
+    const ids = sets.heldOut.slice(0, 24).map((s) => s.ids);
+    const ref = embed(weights, ids);
+    const got = forward(adapted.weights, ids, { attention: adapted.attention });
+    const cos = got.embeddings.reduce((s, e, i) => s + cosine(e, ref[i]), 0) / ids.length;
+    assert.ok(Math.abs(cos - reported) < 1e-9, `held-out cosine ${cos}, reported ${reported}`);
+  },
+});
+
+async function secureVsReference(
+  kind: BackendKind,
+  weights: UseLiteWeights,
+  attention: Extract<AttentionVariant, { kind: "rfa" }>,
+  ids: number[][],
+): Promise<number> {
+  const ref = forward(weights, ids, { attention }).embeddings;
+  const lengths = ids.map((r) => r.length);
+  const layout = { batch: ids.length, seq: Math.max(...lengths), lengths };
+  const { results, roles } = await runLocal(kind, async (be) => {
+    const model = await shareUseLite(
+      be,
+      weights.config,
+      weights.invTimescales,
+      be.is("modelOwner") ? weights : undefined,
+    );
+    return await embedSecure(
+      be,
+      model,
+      layout,
+      be.is("dataOwner") ? ids : undefined,
+      protocolOps(secureRfaAttention(weights.config, attention)),
+    );
+  }, { insecureSeed: "adapt-secure" });
+  const got = results.get(roles.dataOwner)!;
+  const dim = weights.config.outputDim;
+  let err = 0;
+  ref.forEach((r, b) =>
+    r.forEach((v, j) => (err = Math.max(err, Math.abs(v - got.data[b * dim + j]))))
+  );
+  return err;
+}
+
+Deno.test("secure RFA (raw and normalised, plain backend) equals the float64 reference", async () => {
+  const weights = randomUseLiteWeights(small, "secure-rfa");
+  const features = makeRfaFeatures(small, { numFeatures: 8, seed: 5 });
+  const ids = sentences.slice(1, 4);
+  const raw = { kind: "rfa", features, input: "raw", denominatorFloor: 1 / 16 } as const;
+  assert.ok(await secureVsReference("plain", weights, raw, ids) < 1e-3);
+  const normalised = {
+    kind: "rfa",
+    features,
+    input: "normalised",
+    tau: [[0.5, 1.5], [1, 2]],
+    denominatorFloor: 1 / 16,
+  } as const;
+  assert.ok(await secureVsReference("plain", weights, normalised, ids) < 1e-3);
+  assert.throws(
+    () => secureRfaAttention(small, { ...raw, denominatorFloor: 1e-6 }),
+    /clamps at/,
+  );
+});
+
+for (const kind of ["plain", "2pc", "3pc"] as const) {
+  Deno.test({
+    name: `committed checkpoint: the ${kind} secure forward matches its float64 forward`,
+    fn: async () => {
+      const { weights: base, tokenizer } = await loadUseLite();
+      const { weights, attention } = await loadAdaptedUseLite(base);
+      const ids = [
+        "I love this movie, it was wonderful.",
+        "The stock market fell sharply today.",
+        "Terrible acting and a boring plot, I want my money back.",
+      ].map((t) => tokenizer.encode(t));
+      const err = await secureVsReference(kind, weights, attention, ids);
+      assert.ok(err <= 1e-3, `max abs error of the normalised embedding ${err}`);
+    },
+  });
+}
+
+Deno.test({
+  name: "committed checkpoint: hashes verify; a corrupt or missing file is named in the error",
+  fn: async () => {
+    const { weights } = await loadUseLite();
+    const ckpt = await readCheckpoint(DEFAULT_ADAPTED_CHECKPOINT);
+    assert.equal(ckpt.base.weightsSha256, await useLiteWeightsSha256(weights));
+    assert.equal(ckpt.licence.startsWith("Apache-2.0"), true);
+    assert.equal(ckpt.attention.numFeatures, DEFAULT_ADAPTED_FEATURES);
+    const dir = await Deno.makeTempDir();
+    try {
+      const t = ckpt.tensors[0];
+      const i = Math.floor(t.data.length / 2);
+      const flipped = t.data[i] === "A" ? "B" : "A";
+      const bad = {
+        ...ckpt,
+        tensors: [{ ...t, data: t.data.slice(0, i) + flipped + t.data.slice(i + 1) }],
+      };
+      await Deno.writeTextFile(`${dir}/corrupt.json`, JSON.stringify(bad));
+      await assert.rejects(
+        () => loadAdaptedUseLite(weights, `${dir}/corrupt.json`),
+        (e: Error) =>
+          e instanceof AdaptedCheckpointError && e.message.includes(`${dir}/corrupt.json`) &&
+          /sha256 mismatch/.test(e.message),
+      );
+      await assert.rejects(
+        () => loadAdaptedUseLite(weights, `${dir}/missing.json`),
+        (e: Error) =>
+          e instanceof AdaptedCheckpointError && e.message.includes(`${dir}/missing.json`) &&
+          /cannot read/.test(e.message),
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

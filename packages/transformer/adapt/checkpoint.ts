@@ -1,0 +1,561 @@
+/**
+ * Adapted checkpoints: the tensors the model owner's RFA adaptation changed, stored as float16
+ * deltas against the npm base weights, plus the attention variant (RFA input, D, σ, feature seed,
+ * per-head τ, denominator floor), a manifest of where everything comes from, and the metrics of the
+ * run that produced it. {@link loadAdaptedUseLite} verifies the base weights' hash and every
+ * payload's hash before applying anything.
+ *
+ * File format (JSON, {@link CHECKPOINT_FORMAT}):
+ *
+ * ```text
+ * { format, description, licence,
+ *   base: { package, version, licence, weightsSha256, hashOf },
+ *   attention: { kind: "rfa", input: "raw" | "normalised", numFeatures, sigma, seed,
+ *                tau: number[][] | null, denominatorFloor },
+ *   tensors: [ { name: "layers.1.qkvW", shape: [512, 1536], columns: [0, 1024],
+ *                encoding: "float16-delta", sha256, data: base64 } ],
+ *   training: { … }, metrics: { … }, reproduce: "deno task adapt …" }
+ * ```
+ *
+ * A tensor entry holds `adapted − base` for the column block `columns` (default: all columns) of a
+ * row-major `[rows, cols]` tensor (`[n]` for vectors), as IEEE binary16, little-endian, base64;
+ * `sha256` is the hash of those bytes. Columns outside the block keep the base values.
+ *
+ * @module
+ */
+import { type AttentionVariant, makeRfaFeatures } from "../reference/attention.ts";
+import { float16ToNumber, numberToFloat16 } from "../weights/float16.ts";
+import type { UseLiteLayerWeights, UseLiteWeights } from "../weights/use_lite.ts";
+
+/** Format tag of adapted checkpoint files. */
+export const CHECKPOINT_FORMAT = "secp-tuning/use-lite-adapted@1";
+
+/** Folder of the committed adapted checkpoints (`packages/transformer/checkpoints/`). */
+export const ADAPTED_CHECKPOINT_DIR: URL = new URL("../checkpoints/", import.meta.url);
+
+/** Feature count D of the committed default checkpoint. */
+export const DEFAULT_ADAPTED_FEATURES = 64;
+
+/**
+ * File name of the adapted checkpoint for `numFeatures` and RFA input:
+ * `use-lite-rfa-D<D>.json` (raw) or `use-lite-rfa-normalised-D<D>.json`.
+ */
+export function adaptedCheckpointName(
+  numFeatures: number,
+  input: "raw" | "normalised" = "raw",
+): string {
+  return input === "raw"
+    ? `use-lite-rfa-D${numFeatures}.json`
+    : `use-lite-rfa-normalised-D${numFeatures}.json`;
+}
+
+/** The committed checkpoint (RFA, raw input, D = {@link DEFAULT_ADAPTED_FEATURES}). */
+export const DEFAULT_ADAPTED_CHECKPOINT: URL = new URL(
+  adaptedCheckpointName(DEFAULT_ADAPTED_FEATURES),
+  ADAPTED_CHECKPOINT_DIR,
+);
+
+/** An adapted checkpoint file found by {@link listAdaptedCheckpoints}. */
+export interface AdaptedCheckpointFile {
+  /** Where it is. */
+  readonly url: URL;
+  /** D, from the file name. */
+  readonly numFeatures: number;
+  /** RFA input, from the file name. */
+  readonly input: "raw" | "normalised";
+}
+
+/**
+ * The adapted checkpoints present in `dir` (default {@link ADAPTED_CHECKPOINT_DIR}), by file name
+ * (contents are not read), sorted by input then D. A missing folder gives an empty list.
+ */
+export function listAdaptedCheckpoints(dir: URL = ADAPTED_CHECKPOINT_DIR): AdaptedCheckpointFile[] {
+  const out: AdaptedCheckpointFile[] = [];
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      const m = /^use-lite-rfa-(normalised-)?D(\d+)\.json$/.exec(e.name);
+      if (!e.isFile || !m) continue;
+      out.push({
+        url: new URL(e.name, dir),
+        numFeatures: Number(m[2]),
+        input: m[1] ? "normalised" : "raw",
+      });
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return out.sort((a, b) => a.input.localeCompare(b.input) || a.numFeatures - b.numFeatures);
+}
+
+/** What `base.hashOf` says the hash covers. */
+export const BASE_HASH_OF: string =
+  "SHA-256 of the little-endian float32 values of embeddings, invTimescales, each layer's " +
+  "ln1Gamma, ln1Beta, qkvW, qkvB, outW, outB, residualW, residualB (if present), ln2Gamma, " +
+  "ln2Beta, ffn1W, ffn1B, ffn2W, ffn2B, then poolW, poolB, concatenated in that order";
+
+const LAYER_FIELDS = [
+  "ln1Gamma",
+  "ln1Beta",
+  "qkvW",
+  "qkvB",
+  "outW",
+  "outB",
+  "residualW",
+  "residualB",
+  "ln2Gamma",
+  "ln2Beta",
+  "ffn1W",
+  "ffn1B",
+  "ffn2W",
+  "ffn2B",
+] as const satisfies readonly (keyof UseLiteLayerWeights)[];
+
+/** The RFA variant a checkpoint was adapted to. */
+export interface CheckpointAttention {
+  /** Always "rfa". */
+  readonly kind: "rfa";
+  /** φ input: √scale·q ("raw") or √τ·q/‖q‖ ("normalised"). */
+  readonly input: "raw" | "normalised";
+  /** D. */
+  readonly numFeatures: number;
+  /** σ of the frequencies. */
+  readonly sigma: number;
+  /** Seed of `makeRfaFeatures`. */
+  readonly seed: number | string;
+  /** Per `[layer][head]` τ ("normalised"), else null. */
+  readonly tau: number[][] | null;
+  /** Denominator floor (the MPC guard ε). */
+  readonly denominatorFloor: number;
+}
+
+/** One stored tensor delta. */
+export interface CheckpointTensor {
+  /** `layers.<l>.<field>`, `poolW` or `poolB`. */
+  readonly name: string;
+  /** Full shape: `[rows, cols]` or `[n]`. */
+  readonly shape: number[];
+  /** Column block `[c0, c1)` the delta covers (matrices only; default all). */
+  readonly columns?: [number, number];
+  /** Always "float16-delta". */
+  readonly encoding: "float16-delta";
+  /** Hex SHA-256 of the decoded payload bytes. */
+  readonly sha256: string;
+  /** Base64 binary16 little-endian deltas, row-major over the block. */
+  readonly data: string;
+}
+
+/** A parsed adapted checkpoint. */
+export interface AdaptedCheckpoint {
+  /** {@link CHECKPOINT_FORMAT}. */
+  readonly format: string;
+  /** One line. */
+  readonly description: string;
+  /** Licence of the checkpoint (derived from the base model). */
+  readonly licence: string;
+  /** What it applies to. */
+  readonly base: {
+    readonly package: string;
+    readonly version: string;
+    readonly licence: string;
+    readonly weightsSha256: string;
+    readonly hashOf: string;
+  };
+  /** Attention variant. */
+  readonly attention: CheckpointAttention;
+  /** Changed tensors. */
+  readonly tensors: CheckpointTensor[];
+  /** Free-form training description (data, licence, optimiser, steps, time, seed …). */
+  readonly training: Record<string, unknown>;
+  /** Free-form final metrics. */
+  readonly metrics: Record<string, unknown>;
+  /** The command that reproduces the file. */
+  readonly reproduce: string;
+}
+
+/** Raised for unreadable, corrupt or mismatched checkpoint files. */
+export class AdaptedCheckpointError extends Error {
+  /** Builds the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "AdaptedCheckpointError";
+  }
+}
+
+const hex = (b: ArrayBuffer) =>
+  [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
+
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  return hex(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+/** The tensors covered by the base hash, in hash order (see {@link BASE_HASH_OF}). */
+function hashedArrays(w: UseLiteWeights): Float64Array[] {
+  const out = [w.embeddings, w.invTimescales];
+  for (const l of w.layers) {
+    for (const f of LAYER_FIELDS) {
+      const a = l[f];
+      if (a !== null) out.push(a);
+    }
+  }
+  out.push(w.poolW, w.poolB);
+  return out;
+}
+
+/** Hex SHA-256 of the weights as float32 (see {@link BASE_HASH_OF}). */
+export async function useLiteWeightsSha256(weights: UseLiteWeights): Promise<string> {
+  const arrays = hashedArrays(weights);
+  const total = arrays.reduce((s, a) => s + a.length, 0);
+  const f32 = new Float32Array(total);
+  let o = 0;
+  for (const a of arrays) {
+    f32.set(a, o);
+    o += a.length;
+  }
+  const bytes = new Uint8Array(f32.buffer);
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+    for (let i = 0; i < bytes.length; i += 4) bytes.subarray(i, i + 4).reverse();
+  }
+  return await sha256Hex(bytes);
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  const s = atob(text);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Little-endian binary16 bytes of `values`. */
+function float16Bytes(values: ArrayLike<number>): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(values.length * 2);
+  for (let i = 0; i < values.length; i++) {
+    const h = numberToFloat16(values[i]);
+    out[2 * i] = h & 0xff;
+    out[2 * i + 1] = h >>> 8;
+  }
+  return out;
+}
+
+interface TensorRef {
+  get(w: UseLiteWeights): Float64Array | null;
+  set(
+    layers: UseLiteLayerWeights[],
+    pool: { poolW: Float64Array; poolB: Float64Array },
+    v: Float64Array,
+  ): void;
+  shape(w: UseLiteWeights): number[];
+}
+
+/** Resolves a tensor name against a config; throws AdaptedCheckpointError for unknown names. */
+function tensorRef(name: string, w: UseLiteWeights): TensorRef {
+  const cfg = w.config;
+  if (name === "poolW" || name === "poolB") {
+    const last = cfg.layers.at(-1)?.modelDim ?? cfg.embedDim;
+    return {
+      get: (x) => x[name],
+      set: (_l, p, v) => {
+        p[name] = v;
+      },
+      shape: () => name === "poolW" ? [last, cfg.outputDim] : [cfg.outputDim],
+    };
+  }
+  const m = /^layers\.(\d+)\.(\w+)$/.exec(name);
+  const field = m?.[2] as (typeof LAYER_FIELDS)[number] | undefined;
+  const l = Number(m?.[1]);
+  if (!m || !LAYER_FIELDS.includes(field!) || !(l < cfg.layers.length)) {
+    throw new AdaptedCheckpointError(`unknown tensor "${name}"`);
+  }
+  const lc = cfg.layers[l];
+  const A = lc.heads * lc.headDim, I = lc.inputDim, M = lc.modelDim, F = lc.ffnDim;
+  const shapes: Record<(typeof LAYER_FIELDS)[number], number[]> = {
+    ln1Gamma: [I],
+    ln1Beta: [I],
+    qkvW: [I, 3 * A],
+    qkvB: [3 * A],
+    outW: [A, M],
+    outB: [M],
+    residualW: [I, M],
+    residualB: [M],
+    ln2Gamma: [M],
+    ln2Beta: [M],
+    ffn1W: [M, F],
+    ffn1B: [F],
+    ffn2W: [F, M],
+    ffn2B: [M],
+  };
+  return {
+    get: (x) => x.layers[l][field!],
+    set: (layers, _p, v) => {
+      layers[l] = { ...layers[l], [field!]: v };
+    },
+    shape: () => shapes[field!],
+  };
+}
+
+/** Inputs of {@link encodeCheckpoint} besides the weights. */
+export interface CheckpointMeta {
+  /** One line. */
+  readonly description: string;
+  /** Base package name. */
+  readonly basePackage: string;
+  /** Base package version. */
+  readonly baseVersion: string;
+  /** Base licence. */
+  readonly baseLicence: string;
+  /** Checkpoint licence. */
+  readonly licence: string;
+  /** Attention variant. */
+  readonly attention: CheckpointAttention;
+  /** Training description. */
+  readonly training: Record<string, unknown>;
+  /** Metrics. */
+  readonly metrics: Record<string, unknown>;
+  /** Reproduce command. */
+  readonly reproduce: string;
+}
+
+/**
+ * Builds a checkpoint holding every tensor of `adapted` that differs from `base` (as float16
+ * deltas over the smallest column block containing all changed columns).
+ */
+export async function encodeCheckpoint(
+  base: UseLiteWeights,
+  adapted: UseLiteWeights,
+  meta: CheckpointMeta,
+): Promise<AdaptedCheckpoint> {
+  const names = [
+    ...base.config.layers.flatMap((_, l) => LAYER_FIELDS.map((f) => `layers.${l}.${f}`)),
+    "poolW",
+    "poolB",
+  ];
+  const tensors: CheckpointTensor[] = [];
+  for (const name of names) {
+    const ref = tensorRef(name, base);
+    const b = ref.get(base), a = ref.get(adapted);
+    if (b === null || a === null || a === b) continue;
+    const shape = ref.shape(base);
+    const rows = shape.length === 2 ? shape[0] : 1;
+    const cols = shape.length === 2 ? shape[1] : shape[0];
+    let c0 = cols, c1 = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        if (a[r * cols + c] !== b[r * cols + c]) {
+          if (c < c0) c0 = c;
+          if (c + 1 > c1) c1 = c + 1;
+        }
+      }
+    }
+    if (c1 <= c0) continue;
+    if (shape.length !== 2) [c0, c1] = [0, cols];
+    const w = c1 - c0;
+    const delta = new Float64Array(rows * w);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < w; c++) delta[r * w + c] = a[r * cols + c0 + c] - b[r * cols + c0 + c];
+    }
+    const bytes = float16Bytes(delta);
+    tensors.push({
+      name,
+      shape,
+      ...(shape.length === 2 && (c0 > 0 || c1 < cols)
+        ? { columns: [c0, c1] as [number, number] }
+        : {}),
+      encoding: "float16-delta",
+      sha256: await sha256Hex(bytes),
+      data: toBase64(bytes),
+    });
+  }
+  return {
+    format: CHECKPOINT_FORMAT,
+    description: meta.description,
+    licence: meta.licence,
+    base: {
+      package: meta.basePackage,
+      version: meta.baseVersion,
+      licence: meta.baseLicence,
+      weightsSha256: await useLiteWeightsSha256(base),
+      hashOf: BASE_HASH_OF,
+    },
+    attention: meta.attention,
+    tensors,
+    training: meta.training,
+    metrics: meta.metrics,
+    reproduce: meta.reproduce,
+  };
+}
+
+/** The attention variant of a checkpoint for `config`, optionally with another D. */
+export function checkpointAttention(
+  weights: UseLiteWeights,
+  attention: CheckpointAttention,
+  numFeatures = attention.numFeatures,
+): Extract<AttentionVariant, { kind: "rfa" }> {
+  const features = makeRfaFeatures(weights.config, {
+    numFeatures,
+    seed: attention.seed,
+    sigma: attention.sigma,
+  });
+  return {
+    kind: "rfa",
+    features,
+    input: attention.input,
+    ...(attention.tau ? { tau: attention.tau } : {}),
+    denominatorFloor: attention.denominatorFloor,
+  };
+}
+
+function fail(what: string, message: string): never {
+  throw new AdaptedCheckpointError(`${what}: ${message}`);
+}
+
+/** Checks the structure of parsed JSON; throws AdaptedCheckpointError naming the first problem. */
+export function validateCheckpoint(value: unknown, what = "checkpoint"): AdaptedCheckpoint {
+  const c = value as AdaptedCheckpoint;
+  if (typeof c !== "object" || c === null) fail(what, "not a JSON object");
+  if (c.format !== CHECKPOINT_FORMAT) {
+    fail(what, `format is ${JSON.stringify(c.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  }
+  if (typeof c.base?.weightsSha256 !== "string" || !/^[0-9a-f]{64}$/.test(c.base.weightsSha256)) {
+    fail(what, "base.weightsSha256 is missing or not a hex SHA-256");
+  }
+  const a = c.attention;
+  if (
+    a?.kind !== "rfa" || (a.input !== "raw" && a.input !== "normalised") ||
+    !Number.isInteger(a.numFeatures) || a.numFeatures <= 0 || !(a.sigma > 0) ||
+    (typeof a.seed !== "number" && typeof a.seed !== "string") || !(a.denominatorFloor > 0)
+  ) {
+    fail(what, `invalid attention ${JSON.stringify(a)}`);
+  }
+  if (a.input === "normalised" && !Array.isArray(a.tau)) {
+    fail(what, "attention.input is normalised but attention.tau is missing");
+  }
+  if (!Array.isArray(c.tensors)) fail(what, "tensors is not an array");
+  for (const t of c.tensors) {
+    if (
+      typeof t?.name !== "string" || t.encoding !== "float16-delta" ||
+      typeof t.data !== "string" || typeof t.sha256 !== "string" || !Array.isArray(t.shape)
+    ) {
+      fail(what, `invalid tensor entry ${JSON.stringify(t?.name ?? t)}`);
+    }
+  }
+  return c;
+}
+
+/**
+ * Applies a parsed checkpoint to `base`: verifies the base hash and each payload's hash, shape and
+ * length, and returns new weights (untouched tensors are shared with `base`) and the RFA variant.
+ */
+export async function applyCheckpoint(
+  base: UseLiteWeights,
+  checkpoint: AdaptedCheckpoint,
+  what = "checkpoint",
+): Promise<{ weights: UseLiteWeights; attention: Extract<AttentionVariant, { kind: "rfa" }> }> {
+  const c = validateCheckpoint(checkpoint, what);
+  const have = await useLiteWeightsSha256(base);
+  if (have !== c.base.weightsSha256) {
+    fail(
+      what,
+      `base weights mismatch: made for ${c.base.package}@${c.base.version} with weights sha256 ` +
+        `${c.base.weightsSha256}, but the weights given hash to ${have}`,
+    );
+  }
+  const layers = [...base.layers];
+  const pool = { poolW: base.poolW, poolB: base.poolB };
+  const seen = new Set<string>();
+  for (const t of c.tensors) {
+    if (seen.has(t.name)) fail(what, `tensor "${t.name}" appears twice`);
+    seen.add(t.name);
+    let ref: TensorRef;
+    try {
+      ref = tensorRef(t.name, base);
+    } catch (e) {
+      fail(what, (e as Error).message);
+    }
+    const shape = ref.shape(base);
+    const b = ref.get(base);
+    if (b === null) fail(what, `tensor "${t.name}" does not exist in this model`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      fail(what, `tensor "${t.name}" has shape [${t.shape}], the model has [${shape}]`);
+    }
+    const rows = shape.length === 2 ? shape[0] : 1;
+    const cols = shape.length === 2 ? shape[1] : shape[0];
+    const [c0, c1] = t.columns ?? [0, cols];
+    if (!(Number.isInteger(c0) && Number.isInteger(c1) && 0 <= c0 && c0 < c1 && c1 <= cols)) {
+      fail(what, `tensor "${t.name}" has an invalid column block [${t.columns}]`);
+    }
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = fromBase64(t.data);
+    } catch {
+      fail(what, `tensor "${t.name}": payload is not valid base64`);
+    }
+    const w = c1 - c0;
+    if (bytes.length !== rows * w * 2) {
+      fail(what, `tensor "${t.name}": payload has ${bytes.length} bytes, expected ${rows * w * 2}`);
+    }
+    if (await sha256Hex(bytes) !== t.sha256) {
+      fail(what, `tensor "${t.name}": payload sha256 mismatch (file corrupt or edited)`);
+    }
+    const v = Float64Array.from(b);
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < w; k++) {
+        const i = 2 * (r * w + k);
+        const d = float16ToNumber(bytes[i] | (bytes[i + 1] << 8));
+        if (!Number.isFinite(d)) fail(what, `tensor "${t.name}": non-finite delta`);
+        v[r * cols + c0 + k] += d;
+      }
+    }
+    ref.set(layers, pool, v);
+  }
+  return {
+    weights: { ...base, layers, poolW: pool.poolW, poolB: pool.poolB },
+    attention: checkpointAttention(base, c.attention),
+  };
+}
+
+/** Reads and parses a checkpoint file (no verification against weights). */
+export async function readCheckpoint(path: string | URL): Promise<AdaptedCheckpoint> {
+  const what = String(path instanceof URL ? path.pathname : path);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new AdaptedCheckpointError(`${what}: cannot read (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new AdaptedCheckpointError(`${what}: not valid JSON (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
+  return validateCheckpoint(json, what);
+}
+
+/**
+ * Loads an adapted checkpoint (default: the committed D = 64 one) on top of the npm base weights:
+ * verifies the base hash and the payloads, applies the deltas, and returns the weights and the RFA
+ * attention variant to run them with.
+ */
+export async function loadAdaptedUseLite(
+  baseWeights: UseLiteWeights,
+  path: string | URL = DEFAULT_ADAPTED_CHECKPOINT,
+): Promise<{
+  weights: UseLiteWeights;
+  attention: Extract<AttentionVariant, { kind: "rfa" }>;
+  checkpoint: AdaptedCheckpoint;
+}> {
+  const checkpoint = await readCheckpoint(path);
+  const what = String(path instanceof URL ? path.pathname : path);
+  return { ...(await applyCheckpoint(baseWeights, checkpoint, what)), checkpoint };
+}
