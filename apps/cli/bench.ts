@@ -9,6 +9,7 @@ type Suite = (args: string[]) => Promise<unknown>;
 const suites: Record<string, Suite> = {
   field: async () => (await import("./bench_field.ts")).benchField({}),
   model: async () => (await import("./bench_model.ts")).benchModel(),
+  net: async (args) => (await import("./bench_net.ts")).benchNet(args),
   paper: async (args) => (await import("./bench_paper.ts")).benchPaper(args),
   protocols: async () => (await import("@secp/protocols")).benchProtocols({}),
   sharing: async () => (await import("./bench_sharing.ts")).benchSharing(),

@@ -1,7 +1,9 @@
 /**
  * `deno task bench sharing`: one JSON line per backend, op and link: wall time of one call (after a
  * warm-up call), online bytes sent by the busiest party, online dependent rounds and offline bytes,
- * all read from this run's clock and ledger.
+ * all read from this run's clock and ledger. `matmul-fixed` times the online call of a weight
+ * prepared by `fixed` whose offline half was done ahead by `preprocessFixed` (so its offline bytes
+ * are 0 here). All parties share this process's one thread, so `ms` is every party's work.
  */
 import { FloatTensor } from "@secp/field";
 import {
@@ -77,6 +79,8 @@ async function one(
         s1,
       );
       const wf = op === "matmul-fixed" ? await be.fixed(w) : undefined;
+      // The fixed-operand row times the online call: its offline half is done here, before t0.
+      if (wf) await be.preprocessFixed(wf, s0);
       const t0 = performance.now();
       await be.scope("measured", () => body(be, x, w, wf));
       if (be.party === 0) ms = performance.now() - t0;

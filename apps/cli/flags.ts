@@ -24,6 +24,8 @@ export interface TuneFlags {
   testSize: number;
   evalEvery: number;
   maxTokens: number;
+  /** Deployment config: the other parties run in their own processes (`deno task party`). */
+  parties?: string;
 }
 
 /** `--help` text. */
@@ -47,6 +49,7 @@ export const TUNE_HELP =
   --eval-every K            dev evaluation every K generations (default 3)
   --out DIR                 report.json, report.html and checkpoint.json (default runs/tune-<time>)
   --resume                  continue the run in --out from its checkpoint
+  --parties FILE            run the other parties in their own processes/hosts (deno task party/cluster)
   --help                    this text`;
 
 function int(
@@ -100,6 +103,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       "test-size": { type: "string" },
       "eval-every": { type: "string" },
       "max-tokens": { type: "string" },
+      parties: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -130,5 +134,6 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     testSize: int("test-size", values["test-size"], 32, 0),
     maxTokens: int("max-tokens", values["max-tokens"], 24, 0, 128),
     evalEvery: int("eval-every", values["eval-every"], 3, 1),
+    ...(values.parties === undefined ? {} : { parties: values.parties }),
   };
 }

@@ -90,7 +90,6 @@ export async function runTune(
         zeroShot.accuracy.toFixed(3)
       })`,
     );
-    const history: GenerationRecord[] = [];
     const result = await tune({
       oracle,
       task,
@@ -102,7 +101,6 @@ export async function runTune(
       checkpointPath: ckpt,
       resume: flags.resume,
       onGeneration: (r) => {
-        history.push(r);
         const done = r.generation / flags.budget;
         const eta = ((performance.now() - t0) / 1000) * (1 / done - 1);
         const bar = "#".repeat(Math.round(20 * done)).padEnd(20, ".");
@@ -116,6 +114,8 @@ export async function runTune(
       },
     });
     const tuned = await evaluatePrompt(oracle, task, test, result.bestPrompt, { batchSize: 32 });
+    // Every generation of the run, including those before a --resume (from the checkpoint).
+    const history = result.history;
     const perGen = history.map((h) => h.cost ?? {});
     const mean = (k: string) =>
       perGen.length ? perGen.reduce((s, c) => s + (c[k] ?? 0), 0) / perGen.length : 0;
@@ -172,6 +172,8 @@ export async function runTune(
       test_logits: { untuned: Array.from(zeroShot.logits), tuned: Array.from(tuned.logits) },
       communication_by_op: byOp,
       received_by_data_owner: toDataOwner,
+      // Every opening any party performed: op path, receiver, mask distribution (reveal ledger).
+      reveals: session?.reveals.entries() ?? [],
     };
     await Deno.writeTextFile(`${flags.out}/report.json`, JSON.stringify(report, null, 2));
     await writePromptFile(`${flags.out}/prompt.json`, {

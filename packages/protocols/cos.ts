@@ -190,7 +190,7 @@ async function trig(
     let phase: RingTensor; // public δ mod 2^pk
     let sign: 1 | -1; // u = δ + sign·t (mod 1)
     if (variant === "exact") {
-      phase = await be.openMod2k(be.sub(u, ta.t), pk);
+      phase = await be.openMod2k(be.sub(u, ta.t), pk, "uniform-mod-2^k");
       sign = 1;
     } else {
       const w = opts.wideBits ?? COS_PAPER_DEFAULT_WIDE_BITS;
@@ -199,7 +199,7 @@ async function trig(
       }
       const tb = pre?.b ?? await be.trigTuple(u.shape, w);
       const mask = be.add(ta.t, be.mulInt(tb.t, 2n ** BigInt(pk)));
-      const opened = await be.revealRing(be.add(u, mask), "all");
+      const opened = await be.revealRing(be.add(u, mask), "all", "statistical");
       phase = (opened ?? RingTensor.zeros(u.shape)).mod2k(pk);
       sign = -1;
     }

@@ -13,6 +13,7 @@ import type { PartyId } from "@secp/transport";
 import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
 import { and, ltzBits, planeWords, signOfSum, toPlanes, xor } from "./bits.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
+import type { MaskKind } from "./reveal_log.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
 
 /** Options of the 2PC backend. */
@@ -27,6 +28,10 @@ interface FixedState {
   f?: RingTensor;
   /** Dealer: B. */
   b?: RingTensor;
+  /** Computing party: preprocessed (A_i, C_i + A_i·F) per activation shape, oldest first. */
+  ready?: Map<string, { a: RingTensor; d: RingTensor }[]>;
+  /** Dealer: how many preprocessed products per activation shape are still unused. */
+  readyCount?: Map<string, number>;
 }
 
 /** One party of the 2PC backend (party 0, party 1, the dealer, or an input/output party). */
@@ -87,20 +92,29 @@ export class Additive2pc extends Networked implements SecretBackend {
     });
   }
 
-  /** Opens a fixed-point value. */
-  async reveal(x: Shared, to: Role | "all"): Promise<FloatTensor | undefined> {
-    const r = await this.revealRing(x, to);
+  /** Opens a fixed-point value (`mask`: how `x` is masked, for the reveal ledger). */
+  async reveal(
+    x: Shared,
+    to: Role | "all",
+    mask: MaskKind = "cleartext-output",
+  ): Promise<FloatTensor | undefined> {
+    const r = await this.revealRing(x, to, mask);
     return r ? this.fp.decode(r) : undefined;
   }
 
   /** Opens a raw ring value to `to` (or both computing parties). */
-  async revealRing(x: Shared, to: Role | "all"): Promise<RingTensor | undefined> {
+  async revealRing(
+    x: Shared,
+    to: Role | "all",
+    mask: MaskKind = "cleartext-output",
+  ): Promise<RingTensor | undefined> {
     return await this.scope("reveal", async () => {
       if (to === "all") {
         if (!this.computing) return undefined;
         const other = 1 - this.party;
         this.sendRing(other, [x.parts[0]], "open");
         const [theirs] = await this.recvRing(other, [x.shape], "open");
+        this.opened("open", mask, x.shape);
         return x.parts[0].add(theirs);
       }
       const t = this.idOf(to);
@@ -111,21 +125,24 @@ export class Additive2pc extends Networked implements SecretBackend {
       if (this.party !== t) return undefined;
       if (this.computing) {
         const [theirs] = await this.recvRing(1 - t, [x.shape], "open");
+        this.opened("open", mask, x.shape);
         return x.parts[0].add(theirs);
       }
       const [a] = await this.recvRing(0, [x.shape], "open");
       const [b] = await this.recvRing(1, [x.shape], "open");
+      this.opened("open", mask, x.shape);
       return a.add(b);
     });
   }
 
   /** Opens x mod 2^k to both computing parties (⌈k/8⌉ bytes per element each way). */
-  async openMod2k(x: Shared, k: number): Promise<RingTensor> {
+  async openMod2k(x: Shared, k: number, mask: MaskKind = "cleartext-output"): Promise<RingTensor> {
     if (!this.computing) return RingTensor.zeros(x.shape);
     return await this.scope("open-mod", async () => {
       const other = 1 - this.party;
       this.sendLow(other, x.parts[0], k, "open");
       const theirs = await this.recvLow(other, k, x.shape, "open");
+      this.opened("open", mask, x.shape, mask === "uniform-mod-2^k" ? k : undefined);
       return x.parts[0].add(theirs).mod2k(k);
     });
   }
@@ -162,6 +179,8 @@ export class Additive2pc extends Networked implements SecretBackend {
       const e0 = x.parts[0].sub(a), f0 = y.parts[0].sub(b);
       this.sendRing(other, [e0, f0], "open");
       const [e1, f1] = await this.recvRing(other, [x.shape, y.shape], "open");
+      this.opened("open", "uniform-ring", x.shape);
+      this.opened("open", "uniform-ring", y.shape);
       const e = e0.add(e1), f = f0.add(f1);
       let z = c.add(prod(e, b)).add(prod(a, f));
       if (this.party === 0) z = z.add(prod(e, f));
@@ -197,37 +216,83 @@ export class Additive2pc extends Networked implements SecretBackend {
       const mine = w.parts[0].sub(bi);
       this.sendRing(other, [mine], "open");
       const [theirs] = await this.recvRing(other, [w.shape], "open");
+      this.opened("open", "uniform-ring", w.shape);
       const f = mine.add(theirs);
       const state: FixedState = { f, bPlusF: this.party === 0 ? bi.add(f) : bi };
       return { value: w, state };
     });
   }
 
+  /**
+   * The offline half of `count` later `matmulFixed(x, w)` calls on x of `xShape`: draws (A_i, C_i)
+   * with the dealer's correction and computes D_i = C_i + A_i·F now, so each online call is one
+   * opening of E = x − A and one local product E·(B_i + [i=0]F). Calls without preprocessing still
+   * work (they do both halves inline); a preprocessed pair is used once, in order.
+   */
+  async preprocessFixed(w: FixedOperand, xShape: Shape, count = 1): Promise<void> {
+    const { out } = matmulShapes(xShape, w.value.shape);
+    const st = w.state as FixedState;
+    const key = xShape.join("x");
+    await this.scope("matmul-fixed", async () => {
+      for (let i = 0; i < count; i++) {
+        if (this.#isDealer) {
+          await this.#fixedCorrection(xShape, out, st.b!);
+          st.readyCount = st.readyCount ?? new Map();
+          st.readyCount.set(key, (st.readyCount.get(key) ?? 0) + 1);
+        } else if (this.computing) {
+          const { a, c } = await this.#fixedMaskPair(xShape, out);
+          st.ready = st.ready ?? new Map();
+          const q = st.ready.get(key) ?? [];
+          q.push({ a, d: c.add(a.matmul(st.f!)) });
+          st.ready.set(key, q);
+        }
+      }
+    });
+  }
+
+  /** Dealer: C = (A_0 + A_1)·B, party 1's share C − C_0 sent offline. */
+  async #fixedCorrection(xShape: Shape, out: Shape, b: RingTensor): Promise<void> {
+    const a0 = await this.prg(0).ring(xShape), c0 = await this.prg(0).ring(out);
+    const a1 = await this.prg(1).ring(xShape);
+    this.sendRing(1, [a0.add(a1).matmul(b).sub(c0)], "triple", "offline");
+    await this.flush();
+  }
+
+  /** Computing party: its A_i and C_i of one fixed-operand product. */
+  async #fixedMaskPair(xShape: Shape, out: Shape): Promise<{ a: RingTensor; c: RingTensor }> {
+    const d = this.#dealer;
+    const a = await this.prg(d).ring(xShape);
+    const c = this.party === 0
+      ? await this.prg(d).ring(out)
+      : (await this.recvRing(d, [out], "triple", "offline"))[0];
+    return { a, c };
+  }
+
   /** x @ W for a prepared W: Z_i = C_i + A_i·F + E·(B_i + [i=0]F), E = x − A opened. */
   async matmulFixed(x: Shared, w: FixedOperand): Promise<Shared> {
     const { out } = matmulShapes(x.shape, w.value.shape);
     const st = w.state as FixedState;
+    const key = x.shape.join("x");
     const z = await this.scope("matmul-fixed", async () => {
-      const d = this.#dealer;
       if (this.#isDealer) {
-        const a0 = await this.prg(0).ring(x.shape), c0 = await this.prg(0).ring(out);
-        const a1 = await this.prg(1).ring(x.shape);
-        const c = a0.add(a1).matmul(st.b!);
-        this.sendRing(1, [c.sub(c0)], "triple", "offline");
-        await this.flush();
+        const left = st.readyCount?.get(key) ?? 0;
+        if (left > 0) st.readyCount!.set(key, left - 1);
+        else await this.#fixedCorrection(x.shape, out, st.b!);
         return this.#phantom(out);
       }
       if (!this.computing) return this.#phantom(out);
-      const a = await this.prg(d).ring(x.shape);
-      const c = this.party === 0
-        ? await this.prg(d).ring(out)
-        : (await this.recvRing(d, [out], "triple", "offline"))[0];
+      let pre = st.ready?.get(key)?.shift();
+      if (!pre) {
+        const { a, c } = await this.#fixedMaskPair(x.shape, out);
+        pre = { a, d: c.add(a.matmul(st.f!)) };
+      }
       const other = 1 - this.party;
-      const e0 = x.parts[0].sub(a);
+      const e0 = x.parts[0].sub(pre.a);
       this.sendRing(other, [e0], "open");
       const [e1] = await this.recvRing(other, [x.shape], "open");
+      this.opened("open", "uniform-ring", x.shape);
       const e = e0.add(e1);
-      return new Shared(out, [c.add(a.matmul(st.f!)).add(e.matmul(st.bPlusF!))]);
+      return new Shared(out, [pre.d.add(e.matmul(st.bPlusF!))]);
     });
     return await this.truncate(z);
   }
@@ -273,6 +338,7 @@ export class Additive2pc extends Networked implements SecretBackend {
     const other = 1 - this.party;
     this.sendRing(other, [mine], "open");
     const [theirs] = await this.recvRing(other, [shape], "open");
+    this.opened("open", "uniform-ring", shape);
     const c = mine.add(theirs);
     const bc = c.shr(63); // public bit per element
     // w = bc XOR msb_r = bc + msb·(1 − 2bc), shared linearly.
@@ -353,6 +419,7 @@ export class Additive2pc extends Networked implements SecretBackend {
       const other = 1 - this.party;
       this.sendRing(other, [e0, f0], "open");
       const [e1, f1] = await this.recvRing(other, [shape, shape], "open");
+      this.opened("open", "uniform-ring", [2 * shape[0]]);
       const e = xor(e0, e1), f = xor(f0, f1);
       let z = xor(xor(w, and(e, v)), and(f, u));
       if (this.party === 0) z = xor(z, and(e, f));

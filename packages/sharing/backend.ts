@@ -7,6 +7,7 @@
  */
 import type { FixedPoint, FloatTensor, RingTensor, Shape } from "@secp/field";
 import type { LedgerSink } from "@secp/transport";
+import type { MaskKind } from "./reveal_log.ts";
 import type { FixedOperand, Shared, TrigTuple } from "./shared.ts";
 
 /** Which sharing scheme a backend implements. */
@@ -43,15 +44,19 @@ export interface SecretBackend {
   input(owner: Role, value: FloatTensor | undefined, shape: Shape): Promise<Shared>;
   /** Like `input` for raw ring elements (no encoding). */
   inputRing(owner: Role, value: RingTensor | undefined, shape: Shape): Promise<Shared>;
-  /** Opens `x` to `to` (or all computing parties); others get `undefined`. */
-  reveal(x: Shared, to: Role | "all"): Promise<FloatTensor | undefined>;
-  /** Opens the raw ring value of `x`. */
-  revealRing(x: Shared, to: Role | "all"): Promise<RingTensor | undefined>;
+  /**
+   * Opens `x` to `to` (or all computing parties); others get `undefined`. `mask` declares, for the
+   * reveal ledger, how `x` is masked (default `cleartext-output`: the receiver learns the value).
+   */
+  reveal(x: Shared, to: Role | "all", mask?: MaskKind): Promise<FloatTensor | undefined>;
+  /** Opens the raw ring value of `x` (`mask` as in `reveal`). */
+  revealRing(x: Shared, to: Role | "all", mask?: MaskKind): Promise<RingTensor | undefined>;
   /**
    * Opens `x mod 2^k` to all computing parties (each sends only k bits per element, rounded up to
-   * whole bytes). Non-computing parties get zeros.
+   * whole bytes). Non-computing parties get zeros. `mask` as in `reveal` (default
+   * `cleartext-output`; Π_cos opens a uniformly masked phase, `uniform-mod-2^k`).
    */
-  openMod2k(x: Shared, k: number): Promise<RingTensor>;
+  openMod2k(x: Shared, k: number, mask?: MaskKind): Promise<RingTensor>;
 
   /** x + y. */
   add(x: Shared, y: Shared): Shared;
@@ -81,6 +86,11 @@ export interface SecretBackend {
   fixed(w: Shared): Promise<FixedOperand>;
   /** x @ w for a prepared constant w; only x's mask is opened. Truncates. */
   matmulFixed(x: Shared, w: FixedOperand): Promise<Shared>;
+  /**
+   * Does the input-independent (offline) work of `count` later `matmulFixed(x, w)` calls on x of
+   * `xShape` now, so those calls do only their online part (a no-op where there is none).
+   */
+  preprocessFixed(w: FixedOperand, xShape: Shape, count?: number): Promise<void>;
   /** Divides by 2^bits (fixed-point rescale after a product). */
   truncate(x: Shared, bits?: number): Promise<Shared>;
 

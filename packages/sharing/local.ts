@@ -17,6 +17,7 @@ import type { Roles } from "./networked.ts";
 import { PlainBackend } from "./plain.ts";
 import { insecureTestSeed, randomSeed } from "./prg.ts";
 import { Replicated3pc } from "./replicated3pc.ts";
+import type { RevealSink } from "./reveal_log.ts";
 
 /** Options of {@link runLocal}. */
 export interface LocalRunOptions {
@@ -45,6 +46,8 @@ export interface LocalRunOptions {
   link?: "memory" | "tcp";
   /** Wraps each party's channel (e.g. to record a transcript in tests). */
   wrapChannel?: (ch: Channel) => Channel;
+  /** Where every party records its openings (the reveal ledger, e.g. a `RevealLog`). */
+  reveals?: RevealSink;
 }
 
 /** Result of {@link runLocal}. */
@@ -96,7 +99,14 @@ export function makeBackend(
   const localSeed = opts.insecureSeed === undefined
     ? undefined
     : insecureTestSeed(`${opts.insecureSeed}/local/${channel.self}`);
-  const common = { channel, roles, seeds, fracBits: opts.fracBits, localSeed };
+  const common = {
+    channel,
+    roles,
+    seeds,
+    fracBits: opts.fracBits,
+    localSeed,
+    reveals: opts.reveals,
+  };
   if (kind === "2pc") return new Additive2pc({ ...common, trunc: opts.trunc });
   if (kind === "3pc") return new Replicated3pc(common);
   throw new Error(`makeBackend: unknown networked backend "${kind}" (expected 2pc or 3pc)`);

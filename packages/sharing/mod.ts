@@ -45,3 +45,12 @@ export {
 export type { FixedPoint, FloatTensor, RingTensor, Shape } from "@secp/field";
 export type * from "@secp/transport";
 export { connectParty, type ConnectPartyOptions, deriveSeeds } from "./tcp.ts";
+export {
+  MASK_KINDS,
+  type MaskKind,
+  type RevealEntry,
+  RevealLog,
+  type RevealLogJSON,
+  type RevealRecord,
+  type RevealSink,
+} from "./reveal_log.ts";

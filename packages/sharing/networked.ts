@@ -10,6 +10,7 @@ import type { Role } from "./backend.ts";
 import { RingOps } from "./base.ts";
 import type { Shared } from "./shared.ts";
 import { Prg, randomSeed } from "./prg.ts";
+import type { MaskKind, RevealSink } from "./reveal_log.ts";
 import { packLowBytes, packRing, unpackLowBytes, unpackRing } from "./wire.ts";
 
 /** Which party id plays each role. Computing parties are 0..n−1. */
@@ -34,6 +35,8 @@ export interface NetworkedOptions {
   fracBits?: number;
   /** Seed of this party's private randomness (e.g. fresh input masks); default from the CSPRNG. */
   localSeed?: Uint8Array;
+  /** Where this party records every opening it performs (the reveal ledger). */
+  reveals?: RevealSink;
 }
 
 /** Base of the 2PC and 3PC backends. */
@@ -47,6 +50,7 @@ export abstract class Networked extends RingOps {
   #seeds: ReadonlyMap<PartyId, Uint8Array>;
   #prgs = new Map<PartyId, Prg>();
   #phase: Phase = "online";
+  #reveals: RevealSink | undefined;
   /** This party's private PRG (not shared with anyone). */
   protected readonly local: Prg;
 
@@ -58,6 +62,28 @@ export abstract class Networked extends RingOps {
     this.roles = opts.roles;
     this.#seeds = opts.seeds;
     this.local = new Prg(opts.localSeed ?? randomSeed());
+    this.#reveals = opts.reveals;
+  }
+
+  /** Where openings are recorded, if anywhere. */
+  get reveals(): RevealSink | undefined {
+    return this.#reveals;
+  }
+
+  /**
+   * Records that this party just learned a value of `shape` at op `op` (the op name of the
+   * opening's messages), distributed as `mask` (`bits`: k of a mod-2^k opening).
+   */
+  protected opened(op: string, mask: MaskKind, shape: Shape, bits?: number): void {
+    if (this.#reveals === undefined) return;
+    this.#reveals.recordReveal({
+      path: this.meta(this.#phase, op).path,
+      receiver: this.party,
+      mask,
+      elements: sizeOf(shape),
+      width: shape.length === 0 ? 1 : shape[shape.length - 1],
+      ...(bits === undefined ? {} : { bits }),
+    });
   }
 
   /** The ledger the channel records into. */

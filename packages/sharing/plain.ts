@@ -220,6 +220,11 @@ export class PlainBackend extends RingOps implements SecretBackend {
     return this.matmul(x, w.value);
   }
 
+  /** Nothing is done offline in cleartext. */
+  preprocessFixed(_w: FixedOperand, _xShape: Shape, _count?: number): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** t uniform mod 2^k with cos/sin of 2πt/2^k. */
   async trigTuple(shape: Shape, k: number): Promise<TrigTuple> {
     const t = await this.#prg.ringMod(shape, k);

@@ -14,6 +14,7 @@ import { FloatTensor, matmulShapes, RingTensor, type Shape } from "@secp/field";
 import type { BackendKind, Role, SecretBackend } from "./backend.ts";
 import { and, ltzBits, planes, planeWords, signOfSum, toPlanes, xor, xorParts } from "./bits.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
+import type { MaskKind } from "./reveal_log.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
 
 const next = (i: number) => (i + 1) % 3;
@@ -62,19 +63,28 @@ export class Replicated3pc extends Networked implements SecretBackend {
     });
   }
 
-  /** Opens a fixed-point value. */
-  async reveal(x: Shared, to: Role | "all"): Promise<FloatTensor | undefined> {
-    const r = await this.revealRing(x, to);
+  /** Opens a fixed-point value (`mask`: how `x` is masked, for the reveal ledger). */
+  async reveal(
+    x: Shared,
+    to: Role | "all",
+    mask: MaskKind = "cleartext-output",
+  ): Promise<FloatTensor | undefined> {
+    const r = await this.revealRing(x, to, mask);
     return r ? this.fp.decode(r) : undefined;
   }
 
   /** Opens a raw ring value. */
-  async revealRing(x: Shared, to: Role | "all"): Promise<RingTensor | undefined> {
+  async revealRing(
+    x: Shared,
+    to: Role | "all",
+    mask: MaskKind = "cleartext-output",
+  ): Promise<RingTensor | undefined> {
     return await this.scope("reveal", async () => {
       if (to === "all") {
         if (!this.computing) return undefined;
         this.sendRing(prev(this.party), [x.parts[1]], "open");
         const [missing] = await this.recvRing(next(this.party), [x.shape], "open");
+        this.opened("open", mask, x.shape);
         return x.parts[0].add(x.parts[1]).add(missing);
       }
       const t = this.idOf(to);
@@ -85,6 +95,7 @@ export class Replicated3pc extends Networked implements SecretBackend {
         }
         if (this.party !== t) return undefined;
         const [missing] = await this.recvRing(next(t), [x.shape], "open");
+        this.opened("open", mask, x.shape);
         return x.parts[0].add(x.parts[1]).add(missing);
       }
       if (this.computing) {
@@ -95,16 +106,18 @@ export class Replicated3pc extends Networked implements SecretBackend {
       if (this.party !== t) return undefined;
       const got = [];
       for (let i = 0; i < 3; i++) got.push((await this.recvRing(i, [x.shape], "open"))[0]);
+      this.opened("open", mask, x.shape);
       return got[0].add(got[1]).add(got[2]);
     });
   }
 
   /** Opens x mod 2^k to all computing parties. */
-  async openMod2k(x: Shared, k: number): Promise<RingTensor> {
+  async openMod2k(x: Shared, k: number, mask: MaskKind = "cleartext-output"): Promise<RingTensor> {
     if (!this.computing) return RingTensor.zeros(x.shape);
     return await this.scope("open-mod", async () => {
       this.sendLow(prev(this.party), x.parts[1], k, "open");
       const missing = await this.recvLow(next(this.party), k, x.shape, "open");
+      this.opened("open", mask, x.shape, mask === "uniform-mod-2^k" ? k : undefined);
       return x.parts[0].add(x.parts[1]).add(missing).mod2k(k);
     });
   }
@@ -156,6 +169,11 @@ export class Replicated3pc extends Networked implements SecretBackend {
   /** x @ w. */
   matmulFixed(x: Shared, w: FixedOperand): Promise<Shared> {
     return this.matmul(x, w.value);
+  }
+
+  /** The replicated product needs no correlated randomness: nothing to do offline. */
+  preprocessFixed(_w: FixedOperand, _xShape: Shape, _count?: number): Promise<void> {
+    return Promise.resolve();
   }
 
   /**

@@ -19,6 +19,7 @@ import {
 import type { BackendKind, SecretBackend, TruncMode } from "./backend.ts";
 import { localTopology, makeBackend } from "./local.ts";
 import type { Roles } from "./networked.ts";
+import type { RevealSink } from "./reveal_log.ts";
 
 const LABEL = new TextEncoder().encode("secp-tuning/prg-seed/v1");
 const SETUP = { path: "setup/seed", phase: "offline" } as const;
@@ -65,6 +66,8 @@ export interface ConnectPartyOptions {
   fracBits?: number;
   /** 2PC truncation. */
   trunc?: TruncMode;
+  /** Where this party records its openings (the reveal ledger). */
+  reveals?: RevealSink;
 }
 
 /** Connects party `self` of a TCP config and builds its backend of `kind`. */
@@ -82,6 +85,7 @@ export async function connectParty(
   const backend = makeBackend(kind, channel, roles, seeds, {
     fracBits: opts.fracBits,
     trunc: opts.trunc,
+    reveals: opts.reveals,
   });
   return { backend, channel };
 }

@@ -143,7 +143,19 @@ export {
   prepareBatch,
   type PreparedState,
 } from "./secure/steps.ts";
-export { LocalSession, type SessionOptions } from "./secure/session.ts";
+export { LocalSession, type SecureSession, type SessionOptions } from "./secure/session.ts";
+export {
+  type Deployment,
+  describeRole,
+  parseDeployment,
+  type PartySetup,
+  RemoteSession,
+  type RemoteSessionOptions,
+  type ServedSession,
+  serveParty,
+  type ServePartyOptions,
+  type SessionAnnouncement,
+} from "./secure/remote_session.ts";
 export { l2normalize, protocolOps, type SecureAttention } from "./secure/protocol_ops.ts";
 
 // Model-owner RFA adaptation: committed checkpoints (the training code, which needs tfjs, is in

@@ -51,14 +51,22 @@ export interface TcpConfig {
   connectTimeoutMs?: number;
   /** Largest accepted payload per frame in bytes (default {@link DEFAULT_MAX_FRAME_BYTES}). */
   maxFrameBytes: number;
+  /**
+   * Keepalive period in ms (default 0: off). When set, each link sends an empty authenticated
+   * ping after this long without writing, and a link that receives nothing at all for `timeoutMs`
+   * fails as timed out, even while no receive is pending: a dead or frozen peer is noticed by
+   * everyone, while a live peer may compute for longer than `timeoutMs`. Must be below
+   * `timeoutMs` (a third or less is sensible).
+   */
+  keepaliveMs?: number;
   /** TLS material, if the links should also use TLS. */
   tls?: TlsConfig;
 }
 
 /**
  * Default frame limit: 1 GiB. Large enough for a one-off opening of an embedding table (50k×768
- * ring elements = 300 MiB); a forged length costs nothing, since the receiver allocates as data
- * actually arrives (in steps of at most 64 MiB), never up front.
+ * ring elements = 300 MiB); a forged length costs at most 4 MiB, since the receiver's buffer
+ * starts there and only doubles as data actually arrives, never up front.
  */
 export const DEFAULT_MAX_FRAME_BYTES = 2 ** 30;
 
@@ -166,6 +174,17 @@ export function parseConfig(json: string | unknown): TcpConfig {
   ) {
     fail(`maxFrameBytes must be an integer in [1, 2^32), got ${JSON.stringify(x.maxFrameBytes)}`);
   }
+  const keepaliveMs = x.keepaliveMs ?? 0;
+  if (
+    typeof keepaliveMs !== "number" || !(keepaliveMs >= 0) || !Number.isFinite(keepaliveMs) ||
+    (keepaliveMs > 0 && keepaliveMs >= timeoutMs)
+  ) {
+    fail(
+      `keepaliveMs must be 0 (off) or a positive number below timeoutMs (${timeoutMs}), got ${
+        JSON.stringify(x.keepaliveMs)
+      }`,
+    );
+  }
   const tls = parseTls(x.tls);
   return {
     parties,
@@ -173,6 +192,7 @@ export function parseConfig(json: string | unknown): TcpConfig {
     timeoutMs,
     connectTimeoutMs,
     maxFrameBytes,
+    ...(keepaliveMs > 0 ? { keepaliveMs } : {}),
     ...(tls === undefined ? {} : { tls }),
   };
 }

@@ -44,6 +44,7 @@ export abstract class ChannelCore implements Channel {
   #inboxes = new Map<PartyId, Inbox>();
   #closed = false;
   #closing: Promise<void> | undefined;
+  #failureListeners = new Set<(peer: PartyId, f: LinkFailure) => void>();
 
   /** A channel of `self` among `parties`. */
   constructor(self: PartyId, parties: readonly PartyId[], ledger: LedgerSink, timeoutMs: number) {
@@ -93,15 +94,17 @@ export abstract class ChannelCore implements Channel {
         path: meta.path,
       });
     }
-    const depth = this.#depth[meta.phase] + 1;
-    this.ledger.record({
-      from: this.self,
-      to,
-      bytes: payload.byteLength,
-      path: meta.path,
-      phase: meta.phase,
-      depth,
-    });
+    const depth = meta.oob ? 0 : this.#depth[meta.phase] + 1;
+    if (!meta.oob) {
+      this.ledger.record({
+        from: this.self,
+        to,
+        bytes: payload.byteLength,
+        path: meta.path,
+        phase: meta.phase,
+        depth,
+      });
+    }
     q.push({ payload, depth, phase: meta.phase, path: meta.path });
   }
 
@@ -179,6 +182,19 @@ export abstract class ChannelCore implements Channel {
   /** The link to `peer` is gone: pending and later receives from it fail with `f`. */
   protected failLink(peer: PartyId, f: LinkFailure): void {
     this.inbox(peer).fail(f);
+    if (this.#closed) return;
+    for (const l of this.#failureListeners) l(peer, f);
+  }
+
+  /**
+   * Calls `listener` when the link to any peer fails (lost, timed out, tampered, or closed by the
+   * peer) while this channel is open, whether or not a receive from that peer is pending: a
+   * session can then stop at once instead of waiting on another peer. Returns an unsubscribe
+   * function.
+   */
+  onLinkFailure(listener: (peer: PartyId, f: LinkFailure) => void): () => void {
+    this.#failureListeners.add(listener);
+    return () => this.#failureListeners.delete(listener);
   }
 
   #usageError(op: string, peer: PartyId, path: string): TransportError {

@@ -5,7 +5,8 @@
  * [u32 length][u64 seq][u32 depth][u8 code][payload: length bytes][32-byte HMAC(header ‖ payload)]
  * ```
  *
- * `code` is 0 (online), 1 (offline) or 255 (close notice, empty payload). `seq` counts frames per
+ * `code` is 0 (online), 1 (offline), 253 (abort notice: the reason, at most 1 KiB), 254
+ * (keepalive ping, empty payload) or 255 (close notice, empty payload). `seq` counts frames per
  * direction from 0; the MAC key is per direction and per session, so a tampered, replayed,
  * reordered or truncated frame is detected and is an error, never data.
  *
@@ -21,6 +22,12 @@ export const HEADER_BYTES = 17;
 export const FRAME_OVERHEAD: number = HEADER_BYTES + TAG_BYTES;
 /** Frame code of a close notice. */
 export const CLOSE_CODE = 255;
+/** Frame code of a keepalive ping (empty payload, ignored by the receiver). */
+export const PING_CODE = 254;
+/** Frame code of an abort notice: the sender gave up on the session; the payload says why. */
+export const ABORT_CODE = 253;
+/** Largest payload of an abort notice. */
+export const ABORT_MAX_BYTES = 1024;
 /** Payloads at least this large are written from the caller's buffer instead of being copied. */
 export const ZERO_COPY_FROM: number = 1 << 20;
 
@@ -32,8 +39,8 @@ export interface FrameOut {
   payload: Uint8Array;
   /** Lamport depth. */
   depth: number;
-  /** Phase, or `close` for a close notice. */
-  phase: Phase | "close";
+  /** Phase, or `close` for a close notice, `ping` for a keepalive. */
+  phase: Phase | "close" | "ping" | "abort";
 }
 
 /** A received, verified frame. */
@@ -42,8 +49,8 @@ export interface FrameIn {
   payload: Uint8Array;
   /** Lamport depth. */
   depth: number;
-  /** Phase, or `close` for a close notice. */
-  phase: Phase | "close";
+  /** Phase, or `close` for a close notice, `ping` for a keepalive. */
+  phase: Phase | "close" | "ping" | "abort";
 }
 
 function putHeader(buf: Uint8Array, off: number, f: FrameOut, seq: number): void {
@@ -52,7 +59,16 @@ function putHeader(buf: Uint8Array, off: number, f: FrameOut, seq: number): void
   v.setUint32(4, seq >>> 0, true);
   v.setUint32(8, Math.floor(seq / 2 ** 32), true);
   v.setUint32(12, f.depth, true);
-  v.setUint8(16, f.phase === "close" ? CLOSE_CODE : CODE[f.phase]);
+  v.setUint8(
+    16,
+    f.phase === "close"
+      ? CLOSE_CODE
+      : f.phase === "ping"
+      ? PING_CODE
+      : f.phase === "abort"
+      ? ABORT_CODE
+      : CODE[f.phase],
+  );
 }
 
 /**
@@ -105,16 +121,21 @@ export interface ReadStats {
   frames: number;
 }
 
+/** First size of the reusable read buffer; doubled while reads fill it, up to SMALL_BUFFER. */
+const START_BUFFER = 16 << 10;
 const SMALL_BUFFER = 256 << 10;
 const BUFFER_LIMIT = 1 << 20;
-const BIG_STEP = 64 << 20;
+/** First allocation for a large payload (what a forged length costs); grown ×8 as data arrives. */
+const BIG_START = 1 << 20;
 
 /**
- * Buffered reader of frames from one peer: one reusable buffer (256 KiB, up to 1 MiB) for small
- * frames; larger payloads are read straight into their own buffer, grown as data arrives.
+ * Buffered reader of frames from one peer: one reusable buffer for small frames (16 KiB at first,
+ * doubled while reads fill it up to 256 KiB, and up to 1 MiB for a frame that needs it); larger
+ * payloads are read straight into their own buffer, which starts at 1 MiB and grows eightfold as
+ * data arrives, so an announced length costs nothing until the bytes really come.
  */
 export class FrameReader {
-  #buf = new Uint8Array(SMALL_BUFFER);
+  #buf = new Uint8Array(START_BUFFER);
   #start = 0;
   #end = 0;
   #seq = 0;
@@ -184,8 +205,20 @@ export class FrameReader {
       ? "offline"
       : code === CLOSE_CODE
       ? "close"
+      : code === PING_CODE
+      ? "ping"
+      : code === ABORT_CODE
+      ? "abort"
       : "";
-    if (phase === "") throw this.#error("protocol", `frame with unknown code ${code}`);
+    if (phase === "") {
+      throw this.#error("protocol", `frame from party ${this.peer} has unknown code ${code}`);
+    }
+    if ((phase === "close" || phase === "ping") && len !== 0) {
+      throw this.#error("protocol", `${phase} frame from party ${this.peer} carries a payload`);
+    }
+    if (phase === "abort" && len > ABORT_MAX_BYTES) {
+      throw this.#error("protocol", `abort notice from party ${this.peer} is too long`);
+    }
     this.#seq++;
     this.stats.frames++;
     return { payload, depth, phase };
@@ -209,10 +242,19 @@ export class FrameReader {
       this.#end = have;
     }
     while (this.#end - this.#start < n) {
+      const space = this.#buf.length - this.#end;
       const r = await this.src.read(this.#buf.subarray(this.#end));
       if (r === null) return false;
       this.#count(r);
       this.#end += r;
+      if (r === space && this.#buf.length < SMALL_BUFFER) {
+        // the peer sends more than fits: read in bigger bites from now on
+        const bigger = new Uint8Array(2 * this.#buf.length);
+        bigger.set(this.#buf.subarray(this.#start, this.#end));
+        this.#end -= this.#start;
+        this.#start = 0;
+        this.#buf = bigger;
+      }
     }
     return true;
   }
@@ -220,13 +262,13 @@ export class FrameReader {
   /** Read a payload of `len` bytes into its own buffer (grown in steps as data arrives). */
   async #readLarge(len: number): Promise<Uint8Array> {
     const buffered = Math.min(len, this.#end - this.#start);
-    let out = new Uint8Array(Math.min(len, Math.max(buffered, BIG_STEP)));
+    let out = new Uint8Array(Math.min(len, Math.max(buffered, BIG_START)));
     out.set(this.#buf.subarray(this.#start, this.#start + buffered));
     this.#start += buffered;
     let filled = buffered;
     while (filled < len) {
       if (filled === out.length) {
-        const grown = new Uint8Array(Math.min(len, 2 * out.length));
+        const grown = new Uint8Array(Math.min(len, 8 * out.length));
         grown.set(out);
         out = grown;
       }

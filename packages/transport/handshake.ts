@@ -58,6 +58,26 @@ function err(self: PartyId, peer: PartyId | undefined, kind: TransportErrorKind,
   return new TransportError(reason, { kind, party: self, peer });
 }
 
+/**
+ * Read one whole handshake message; `false` at a clean end of stream before it, a `protocol`
+ * error when the stream ends inside it.
+ */
+async function readMessage(
+  s: Stream,
+  buf: Uint8Array,
+  self: PartyId,
+  peer: PartyId | undefined,
+): Promise<boolean> {
+  try {
+    return await readExact(s, buf);
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith("stream ended after")) {
+      throw err(self, peer, "protocol", `handshake message truncated (${e.message})`);
+    }
+    throw e;
+  }
+}
+
 function hasMagic(b: Uint8Array): boolean {
   return equalBytes(b.subarray(0, MAGIC.length), MAGIC);
 }
@@ -84,7 +104,7 @@ export async function dialHandshake(
   hello.set(crypto.getRandomValues(new Uint8Array(32)), 16);
   await writeAll(s, hello);
   const reply = new Uint8Array(REPLY_BYTES);
-  if (!(await readExact(s, reply))) {
+  if (!(await readMessage(s, reply, self, peer))) {
     throw err(self, peer, "lost", `party ${peer} closed the connection during the handshake`);
   }
   if (!hasMagic(reply)) {
@@ -114,7 +134,7 @@ export async function dialHandshake(
     );
   }
   const verdict = new Uint8Array(1);
-  if (!(await readExact(s, verdict))) {
+  if (!(await readMessage(s, verdict, self, peer))) {
     throw err(self, peer, "lost", `party ${peer} closed the connection during the handshake`);
   }
   if (verdict[0] !== Status.ok) {
@@ -138,7 +158,7 @@ export async function acceptHandshake(
   lookup: KeyLookup,
 ): Promise<{ peer: PartyId; keys: SessionKeys }> {
   const hello = new Uint8Array(HELLO_BYTES);
-  if (!(await readExact(s, hello))) {
+  if (!(await readMessage(s, hello, self, undefined))) {
     throw err(self, undefined, "lost", "a connection closed before its handshake");
   }
   if (!hasMagic(hello)) {
@@ -161,7 +181,7 @@ export async function acceptHandshake(
   reply.set(hmacSha256(found, enc("L"), hello, reply.subarray(0, REPLY_SIGNED)), REPLY_SIGNED);
   await writeAll(s, reply);
   const proof = new Uint8Array(32);
-  if (!(await readExact(s, proof))) {
+  if (!(await readMessage(s, proof, self, peer))) {
     throw err(self, peer, "lost", `party ${peer} closed the connection during the handshake`);
   }
   const ok = equalBytes(proof, hmacSha256(found, enc("C"), hello, reply));

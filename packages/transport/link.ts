@@ -5,7 +5,7 @@
  * @module
  */
 import { describe, linkError, type LinkFailure, TransportError } from "./errors.ts";
-import { encodeFrames, type FrameOut, FrameReader } from "./frame.ts";
+import { ABORT_MAX_BYTES, encodeFrames, type FrameOut, FrameReader } from "./frame.ts";
 import type { SessionKeys } from "./handshake.ts";
 import type { Inbound } from "./inbox.ts";
 import { closeQuietly, Guard, type Stream } from "./io.ts";
@@ -42,6 +42,8 @@ export interface LinkEvents {
 
 /** How long a close notice may take to write before the socket is closed anyway. */
 const CLOSE_NOTICE_MS = 1000;
+/** How long an abort notice may wait and take to write. */
+const ABORT_NOTICE_MS = 200;
 
 /** An established link: frames out through {@link TcpLink.write}, frames in via `events`. */
 export class TcpLink {
@@ -54,8 +56,17 @@ export class TcpLink {
   #peerClosed = false;
   #closing = false;
   #loop: Promise<void>;
+  /** Writes (batches, pings, the close notice) run one at a time, in order. */
+  #writeChain: Promise<unknown> = Promise.resolve();
+  #lastWrite = performance.now();
+  #lastRead = performance.now();
+  #lastTick = performance.now();
+  #keepalive: ReturnType<typeof setInterval> | undefined;
 
-  /** Start reading from `conn`, an authenticated connection to `peer`. */
+  /**
+   * Start reading from `conn`, an authenticated connection to `peer`. With `keepaliveMs` > 0 the
+   * link pings after that long without writing and fails when nothing arrives for `timeoutMs`.
+   */
   constructor(
     readonly self: PartyId,
     readonly peer: PartyId,
@@ -64,6 +75,7 @@ export class TcpLink {
     readonly maxFrameBytes: number,
     readonly timeoutMs: number,
     readonly events: LinkEvents,
+    readonly keepaliveMs: number = 0,
   ) {
     this.#conn = conn;
     this.#mac = new FrameMac(keys.send);
@@ -72,9 +84,60 @@ export class TcpLink {
       new FrameMac(keys.recv),
       maxFrameBytes,
       peer,
-      () => events.touch(),
+      () => {
+        this.#lastRead = performance.now();
+        events.touch();
+      },
     );
+    if (keepaliveMs > 0) {
+      this.#keepalive = setInterval(() => this.#tick(), Math.max(1, Math.floor(keepaliveMs / 2)));
+    }
     this.#loop = this.#run();
+  }
+
+  /** Keepalive: ping when idle, fail when the peer has been silent for `timeoutMs`. */
+  #tick(): void {
+    const now = performance.now();
+    // This process itself was blocked (long synchronous work): the peer's pings are waiting
+    // unread in the socket, so silence measured across the gap says nothing about the peer.
+    if (now - this.#lastTick > this.keepaliveMs + 1000) this.#lastRead = now;
+    this.#lastTick = now;
+    if (this.#failure !== undefined || this.#closing) return;
+    if (now - this.#lastRead >= this.timeoutMs) {
+      this.#break({
+        kind: "timeout",
+        reason: `no sign of life from party ${this.peer} for ${this.timeoutMs} ms`,
+      });
+      return;
+    }
+    if (now - this.#lastWrite >= this.keepaliveMs) {
+      this.#lastWrite = now;
+      this.#exclusive(async () => {
+        if (this.#failure !== undefined || this.#closing) return;
+        const segs = encodeFrames(
+          [{ payload: new Uint8Array(0), depth: 0, phase: "ping" }],
+          this.#seq++,
+          this.#mac,
+        );
+        try {
+          for (const seg of segs) await this.#writeSegment(seg);
+          this.#writes.framesSent++;
+        } catch (e) {
+          this.#break({
+            kind: "lost",
+            reason: `lost connection to party ${this.peer} (${describe(e)})`,
+            cause: e,
+          });
+        }
+      });
+    }
+  }
+
+  /** Runs `fn` after every earlier write has finished. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#writeChain.then(fn);
+    this.#writeChain = p.catch(() => {});
+    return p;
   }
 
   /** Counters so far. */
@@ -84,7 +147,11 @@ export class TcpLink {
   }
 
   /** Write one batch as one buffer (one `write` call unless the socket takes it in parts). */
-  async write(batch: FrameOut[], path: string): Promise<void> {
+  write(batch: FrameOut[], path: string): Promise<void> {
+    return this.#exclusive(() => this.#write(batch, path));
+  }
+
+  async #write(batch: FrameOut[], path: string): Promise<void> {
     for (const f of batch) {
       if (f.payload.byteLength > this.maxFrameBytes) {
         throw new TransportError(
@@ -99,6 +166,7 @@ export class TcpLink {
     }
     const segments = encodeFrames(batch, this.#seq, this.#mac);
     this.#seq += batch.length;
+    this.#lastWrite = performance.now();
     try {
       for (const seg of segments) await this.#writeSegment(seg);
     } catch (e) {
@@ -135,10 +203,44 @@ export class TcpLink {
     this.#writes.bytesWritten += seg.length;
   }
 
+  /**
+   * Give up on the link: send an abort notice saying `reason` (best effort, bounded), then close
+   * the socket without a close notice, so the peer fails at once with `party N gave up (reason)`.
+   */
+  async abort(reason?: string): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    clearInterval(this.#keepalive);
+    if (reason !== undefined && this.#failure === undefined && !this.#peerClosed) {
+      const bytes = new TextEncoder().encode(reason);
+      const payload = bytes.subarray(0, Math.min(bytes.length, ABORT_MAX_BYTES));
+      // after any write in progress, which the notice must not interleave with
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#writeChain,
+        new Promise((r) => (timer = setTimeout(r, ABORT_NOTICE_MS))),
+      ]);
+      clearTimeout(timer);
+      const notice = encodeFrames([{ payload, depth: 0, phase: "abort" }], this.#seq++, this.#mac);
+      const guard = new Guard(this.#conn, ABORT_NOTICE_MS);
+      try {
+        for (const seg of notice) await this.#conn.write(seg);
+      } catch {
+        // best effort
+      } finally {
+        guard.dispose();
+      }
+    }
+    closeQuietly(this.#conn);
+    await this.#loop;
+  }
+
   /** Send a close notice (bounded), close the socket and wait for the reader to stop. */
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    clearInterval(this.#keepalive);
+    await this.#writeChain;
     if (this.#failure === undefined && !this.#peerClosed) {
       const guard = new Guard(this.#conn, Math.min(this.timeoutMs, CLOSE_NOTICE_MS));
       try {
@@ -169,6 +271,15 @@ export class TcpLink {
           this.#peerClosed = true;
           continue;
         }
+        if (f.phase === "ping") continue;
+        if (f.phase === "abort") {
+          // the peer's own words: printable characters only, bounded
+          const why = new TextDecoder().decode(f.payload).replace(/[^\x20-\x7e]/g, "?");
+          if (!this.#closing) {
+            this.#break({ kind: "lost", reason: `party ${this.peer} gave up (${why})` });
+          }
+          return;
+        }
         this.events.deliver({ payload: f.payload, depth: f.depth, phase: f.phase });
       }
       failure = this.#peerClosed
@@ -195,6 +306,7 @@ export class TcpLink {
   #break(f: LinkFailure): void {
     if (this.#failure !== undefined) return;
     this.#failure = f;
+    clearInterval(this.#keepalive);
     closeQuietly(this.#conn);
     if (!this.#closing) this.events.fail(f);
   }

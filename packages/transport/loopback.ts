@@ -25,6 +25,8 @@ export interface TcpNetworkOptions {
   host?: string;
   /** TLS material (PEM text or paths); the certificate must name `host`. */
   tls?: TlsConfig;
+  /** Keepalive period in ms (default 0: off; see `TcpConfig.keepaliveMs`). */
+  keepaliveMs?: number;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function createTcpNetwork(
     keys: generateKeys(ids),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    ...(options.keepaliveMs ? { keepaliveMs: options.keepaliveMs } : {}),
     ...(tls === undefined ? {} : { tls: tls }),
   };
   const ledger = options.ledger ?? new Ledger();

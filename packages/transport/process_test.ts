@@ -7,7 +7,7 @@ import { connectTcp } from "./tcp.ts";
 const script = new URL("./testdata/party.ts", import.meta.url).pathname;
 
 /** Party 0 here, party 1 in a child process running testdata/party.ts in `mode`. */
-async function withChild(mode: "echo" | "hang", timeoutMs: number) {
+async function withChild(mode: "echo" | "hang", timeoutMs: number, keepaliveMs?: number) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const config: TcpConfig = {
     parties: [
@@ -17,6 +17,7 @@ async function withChild(mode: "echo" | "hang", timeoutMs: number) {
     keys: generateKeys([0, 1]),
     timeoutMs,
     maxFrameBytes: 1 << 26,
+    ...(keepaliveMs ? { keepaliveMs } : {}),
   };
   const dir = await Deno.makeTempDir();
   const path = `${dir}/config.json`;
@@ -92,6 +93,31 @@ Deno.test("two processes: a killed peer fails the pending receive promptly", asy
   );
   assert.ok(dt < 2000, `noticed after ${dt} ms`);
   console.log(`killed peer noticed after ${dt.toFixed(0)} ms (timeout 5000 ms)`);
+  await ch.close();
+  await output;
+  await cleanup();
+});
+
+Deno.test("two processes: with keepalive, a frozen peer is noticed without a pending receive", async () => {
+  const { ch, child, output, cleanup } = await withChild("hang", 600, 100);
+  const failures: string[] = [];
+  ch.onLinkFailure((peer, f) => failures.push(`${peer} ${f.kind}: ${f.reason}`));
+  // alive and idle for longer than the timeout: the pings keep the link up
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.deepEqual(failures, []);
+  child.kill("SIGSTOP");
+  const t = performance.now();
+  while (failures.length === 0 && performance.now() - t < 5000) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const dt = performance.now() - t;
+  child.kill("SIGKILL");
+  assert.deepEqual(failures, ["1 timeout: no sign of life from party 1 for 600 ms"]);
+  assert.ok(dt < 2000, `noticed after ${dt} ms`);
+  await assert.rejects(
+    ch.recv(1, { path: "after", phase: "online" }),
+    /^TransportError: party 0: no sign of life from party 1 for 600 ms during recv at after$/,
+  );
   await ch.close();
   await output;
   await cleanup();

@@ -45,6 +45,7 @@ export class TcpChannel extends ChannelCore {
     timeoutMs: number,
     maxFrameBytes: number,
     conns: Iterable<Established>,
+    keepaliveMs = 0,
   ) {
     super(self, parties, ledger, timeoutMs);
     for (const { peer, conn, keys } of conns) {
@@ -54,7 +55,7 @@ export class TcpChannel extends ChannelCore {
           deliver: (m) => this.deliver(peer, m),
           touch: () => this.inbox(peer).touch(),
           fail: (f) => this.failLink(peer, f),
-        }),
+        }, keepaliveMs),
       );
     }
   }
@@ -69,6 +70,16 @@ export class TcpChannel extends ChannelCore {
   /** Encode the batch and write it to the peer's socket in one buffer. */
   protected transmit(to: PartyId, batch: Outbound[]): Promise<void> {
     return this.#links.get(to)!.write(batch, batch[batch.length - 1].path);
+  }
+
+  /**
+   * Give up: drop every link at once, without flushing or close notices, after an abort notice
+   * carrying `reason` (if given), so every peer fails at once with `party N gave up (reason)`.
+   * Then release the channel. For a party whose session failed.
+   */
+  async abort(reason?: string): Promise<void> {
+    await Promise.all([...this.#links.values()].map((l) => l.abort(reason)));
+    await this.close();
   }
 
   /** Send close notices and close all sockets. */
@@ -341,7 +352,15 @@ export async function connectTcp(
     }
     const ledger = options.ledger ?? new Ledger();
     const ids = cfg.parties.map((p) => p.id);
-    return new TcpChannel(self, ids, ledger, cfg.timeoutMs, cfg.maxFrameBytes, conns);
+    return new TcpChannel(
+      self,
+      ids,
+      ledger,
+      cfg.timeoutMs,
+      cfg.maxFrameBytes,
+      conns,
+      cfg.keepaliveMs ?? 0,
+    );
   } finally {
     closeQuietly(listener);
   }

@@ -17,6 +17,11 @@ export interface SendMeta {
   path: string;
   /** Phase of the message. */
   phase: Phase;
+  /**
+   * Out of band: session housekeeping (e.g. a party reporting its ledger to the data owner). Not
+   * recorded in the ledger and carries Lamport depth 0, so it changes neither costs nor rounds.
+   */
+  oob?: boolean;
 }
 
 /**

@@ -5,7 +5,13 @@
  */
 import type { FitnessOracle } from "@secp/fot";
 import { getProfile } from "@secp/transport";
-import { LocalSession, type UseLiteWeights, type UseTokenizer } from "@secp/transformer";
+import {
+  LocalSession,
+  type SecureSession,
+  type UseLiteWeights,
+  type UseTokenizer,
+} from "@secp/transformer";
+import { connectParties } from "../deploy/connect.ts";
 import type { TuneFlags } from "../flags.ts";
 import { secureOps } from "./ops.ts";
 import { PlainOracle } from "./plain.ts";
@@ -14,13 +20,13 @@ import { SecureOracle } from "./secure.ts";
 /** The flags that decide how prompts are scored. */
 export type OracleFlags = Pick<
   TuneFlags,
-  "backend" | "attention" | "features" | "cos" | "net" | "maxTokens" | "promptLen"
+  "backend" | "attention" | "features" | "cos" | "net" | "maxTokens" | "promptLen" | "parties"
 >;
 
 /** An oracle and, for secure backends, the session behind it (close it when done). */
 export interface OpenedOracle {
   oracle: FitnessOracle<any>;
-  session?: LocalSession;
+  session?: SecureSession;
   /** Closes the session, if any. */
   close(): Promise<void>;
 }
@@ -36,12 +42,14 @@ export async function openOracle(
     const oracle = new PlainOracle({ weights, ...common });
     return { oracle, close: () => Promise.resolve() };
   }
-  const session = await LocalSession.start({
-    kind: flags.backend,
-    weights,
-    ops: secureOps(flags),
-    profile: flags.net === "none" ? undefined : getProfile(flags.net),
-  });
+  const session: SecureSession = flags.parties
+    ? await connectParties(flags, secureOps(flags))
+    : await LocalSession.start({
+      kind: flags.backend,
+      weights,
+      ops: secureOps(flags),
+      profile: flags.net === "none" ? undefined : getProfile(flags.net),
+    });
   const oracle = new SecureOracle({ session, config: weights.config, ...common });
   return { oracle, session, close: () => session.close() };
 }

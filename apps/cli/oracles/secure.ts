@@ -12,7 +12,7 @@ import type {
   PreparedBatch,
 } from "@secp/fot";
 import { LAN, type Ledger, modelTime, WAN, WAN200 } from "@secp/transport";
-import type { LocalSession, UseLiteConfig, UseTokenizer } from "@secp/transformer";
+import type { SecureSession, UseLiteConfig, UseTokenizer } from "@secp/transformer";
 import { LOGIT_SCALE, tokenize } from "./tokens.ts";
 
 interface SecureBatch extends PreparedBatch {
@@ -21,7 +21,7 @@ interface SecureBatch extends PreparedBatch {
 
 /** Options of {@link SecureOracle}. */
 export interface SecureOracleOptions {
-  session: LocalSession;
+  session: SecureSession;
   tokenizer: UseTokenizer;
   config: UseLiteConfig;
   promptLength: number;

@@ -89,6 +89,16 @@ for (const [kind, trunc] of cases) {
       seq(matmulFixedNoTruncCost(kind, m, k, m), truncCost(kind, m * m, trunc)),
       measureFixed(kind, trunc, pair(m, k)),
     );
+    const fixedOnline = {
+      ...matmulFixedNoTruncCost(kind, m, k, m),
+      offlineBytes: 0,
+      offlineRounds: 0,
+    };
+    await check(
+      "matmulFixed (per call, after preprocessFixed: online only)",
+      seq(fixedOnline, truncCost(kind, m * m, trunc)),
+      measureFixed(kind, trunc, pair(m, k), true),
+    );
     await check(
       "openMod2k(16)",
       openMod2kCost(kind, m * k, 16),
@@ -117,18 +127,27 @@ for (const [kind, trunc] of cases) {
   });
 }
 
-/** Cost of one `matmulFixed` call after `fixed` prepared the weight (outside the measured scope). */
+/**
+ * Cost of one `matmulFixed` call after `fixed` prepared the weight and, with `preprocessed`,
+ * `preprocessFixed` did its offline half (both outside the measured scope).
+ */
 async function measureFixed(
   kind: BackendKind,
   trunc: TruncMode,
   setup: (be: SecretBackend) => Promise<Shared[]>,
+  preprocessed = false,
 ): Promise<Cost> {
-  let wf: FixedOperand | undefined;
+  const wf = new Map<number, FixedOperand>(); // per party: all parties share this closure
   return await measure(
     kind,
     trunc,
     setup,
-    (be, [x]) => be.matmulFixed(x, wf!),
-    async (be, [, y]) => (wf = await be.fixed(be.transpose(y))),
+    (be, [x]) => be.matmulFixed(x, wf.get(be.party)!),
+    async (be, [x, y]) => {
+      const w = await be.fixed(be.transpose(y));
+      if (preprocessed) await be.preprocessFixed(w, x.shape);
+      wf.set(be.party, w);
+      return w;
+    },
   );
 }

@@ -13,11 +13,13 @@ import {
   makeBackend,
   pairwiseSeeds,
   PlainBackend,
+  RevealLog,
   type SecretBackend,
   type TruncMode,
 } from "@secp/sharing";
 import { type Channel, createMemoryNetwork, Ledger, type NetworkProfile } from "@secp/transport";
 import type { UseLiteWeights } from "../weights/use_lite.ts";
+import { type Command, CONTROL, encodeCommand, partyLoop } from "./control.ts";
 import { type SecureUseLite, shareUseLite } from "./model.ts";
 import type { ModelOps } from "./ops.ts";
 import {
@@ -27,6 +29,25 @@ import {
   prepareBatch,
   type PreparedState,
 } from "./steps.ts";
+
+/**
+ * The data owner's handle on a secure session, wherever the other parties run: in this process
+ * ({@link LocalSession}) or in their own processes and hosts (`RemoteSession`).
+ */
+export interface SecureSession {
+  /** Every message of the session (all parties; framing excluded). */
+  readonly ledger: Ledger;
+  /** Every opening any party performed, with receiver and mask (the reveal ledger). */
+  readonly reveals: RevealLog;
+  /** The data owner's backend. */
+  readonly backend: SecretBackend;
+  /** Announces and prepares a batch (text and label token ids are the data owner's). */
+  prepare(spec: BatchSpec, inputs: BatchInputs): Promise<number>;
+  /** Logits `[P·T, C]` of prompts `[P, L, E]` on prepared batch `id`. */
+  evaluate(id: number, prompts: FloatTensor): Promise<FloatTensor>;
+  /** Stops every party and closes the links. */
+  close(): Promise<void>;
+}
 
 /** Options of {@link LocalSession.start}. */
 export interface SessionOptions {
@@ -51,17 +72,12 @@ export interface SessionOptions {
   profile?: NetworkProfile;
 }
 
-type Command =
-  | { op: "prepare"; id: number; spec: BatchSpec }
-  | { op: "evaluate"; id: number; prompts: [number, number] }
-  | { op: "stop" };
-
-const CONTROL = { path: "control", phase: "online" } as const;
-
-/** The data owner's handle on a running session. */
-export class LocalSession {
+/** The data owner's handle on a running session (all parties in this process). */
+export class LocalSession implements SecureSession {
   /** Ledger of every message of the session. */
   readonly ledger: Ledger;
+  /** Every opening any party performed (the reveal ledger). */
+  readonly reveals: RevealLog;
   /** The data owner's backend. */
   readonly backend: SecretBackend;
   readonly #model: SecureUseLite;
@@ -73,6 +89,7 @@ export class LocalSession {
 
   private constructor(
     ledger: Ledger,
+    reveals: RevealLog,
     backend: SecretBackend,
     model: SecureUseLite,
     ops: ModelOps,
@@ -80,6 +97,7 @@ export class LocalSession {
     loops: Promise<void>[],
   ) {
     this.ledger = ledger;
+    this.reveals = reveals;
     this.backend = backend;
     this.#model = model;
     this.#ops = ops;
@@ -90,11 +108,12 @@ export class LocalSession {
   /** Starts all parties, shares the weights, and returns the data owner's handle. */
   static async start(opts: SessionOptions): Promise<LocalSession> {
     const ledger = new Ledger();
+    const reveals = new RevealLog();
     const { config, invTimescales } = opts.weights;
     if (opts.kind === "plain") {
       const be = new PlainBackend({ fracBits: opts.fracBits });
       const model = await shareUseLite(be, config, invTimescales, opts.weights);
-      return new LocalSession(ledger, be, model, opts.ops, [], []);
+      return new LocalSession(ledger, reveals, be, model, opts.ops, [], []);
     }
     const { parties, roles } = localTopology(opts.kind);
     const channels = createMemoryNetwork(parties, {
@@ -107,25 +126,29 @@ export class LocalSession {
       makeBackend(opts.kind, ch, roles, seeds.get(ch.self)!, {
         fracBits: opts.fracBits,
         trunc: opts.trunc,
+        insecureSeed: opts.insecureSeed,
+        reveals,
       })
     );
     const doIndex = parties.indexOf(roles.dataOwner);
     const closeAll = () => Promise.allSettled(channels.map((c) => c.close()));
     const loops = backends.map((be, i) =>
-      i === doIndex
-        ? Promise.resolve()
-        : partyLoop(be, channels[i], roles.dataOwner, opts).catch(async (e) => {
-          await closeAll();
-          throw e;
-        })
+      i === doIndex ? Promise.resolve() : partyLoop(be, channels[i], roles.dataOwner, {
+        config,
+        invTimescales,
+        weights: be.is("modelOwner") ? opts.weights : undefined,
+      }, opts.ops).then(() => {}, async (e) => {
+        await closeAll();
+        throw e;
+      })
     );
     const doBe = backends[doIndex];
     const model = await shareUseLite(doBe, config, invTimescales, undefined);
-    return new LocalSession(ledger, doBe, model, opts.ops, channels, loops);
+    return new LocalSession(ledger, reveals, doBe, model, opts.ops, channels, loops);
   }
 
   #broadcast(cmd: Command): void {
-    const bytes = new TextEncoder().encode(JSON.stringify(cmd));
+    const bytes = encodeCommand(cmd);
     const me = this.backend.party;
     for (const ch of this.#channels) {
       if (ch.self === me) { for (const p of ch.parties) if (p !== me) ch.send(p, bytes, CONTROL); }
@@ -159,28 +182,5 @@ export class LocalSession {
       await Promise.all(this.#loops);
       await Promise.allSettled(this.#channels.map((c) => c.close()));
     }
-  }
-}
-
-/** A non-data-owner party: share the weights, then execute the data owner's commands. */
-async function partyLoop(
-  be: SecretBackend,
-  ch: Channel,
-  dataOwner: number,
-  opts: SessionOptions,
-): Promise<void> {
-  const model = await shareUseLite(
-    be,
-    opts.weights.config,
-    opts.weights.invTimescales,
-    be.is("modelOwner") ? opts.weights : undefined,
-  );
-  const states = new Map<number, PreparedState>();
-  for (;;) {
-    const cmd = JSON.parse(new TextDecoder().decode(await ch.recv(dataOwner, CONTROL))) as Command;
-    if (cmd.op === "stop") return;
-    if (cmd.op === "prepare") {
-      states.set(cmd.id, await prepareBatch(be, model, cmd.spec, undefined, opts.ops));
-    } else await evaluatePrompts(be, model, states.get(cmd.id)!, cmd.prompts, undefined, opts.ops);
   }
 }

@@ -1,0 +1,114 @@
+/**
+ * `deno task cluster --config parties.json`: starts every party of a deployment except the data
+ * owner on this machine, one child process each (`deno task party`), with each line of their
+ * output prefixed by `[party N]`, for trying a deployment out on loopback. Exits when they all
+ * have: 0 if every party ended cleanly, 1 otherwise (after naming the parties that failed).
+ */
+import { parseArgs } from "node:util";
+import { describeRole, parseDeployment } from "@secp/transformer";
+
+/** `--help` text. */
+export const CLUSTER_HELP = `deno task cluster --config FILE: run all non-data-owner parties here
+
+  --config FILE   deployment config (deno task keys)
+  --help          this text`;
+
+const party = new URL("./party.ts", import.meta.url).pathname;
+
+/** Copies `stream` to `out` line by line, each prefixed. */
+async function prefixLines(
+  stream: ReadableStream<Uint8Array>,
+  prefix: string,
+  out: (line: string) => void,
+): Promise<void> {
+  let rest = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop()!;
+    for (const l of lines) out(`${prefix} ${l}`);
+  }
+  if (rest !== "") out(`${prefix} ${rest}`);
+}
+
+/** Starts the parties of `configPath`; resolves with the exit code for the cluster. */
+export async function runCluster(configPath: string): Promise<number> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(configPath);
+  } catch (e) {
+    throw new Error(`cannot read ${configPath} (${e instanceof Error ? e.message : e})`);
+  }
+  const dep = parseDeployment(text);
+  const ids = dep.tcp.parties.map((p) => p.id).filter((id) => id !== dep.roles.dataOwner);
+  const enc = new TextEncoder();
+  const out = (l: string) => Deno.stdout.writeSync(enc.encode(l + "\n"));
+  const err = (l: string) => Deno.stderr.writeSync(enc.encode(l + "\n"));
+  const children = ids.map((id) => {
+    const proc = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        "--frozen",
+        "--v8-flags=--no-maglev",
+        party,
+        "--config",
+        configPath,
+        "--id",
+        String(id),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const prefix = `[party ${id}]`;
+    const done = Promise.all([
+      prefixLines(proc.stdout, prefix, out),
+      prefixLines(proc.stderr, prefix, err),
+      proc.status,
+    ]).then(([, , s]) => s.code);
+    return { id, proc, done };
+  });
+  const stop = () => {
+    for (const c of children) {
+      try {
+        c.proc.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  out(
+    `cluster: started ${
+      ids.map((id) => `party ${id} (${describeRole(dep, id)})`).join(", ")
+    } of a ${dep.kind} deployment; the data owner runs: deno task tune --backend ${dep.kind} ` +
+      `--parties ${configPath}`,
+  );
+  const codes = await Promise.all(children.map((c) => c.done));
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  const failed = children.filter((_, i) => codes[i] !== 0);
+  for (const c of failed) {
+    err(`cluster: party ${c.id} exited with code ${codes[children.indexOf(c)]}`);
+  }
+  return failed.length === 0 ? 0 : 1;
+}
+
+if (import.meta.main) {
+  try {
+    const { values } = parseArgs({
+      args: Deno.args,
+      strict: true,
+      options: { config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    });
+    if (values.help) console.log(CLUSTER_HELP);
+    else {
+      if (!values.config) throw new Error("--config FILE is required");
+      Deno.exit(await runCluster(values.config));
+    }
+  } catch (e) {
+    console.error(`cluster: ${e instanceof Error ? e.message : e}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * A tiny random USE-lite-shaped model and a small batch for the multi-process session tests, and
+ * helpers to write a deployment config on free loopback ports and run party processes.
+ */
+import { FloatTensor } from "@secp/field";
+import { generateKeys } from "@secp/transport";
+import {
+  type BatchInputs,
+  type BatchSpec,
+  gaussianArray,
+  makeUseLiteConfig,
+  randomUseLiteWeights,
+  seededRng,
+  type UseLiteWeights,
+} from "@secp/transformer";
+
+/** One layer, width 16: milliseconds per step under MPC. */
+export function tinyWeights(): UseLiteWeights {
+  const config = makeUseLiteConfig({
+    vocabRows: 40,
+    embedDim: 16,
+    layers: [
+      { modelDim: 16, heads: 2, headDim: 8, ffnDim: 32 },
+    ],
+    outputDim: 16,
+  });
+  return randomUseLiteWeights(config, "deploy-tests");
+}
+
+/** Three texts, two label texts. */
+export function tinyBatch(): { spec: BatchSpec; inputs: BatchInputs } {
+  const textIds = [[3, 7, 9], [11, 2], [5, 6, 7]];
+  const labelIds = [[20, 21], [30, 31]];
+  return {
+    spec: {
+      texts: 3,
+      textSeq: 3,
+      textLengths: textIds.map((r) => r.length),
+      classes: 2,
+      labelSeq: 2,
+      labelLengths: [2, 2],
+    },
+    inputs: { textIds, labelIds },
+  };
+}
+
+/** `P` prompts of `L` rows, seeded. */
+export function tinyPrompts(P: number, L: number, seed: string): FloatTensor {
+  return new FloatTensor(gaussianArray(seededRng(seed), P * L * 16, 0.1), [P, L, 16]);
+}
+
+/** Ports that were free a moment ago. */
+export function freePorts(n: number): number[] {
+  const ls = Array.from({ length: n }, () => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
+  const ports = ls.map((l) => (l.addr as Deno.NetAddr).port);
+  ls.forEach((l) => l.close());
+  return ports;
+}
+
+/** A deployment config of `kind` on loopback, parties 0..4 (3 is the data owner). */
+export function loopbackDeployment(
+  kind: "2pc" | "3pc",
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const ids = [0, 1, 2, 3, 4];
+  const ports = freePorts(ids.length);
+  return {
+    kind,
+    parties: ids.map((id, i) => ({ id, host: "127.0.0.1", port: ports[i] })),
+    keys: generateKeys(ids),
+    timeoutMs: 20_000,
+    keepaliveMs: 2_000,
+    ...extra,
+  };
+}
+
+/** A running child process with its output collected. */
+export interface Child {
+  proc: Deno.ChildProcess;
+  /** Resolves when it exits, with its code, output and when it exited (performance clock). */
+  done: Promise<{ code: number; stdout: string; stderr: string; at: number }>;
+}
+
+/** Spawns `deno run` of `script` with `args`, collecting stdout/stderr (and calling `onLine`). */
+export function spawnDeno(
+  script: string,
+  args: string[],
+  onLine?: (line: string) => void,
+): Child {
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", "--frozen", "--v8-flags=--no-maglev", script, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const text = async (s: ReadableStream<Uint8Array>, lines?: (l: string) => void) => {
+    let out = "";
+    let rest = "";
+    for await (const c of s.pipeThrough(new TextDecoderStream())) {
+      out += c;
+      if (lines) {
+        const parts = (rest + c).split("\n");
+        rest = parts.pop()!;
+        parts.forEach(lines);
+      }
+    }
+    return out;
+  };
+  const done = (async () => {
+    const [stdout, stderr, status] = await Promise.all([
+      text(proc.stdout, onLine),
+      text(proc.stderr),
+      proc.status,
+    ]);
+    return { code: status.code, stdout, stderr, at: performance.now() };
+  })();
+  return { proc, done };
+}
+
+/** Kills `c` if it has not exited within `graceMs`, and waits for it. */
+export async function reap(c: Child, graceMs = 0): Promise<void> {
+  if (graceMs > 0) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([c.done, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+  }
+  try {
+    c.proc.kill("SIGKILL");
+  } catch {
+    // exited already
+  }
+  await c.done;
+}
