@@ -39,7 +39,7 @@ export const TUNE_HELP =
   --dim D                   intrinsic dimension of z (default 100)
   --prompt-len L            soft-prompt tokens (default 4)
   --budget G                CMA-ES generations (default 6)
-  --attention softmax|rfa   attention under MPC (default softmax; rfa needs an adapted checkpoint)
+  --attention softmax|rfa   attention under MPC (default softmax; rfa: the committed RFA-adapted model)
   --features D              RFA random features (default 64)
   --cos exact|paper|iterative   cosine protocol for RFA (default exact)
   --net none|lan|wan|wan200 delay in-process links per a network profile (default none)
