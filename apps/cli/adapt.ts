@@ -6,9 +6,10 @@
  *    fixed 500 are held out; any sentence equal to an evaluation text is dropped.
  * 2. Teacher: the original softmax model's embeddings of the training sentences.
  * 3. Student: the same model with RFA (fixed public features of `--seed`, `--features` D,
- *    `--variant` input) in the loop; the attention block (q/k/v projections, per-head scalars,
- *    output projection, LayerNorm 1) is trained with Adam on 1 − cos(student, teacher) plus a
- *    penalty keeping every RFA denominator above 4 × the MPC guard floor (tfjs-core autodiff).
+ *    `--variant` input) in the loop; by default the attention block (q/k/v projections, per-head
+ *    scalars, output projection, LayerNorm 1; `--groups` adds FFN or pooling) is trained with Adam
+ *    on 1 − cos(student, teacher) plus a penalty keeping every RFA denominator above 4 × the MPC
+ *    guard floor (tfjs-core autodiff). `--passages` adds long runs of consecutive sentences.
  * 4. Checkpoint: only the changed tensors (float16 deltas) + variant, seed, manifest, metrics.
  * 5. Report, all from this run: softmax, normalised softmax (τ calibrated) and the adapted RFA at
  *    D ∈ {32, 64, 128, 256} (the projections trained at `--features`, features re-drawn from the
@@ -84,21 +85,37 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
 
 /** Validated flags. */
 export interface AdaptFlags {
+  /** `--features`: D of the adapted model. */
   features: number;
+  /** `--variant`: RFA input. */
   variant: "raw" | "normalised";
+  /** `--steps`: distillation steps. */
   steps: number;
+  /** `--seed`: random features and batch order. */
   seed: string;
+  /** `--out`: checkpoint path. */
   out: string;
+  /** `--report`: report path. */
   report: string;
+  /** `--force`: overwrite existing files. */
   force: boolean;
+  /** `--train-sentences`: distillation sentences. */
   trainSentences: number;
+  /** `--passages`: long training passages. */
   passages: number;
+  /** `--max-tokens`: longest training sentence. */
   maxTokens: number;
+  /** `--lr`: peak learning rate. */
   lr: number;
+  /** `--groups`: trained groups besides q/k and the per-head scales. */
   groups: ("v" | "out" | "ln1" | "ffn" | "pool")[];
+  /** `--tokens-per-batch`: padded tokens per batch. */
   tokensPerBatch: number;
+  /** `--spam-eval`: spam test texts scored. */
   spamEval: number;
+  /** `--max-train-minutes`: training time guard. */
   maxTrainMinutes: number;
+  /** `--eval-limit`: texts per task and held-out sentences scored (0 = all). */
   evalLimit: number;
 }
 

@@ -26,18 +26,29 @@ import { loadModelFor } from "./oracles/ops.ts";
 
 /** One result line. */
 export interface ModelRow {
+  /** Always "model". */
   bench: "model";
+  /** Secret-sharing backend. */
   backend: BackendKind;
   /** `softmax` (original) or `rfa-D<D>` (adapted checkpoint). */
   attention: string;
+  /** Sentences in the batch. */
   sentences: number;
+  /** Soft prompt length. */
   prompt_tokens: number;
+  /** Float64 reference forward time (ms). */
   plain_ms: number;
+  /** Secure forward time, all parties in this process (ms). */
   secure_ms: number;
+  /** secure_ms / plain_ms. */
   ratio: number;
+  /** Online bytes sent by the busiest party during the forward. */
   bytes_sent: number;
+  /** Dependent online rounds of the forward. */
   rounds: number;
+  /** Offline (correlated randomness) bytes of the forward. */
   offline_bytes: number;
+  /** Max abs error of the secure normalised embedding against the float64 reference. */
   max_abs_err: number;
   /** RFA: held-out embedding cosine to the original model, from the checkpoint's metrics. */
   held_out_cos?: number;
