@@ -104,11 +104,11 @@ export function errors(
  * Measured cost of `op` after `setup`: the ledger of setup+op minus the ledger of setup alone
  * (bytes and offline bytes of messages under the "op" path; online rounds by difference).
  */
-export async function measure(
+export async function measure<S = Shared[]>(
   kind: BackendKind,
   trunc: TruncMode,
-  setup: (be: SecretBackend) => Promise<Shared[]>,
-  op: (be: SecretBackend, xs: Shared[]) => Promise<unknown>,
+  setup: (be: SecretBackend) => Promise<S>,
+  op: (be: SecretBackend, xs: S) => Promise<unknown>,
 ): Promise<Cost> {
   const run = async (withOp: boolean): Promise<Ledger> =>
     (await runLocal(kind, async (be) => {
