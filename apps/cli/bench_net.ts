@@ -20,7 +20,7 @@ import {
   RemoteSession,
   type SecureSession,
 } from "@secp/transformer";
-import { makeDeploymentConfig } from "./deploy/config.ts";
+import { makeDeploymentConfig, partyArgs } from "./deploy/config.ts";
 import { opsSpecOf } from "./deploy/setup.ts";
 import { secureOps } from "./oracles/ops.ts";
 
@@ -30,8 +30,6 @@ const TEXTS = [
   "A quiet, moving story with great performances.",
   "The worst film I have seen this year.",
 ];
-
-const party = new URL("./party.ts", import.meta.url).pathname;
 
 /** One measured forward: what the data owner saw, costs from the session's global ledger. */
 async function measure(
@@ -147,19 +145,7 @@ export async function benchNet(args: string[]): Promise<void> {
   await Deno.writeTextFile(path, JSON.stringify(config));
   const children = [0, 1, 2, 4].map((id) =>
     new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--quiet",
-        "--frozen",
-        "--v8-flags=--no-maglev",
-        party,
-        "--config",
-        path,
-        "--id",
-        `${id}`,
-        "--quiet",
-      ],
+      args: partyArgs(path, id, ["--quiet"]),
       stdout: "inherit",
       stderr: "inherit",
     }).spawn()

@@ -6,14 +6,13 @@
  */
 import { parseArgs } from "node:util";
 import { describeRole, parseDeployment } from "@secp/transformer";
+import { partyArgs } from "./deploy/config.ts";
 
 /** `--help` text. */
 export const CLUSTER_HELP = `deno task cluster --config FILE: run all non-data-owner parties here
 
   --config FILE   deployment config (deno task keys)
   --help          this text`;
-
-const party = new URL("./party.ts", import.meta.url).pathname;
 
 /** Copies `stream` to `out` line by line, each prefixed. */
 async function prefixLines(
@@ -45,18 +44,7 @@ export async function runCluster(configPath: string): Promise<number> {
   const err = (l: string) => Deno.stderr.writeSync(enc.encode(l + "\n"));
   const children = ids.map((id) => {
     const proc = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--quiet",
-        "--frozen",
-        "--v8-flags=--no-maglev",
-        party,
-        "--config",
-        configPath,
-        "--id",
-        String(id),
-      ],
+      args: partyArgs(configPath, id),
       stdout: "piped",
       stderr: "piped",
     }).spawn();

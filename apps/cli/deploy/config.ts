@@ -58,3 +58,23 @@ export function configFor(config: Record<string, unknown>, id: PartyId): Record<
   );
   return { ...config, keys: own, self: id };
 }
+
+/** The `deno task party` entry point. */
+const PARTY_SCRIPT = new URL("../party.ts", import.meta.url).pathname;
+
+/** `deno` arguments that run party `id` of the config at `configPath`, as `deno task party` does. */
+export function partyArgs(configPath: string, id: PartyId, extra: string[] = []): string[] {
+  return [
+    "run",
+    "-A",
+    "--quiet",
+    "--frozen",
+    "--v8-flags=--no-maglev",
+    PARTY_SCRIPT,
+    "--config",
+    configPath,
+    "--id",
+    String(id),
+    ...extra,
+  ];
+}
