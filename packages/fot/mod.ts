@@ -48,7 +48,7 @@ export {
 export { bbtProjectionStd, type ProjectionOptions, RandomProjection } from "./projection.ts";
 export { applyTemplate, type Example, type MetricName, type Task, type TaskSpec } from "./types.ts";
 export { isTaskName, loadTask, type LoadTaskOptions, TASK_NAMES, type TaskName } from "./tasks.ts";
-export { fewShotSplit, isTestText, type Split, type SplitOptions } from "./splits.ts";
+export { fewShotSplit, isTestText, type Split, type SplitOptions, testOrderKey } from "./splits.ts";
 export { loadUciSentiment, type SentimentDomain } from "./data/sentiment.ts";
 export { loadSpamAssassin, type SpamOptions } from "./data/spam.ts";
 export { emailToText } from "./data/email.ts";

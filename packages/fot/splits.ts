@@ -1,7 +1,9 @@
 /**
  * Few-shot splits. The test split is a fixed, seed-independent half of the data chosen by a hash
- * of each text, so every seed and every run is scored on the same held-out examples; the k-shot
- * train and dev sets are drawn (per class, BBT-style) from the other half with a seeded shuffle.
+ * of each text, so every seed and every run is scored on the same held-out examples; it is listed in
+ * a fixed hash order, so any prefix of it (`--test-size N`) is a seed-independent random sample
+ * rather than the corpus' first files (which, in SpamAssassin, are all ham). The k-shot train and
+ * dev sets are drawn (per class, BBT-style) from the other half with a seeded shuffle.
  *
  * @module
  */
@@ -16,7 +18,7 @@ export interface Split {
   train: Example[];
   /** devShots examples per class (shuffled), disjoint from train. */
   dev: Example[];
-  /** The fixed held-out half (deduplicated, corpus order). */
+  /** The fixed held-out half (deduplicated, in {@link testOrderKey} order: any prefix is a random sample). */
   test: Example[];
 }
 
@@ -34,6 +36,12 @@ export interface SplitOptions {
 export function isTestText(text: string): boolean {
   const h = sha256(new TextEncoder().encode(`secp-fot/test/v1\u0000${text}`));
   return h[0] < 128;
+}
+
+/** Sort key of a test text: the first 6 bytes of SHA-256("secp-fot/test-order/v1" ‖ text) as a number. */
+export function testOrderKey(text: string): number {
+  const h = sha256(new TextEncoder().encode(`secp-fot/test-order/v1\u0000${text}`));
+  return h[0] * 2 ** 40 + h[1] * 2 ** 32 + ((h[2] << 24 | h[3] << 16 | h[4] << 8 | h[5]) >>> 0);
 }
 
 /**
@@ -63,6 +71,8 @@ export function fewShotSplit(
     }
     (isTestText(e.text) ? test : pool).push(e);
   }
+  const key = new Map(test.map((e) => [e.text, testOrderKey(e.text)]));
+  test.sort((a, b) => key.get(a.text)! - key.get(b.text)!);
   const available = new Array(C).fill(0);
   for (const e of pool) available[e.label]++;
   for (let c = 0; c < C; c++) {

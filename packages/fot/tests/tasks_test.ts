@@ -81,6 +81,15 @@ Deno.test("tasks: spam loads SpamAssassin as short ham/spam texts with the F1 me
   const split = fewShotSplit(task, { shots: 16, seed: 3 });
   assert.equal(split.train.filter((e) => e.label === 1).length, 16);
   assert.ok(split.test.length > 2500);
+  // Regression: the corpus lists all ham first, so a corpus-order prefix held no spam at all.
+  const share = (xs: { label: number }[]) => xs.filter((e) => e.label === 1).length / xs.length;
+  for (const n of [64, 300]) {
+    const prefix = split.test.slice(0, n);
+    assert.ok(
+      Math.abs(share(prefix) - share(split.test)) < 0.1,
+      `first ${n} test texts: spam share ${share(prefix)} vs ${share(split.test)} overall`,
+    );
+  }
   const short = await loadTask("spam", { maxWords: 8 });
   assert.ok(short.examples.every((e) => e.text.split(" ").length <= 8));
 });
