@@ -197,19 +197,36 @@ export class RingTensor {
   /** Logical shift right by `k` bits (0 ≤ k < 64). */
   shr(k: number): RingTensor {
     checkShift(k);
-    const kb = BigInt(k);
-    const out = new BigUint64Array(this.size);
-    for (let i = 0; i < out.length; i++) out[i] = this.data[i] >> kb;
-    return new RingTensor(out, this.shape);
+    return this.shiftRight(k, false);
   }
 
   /** Arithmetic (two's-complement) shift right by `k` bits (0 ≤ k < 64). */
   sar(k: number): RingTensor {
     checkShift(k);
-    const kb = BigInt(k);
-    const src = new BigInt64Array(this.data.buffer, this.data.byteOffset, this.size);
-    const out = new BigInt64Array(this.size);
-    for (let i = 0; i < out.length; i++) out[i] = src[i] >> kb;
+    return this.shiftRight(k, true);
+  }
+
+  // On 32-bit halves (little-endian lo, hi): a BigInt `>>` per element allocates and is ~20× slower.
+  private shiftRight(k: number, arithmetic: boolean): RingTensor {
+    const n = this.size;
+    const src = new Uint32Array(this.data.buffer, this.data.byteOffset, 2 * n);
+    const out = new Uint32Array(2 * n);
+    if (k === 0) out.set(src);
+    else if (k < 32) {
+      const up = 32 - k;
+      for (let i = 0; i < 2 * n; i += 2) {
+        const hi = src[i + 1];
+        out[i] = (src[i] >>> k) | (hi << up);
+        out[i + 1] = arithmetic ? (hi | 0) >> k : hi >>> k;
+      }
+    } else {
+      const d = k - 32;
+      for (let i = 0; i < 2 * n; i += 2) {
+        const hi = src[i + 1];
+        out[i] = arithmetic ? (hi | 0) >> d : hi >>> d;
+        out[i + 1] = arithmetic ? (hi | 0) >> 31 : 0;
+      }
+    }
     return new RingTensor(new BigUint64Array(out.buffer), this.shape);
   }
 

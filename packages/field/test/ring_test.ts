@@ -128,6 +128,11 @@ Deno.test("RingTensor: shr, sar (negative values), shl for k in 0..63", () => {
       }
     }),
   );
+  // A tensor viewing the middle of a larger buffer (non-zero byteOffset) shifts only its own words.
+  const buf = BigUint64Array.from([1n, 0xfedcba9876543210n, 0x8000000000000001n, 7n]);
+  const view = new RingTensor(buf.subarray(1, 3), [2]);
+  assert.deepEqual(Array.from(view.shr(4).data), [0x0fedcba987654321n, 0x0800000000000000n]);
+  assert.deepEqual(Array.from(view.sar(36).data), [0xffffffffffedcba9n, 0xfffffffff8000000n]);
   // Arithmetic shift of negative values rounds towards −∞.
   const neg = RingTensor.fromBigInts([-1n, -2n, -3n, -(1n << 62n), -(1n << 63n)], [5]);
   assert.deepEqual(Array.from(neg.sar(1).data, (v) => BigInt.asIntN(64, v)), [
