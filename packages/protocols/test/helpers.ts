@@ -1,15 +1,17 @@
 /** Test helpers: run a program on a backend, reveal to the data owner, and measure costs. */
 import type { FloatTensor } from "@secp/field";
-import {
-  type BackendKind,
-  type Cost,
-  type LocalRunOptions,
-  runLocal,
-  type SecretBackend,
-  type Shared,
-  type TruncMode,
+import type {
+  BackendKind,
+  Cost,
+  LocalRunOptions,
+  SecretBackend,
+  Shared,
+  TruncMode,
 } from "@secp/sharing";
-import type { Ledger } from "@secp/transport";
+import { inputFrom, runAndReveal as revealAll } from "../../sharing/test/helpers.ts";
+
+// The sharing package's test helpers, shared rather than copied.
+export { inputFrom, measure, testData } from "../../sharing/test/helpers.ts";
 
 /** Backends and truncation modes every protocol is tested on. */
 export const SECURE: readonly [BackendKind, TruncMode][] = [
@@ -24,46 +26,13 @@ export function grid(lo: number, hi: number, step: number): Float64Array {
   return Float64Array.from({ length: n }, (_, i) => lo + i * step);
 }
 
-/** Deterministic pseudo-random floats in [-a, a) (test data only). */
-export function testData(n: number, a: number, seed: number): Float64Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * a;
-  }
-  return out;
-}
-
-/** Input `v` from `owner` (only the owner passes the value). */
-export function inputFrom(
-  be: SecretBackend,
-  owner: "dataOwner" | "modelOwner",
-  v: FloatTensor,
-): Promise<Shared> {
-  return be.input(owner, be.is(owner) ? v : undefined, v.shape);
-}
-
 /** Runs `program` on `kind` and returns what the data owner got from revealing each output. */
 export async function runAndReveal(
   kind: BackendKind,
   program: (be: SecretBackend) => Promise<Shared[]>,
   opts: LocalRunOptions = {},
 ): Promise<FloatTensor[]> {
-  const { results, roles } = await runLocal(kind, async (be) => {
-    const outs = await program(be);
-    const revealed: FloatTensor[] = [];
-    for (const o of outs) {
-      const r = await be.reveal(o, "dataOwner");
-      if (r) revealed.push(r);
-    }
-    return revealed;
-  }, { insecureSeed: "protocol-tests", ...opts });
-  return results.get(roles.dataOwner)!;
+  return (await revealAll(kind, program, { insecureSeed: "protocol-tests", ...opts })).outputs;
 }
 
 /** Applies a one-input protocol to `xs` on `kind` and returns the revealed output. */
@@ -98,37 +67,6 @@ export function errors(
     if (Math.abs(want) > relFloor) rel = Math.max(rel, e / Math.abs(want));
   }
   return { abs, rel, at };
-}
-
-/**
- * Measured cost of `op` after `setup`: the ledger of setup+op minus the ledger of setup alone
- * (bytes and offline bytes of messages under the "op" path; online rounds by difference).
- */
-export async function measure<S = Shared[]>(
-  kind: BackendKind,
-  trunc: TruncMode,
-  setup: (be: SecretBackend) => Promise<S>,
-  op: (be: SecretBackend, xs: S) => Promise<unknown>,
-): Promise<Cost> {
-  const run = async (withOp: boolean): Promise<Ledger> =>
-    (await runLocal(kind, async (be) => {
-      const xs = await setup(be);
-      if (withOp) await be.scope("op", () => op(be, xs));
-    }, { insecureSeed: "cost", trunc })).ledger;
-  const base = await run(false), full = await run(true);
-  const bytes: Record<number, number> = {};
-  let offlineBytes = 0;
-  for (const e of full.entries()) {
-    if (!e.path.startsWith("op")) continue;
-    if (e.phase === "offline") offlineBytes += e.bytes;
-    else bytes[e.from] = (bytes[e.from] ?? 0) + e.bytes;
-  }
-  return {
-    rounds: full.rounds("online") - base.rounds("online"),
-    bytes,
-    offlineBytes,
-    offlineRounds: full.rounds("offline") - base.rounds("offline"),
-  };
 }
 
 /** The fields of a cost compared by the tests (offline rounds depend on the dealer's pacing). */

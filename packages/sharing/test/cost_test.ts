@@ -1,53 +1,20 @@
 import assert from "node:assert/strict";
 import { FloatTensor } from "@secp/field";
-import type { Ledger } from "@secp/transport";
 import {
   type BackendKind,
   type Cost,
-  type FixedOperand,
   ltzCost,
   matmulFixedNoTruncCost,
   matmulNoTruncCost,
   mulNoTruncCost,
   openMod2kCost,
-  runLocal,
   type SecretBackend,
   seq,
   type Shared,
   truncCost,
   type TruncMode,
 } from "../mod.ts";
-import { inputFrom, testData } from "./helpers.ts";
-
-/** Measured cost of `op` after `setup`: the ledger of setup+op minus the ledger of setup alone. */
-async function measure(
-  kind: BackendKind,
-  trunc: TruncMode,
-  setup: (be: SecretBackend) => Promise<Shared[]>,
-  op: (be: SecretBackend, xs: Shared[]) => Promise<unknown>,
-  prepare?: (be: SecretBackend, xs: Shared[]) => Promise<FixedOperand>,
-): Promise<Cost> {
-  const run = async (withOp: boolean): Promise<Ledger> =>
-    (await runLocal(kind, async (be) => {
-      const xs = await setup(be);
-      const prepared = prepare ? await prepare(be, xs) : undefined;
-      if (withOp) await be.scope("op", () => op(be, prepared ? [...xs, prepared.value] : xs));
-    }, { insecureSeed: "cost", trunc })).ledger;
-  const base = await run(false), full = await run(true);
-  const bytes: Record<number, number> = {};
-  let offlineBytes = 0;
-  for (const e of full.entries()) {
-    if (!e.path.startsWith("op")) continue;
-    if (e.phase === "offline") offlineBytes += e.bytes;
-    else bytes[e.from] = (bytes[e.from] ?? 0) + e.bytes;
-  }
-  return {
-    rounds: full.rounds("online") - base.rounds("online"),
-    bytes,
-    offlineBytes,
-    offlineRounds: full.rounds("offline") - base.rounds("offline"),
-  };
-}
+import { inputFrom, measure, testData } from "./helpers.ts";
 
 function pair(m: number, n: number) {
   return async (be: SecretBackend) => [
@@ -137,17 +104,15 @@ async function measureFixed(
   setup: (be: SecretBackend) => Promise<Shared[]>,
   preprocessed = false,
 ): Promise<Cost> {
-  const wf = new Map<number, FixedOperand>(); // per party: all parties share this closure
   return await measure(
     kind,
     trunc,
-    setup,
-    (be, [x]) => be.matmulFixed(x, wf.get(be.party)!),
-    async (be, [x, y]) => {
+    async (be) => {
+      const [x, y] = await setup(be);
       const w = await be.fixed(be.transpose(y));
       if (preprocessed) await be.preprocessFixed(w, x.shape);
-      wf.set(be.party, w);
-      return w;
+      return { x, w };
     },
+    (be, { x, w }) => be.matmulFixed(x, w),
   );
 }

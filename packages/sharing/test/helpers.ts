@@ -1,6 +1,7 @@
 /** Test helpers: run a program on a backend and compare against the plain ring backend. */
 import type { FloatTensor } from "@secp/field";
-import type { BackendKind, SecretBackend, Shared } from "../mod.ts";
+import type { Ledger } from "@secp/transport";
+import type { BackendKind, Cost, SecretBackend, Shared, TruncMode } from "../mod.ts";
 import { type LocalRunOptions, runLocal } from "../mod.ts";
 
 /** Deterministic pseudo-random floats in [-a, a) (test data only). */
@@ -35,7 +36,7 @@ export async function runAndReveal(
   kind: BackendKind,
   program: (be: SecretBackend) => Promise<Shared[]>,
   opts: LocalRunOptions = {},
-): Promise<{ outputs: FloatTensor[]; ledger: import("@secp/transport").Ledger }> {
+): Promise<{ outputs: FloatTensor[]; ledger: Ledger }> {
   const { results, ledger, roles } = await runLocal(kind, async (be) => {
     const outs = await program(be);
     const revealed: FloatTensor[] = [];
@@ -46,4 +47,35 @@ export async function runAndReveal(
     return revealed;
   }, { insecureSeed: "sharing-tests", ...opts });
   return { outputs: results.get(roles.dataOwner)!, ledger };
+}
+
+/**
+ * Measured cost of `op` after `setup`: the ledger of setup+op minus the ledger of setup alone
+ * (bytes and offline bytes of messages under the "op" path; online rounds by difference).
+ */
+export async function measure<S = Shared[]>(
+  kind: BackendKind,
+  trunc: TruncMode,
+  setup: (be: SecretBackend) => Promise<S>,
+  op: (be: SecretBackend, xs: S) => Promise<unknown>,
+): Promise<Cost> {
+  const run = async (withOp: boolean): Promise<Ledger> =>
+    (await runLocal(kind, async (be) => {
+      const xs = await setup(be);
+      if (withOp) await be.scope("op", () => op(be, xs));
+    }, { insecureSeed: "cost", trunc })).ledger;
+  const base = await run(false), full = await run(true);
+  const bytes: Record<number, number> = {};
+  let offlineBytes = 0;
+  for (const e of full.entries()) {
+    if (!e.path.startsWith("op")) continue;
+    if (e.phase === "offline") offlineBytes += e.bytes;
+    else bytes[e.from] = (bytes[e.from] ?? 0) + e.bytes;
+  }
+  return {
+    rounds: full.rounds("online") - base.rounds("online"),
+    bytes,
+    offlineBytes,
+    offlineRounds: full.rounds("offline") - base.rounds("offline"),
+  };
 }
