@@ -124,6 +124,7 @@ export async function runTune(
       backend: flags.backend,
       attention: flags.attention,
       seed_recorded_in: runFile,
+      metric: task.metric,
       generations: result.generations,
       untuned_test_metric: zeroShot.metric,
       untuned_test_accuracy: zeroShot.accuracy,

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { benchTuning, splitTuningArgs, summariseTuning, tuningMarkdown } from "./bench_tuning.ts";
+
+Deno.test("bench tuning: own flags split from tune's, plain and 300 test texts by default", () => {
+  const a = splitTuningArgs(["--tasks", "imdb,spam", "--budget", "2", "--out=/x"]);
+  assert.deepEqual(a.tasks, ["imdb", "spam"]);
+  assert.deepEqual(a.seeds, ["acc-1", "acc-2", "acc-3"]);
+  assert.equal(a.out, "/x");
+  assert.deepEqual(a.tuneArgs, ["--budget", "2", "--backend", "plain", "--test-size", "300"]);
+  const b = splitTuningArgs(["--backend", "2pc", "--test-size=8", "--seeds", "s"]);
+  assert.deepEqual(b.tuneArgs, ["--backend", "2pc", "--test-size=8"]);
+  assert.deepEqual(b.seeds, ["s"]);
+  assert.throws(() => splitTuningArgs(["--seed", "1"]), /use --seeds/);
+  assert.throws(() => splitTuningArgs(["--tasks"]), /--tasks: missing value/);
+});
+
+Deno.test("bench tuning: per-task mean, min and max gain", () => {
+  const row = (task: string, seed: string, untuned: number, tuned: number) => ({
+    task,
+    seed,
+    metric: "accuracy",
+    untuned,
+    tuned,
+    gain_points: 100 * (tuned - untuned),
+    best_dev: 0.5,
+    wall_s: 1,
+  });
+  const rows = [row("a", "1", 0.5, 0.6), row("a", "2", 0.5, 0.52), row("b", "1", 0.7, 0.65)];
+  const [a, b] = summariseTuning(rows);
+  assert.equal(a.seeds, 2);
+  assert.ok(Math.abs(a.gain_points_mean - 6) < 1e-9);
+  assert.ok(Math.abs(a.gain_points_min - 2) < 1e-9 && Math.abs(a.gain_points_max - 10) < 1e-9);
+  assert.ok(Math.abs(b.gain_points_mean + 5) < 1e-9);
+  const md = tuningMarkdown(rows, "test");
+  assert.match(md, /\| a \| accuracy \| 2 \| 0\.500 \| 0\.560 \| \+6\.0 \(\+2\.0…\+10\.0\) \|/);
+  assert.match(md, /\| b \| 1 \| 0\.700 \| 0\.650 \| -5\.0 \|/);
+});
+
+Deno.test("bench tuning: a one-generation plain run writes rows that match its tune report", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    // Fixed test seed.
+    const rows = await benchTuning([
+      "--tasks",
+      "yelp",
+      "--seeds",
+      "test-1",
+      "--budget",
+      "1",
+      "--test-size",
+      "8",
+      "--out",
+      out,
+    ]);
+    assert.equal(rows.length, 1);
+    const report = JSON.parse(await Deno.readTextFile(`${out}/yelp-test-1/report.json`));
+    assert.equal(rows[0].untuned, report.summary.untuned_test_metric);
+    assert.equal(rows[0].tuned, report.summary.tuned_test_metric);
+    assert.equal(rows[0].metric, "accuracy");
+    const saved = JSON.parse(await Deno.readTextFile(`${out}/tuning.json`));
+    assert.deepEqual(saved.rows, rows);
+    assert.match(await Deno.readTextFile(`${out}/tuning.md`), /\| yelp \| accuracy \| 1 \|/);
+    await assert.rejects(
+      benchTuning(["--tasks", "yelp", "--seeds", "test-1", "--budget", "1", "--out", out]),
+      /already holds a run/,
+    );
+    await assert.rejects(benchTuning(["--tasks", "nope", "--out", out]), /--task: unknown task/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
