@@ -7,7 +7,7 @@
  *   f low bits of u − t (perfectly hiding); the paper's full-ring opening and CrypTen's iterative
  *   method as variants.
  * - {@link rfaAttention} — random feature attention with trig features by Π_cos; the baseline
- *   {@link softmaxAttention}.
+ *   {@link softmaxAttention}; {@link normalizedAttention} (softmax over ℓ2-normalised q, k).
  * - {@link exp}, {@link reciprocal}, {@link rsqrt}, {@link layerNorm}, {@link gelu}, {@link tanh},
  *   {@link relu}, {@link maxLastAxis}, {@link clip}, {@link softmax}.
  *
@@ -42,6 +42,7 @@ import { cosIterativeSpec, cosSpec } from "./cos.ts";
 import { expSpec } from "./exp.ts";
 import { geluSpec } from "./gelu.ts";
 import { layerNormSpec } from "./layernorm.ts";
+import { normalizedAttentionSpec } from "./normalized_attention.ts";
 import { reciprocalNormalizedSpec, reciprocalSpec } from "./reciprocal.ts";
 import { rfaSpec } from "./rfa.ts";
 import { rsqrtNewtonSpec, rsqrtSpec } from "./rsqrt.ts";
@@ -138,6 +139,15 @@ export {
   reciprocalPlan,
   reciprocalSpec,
 } from "./reciprocal.ts";
+export { l2Normalize, type L2NormalizeOptions, l2NormalizePlan } from "./l2norm.ts";
+export {
+  normalizedAttention,
+  normalizedAttentionCost,
+  type NormalizedAttentionOptions,
+  normalizedAttentionPlan,
+  normalizedAttentionReference,
+  normalizedAttentionSpec,
+} from "./normalized_attention.ts";
 export {
   RFA_DEN_FLOOR,
   RFA_PHASE_EXTRA_BITS,
@@ -219,5 +229,6 @@ export const PROTOCOL_SPECS: readonly ProtocolSpec[] = [
   reluSpec,
   softmaxSpec,
   softmaxAttentionSpec,
+  normalizedAttentionSpec,
   rfaSpec,
 ];

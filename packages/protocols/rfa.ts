@@ -45,7 +45,8 @@ import {
 import { type BackendKind, type Cost, type CostModel, costOf, type CostOptions } from "./cost.ts";
 import { exp, EXP_DEFAULT_ITERS, expPlan } from "./exp.ts";
 import { reciprocal, type ReciprocalOptions, reciprocalPlan } from "./reciprocal.ts";
-import { rsqrt, type RsqrtOptions, rsqrtPlan } from "./rsqrt.ts";
+import { l2Normalize, l2NormalizePlan } from "./l2norm.ts";
+import type { RsqrtOptions } from "./rsqrt.ts";
 import { attnShape, maskAt } from "./softmax.ts";
 
 /** Guard statistics (filled by the plain backend and the float64 reference only). */
@@ -193,9 +194,7 @@ export async function rfaAttention(
     let qk = be.concat([q, k], 0); // [2B, H, S, d]
     let wScale = 1;
     if (opts.normalize) {
-      const sq = be.sum(await be.mulNoTrunc(qk, qk), 3, true); // [2B, H, S, 1]
-      const r = await rsqrt(be, await be.truncate(sq), opts.normalize.rsqrt);
-      qk = await be.mul(qk, be.broadcastTo(r, qk.shape));
+      qk = await l2Normalize(be, qk, { rsqrt: opts.normalize.rsqrt });
       wScale = Math.sqrt(opts.normalize.temperature);
     }
     // u = x·Wᵀ/(2π) with `phaseBits` fractional bits: the public projection is scaled by 2^(k−f).
@@ -287,11 +286,7 @@ export function rfaAttentionPlan(
   const { D, recip } = resolve(shape, opts);
   const bh = B * H;
   const pk = m.fracBits + (opts.phaseExtraBits ?? RFA_PHASE_EXTRA_BITS);
-  if (opts.normalize) {
-    m.mulNoTrunc(2 * bh * S * d).truncate(2 * bh * S);
-    rsqrtPlan(m, 2 * bh * S, opts.normalize.rsqrt);
-    m.mul(2 * bh * S * d);
-  }
+  if (opts.normalize) l2NormalizePlan(m, 2 * bh * S, d, { rsqrt: opts.normalize.rsqrt });
   m.truncate(2 * bh * S * D);
   cosPlan(m, 2 * bh * S * D, {
     ...opts.cos,

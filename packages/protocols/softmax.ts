@@ -159,7 +159,7 @@ export const softmaxAttentionSpec: ProtocolSpec = {
 
 /** Options of {@link softmaxAttention}. */
 export interface SoftmaxAttentionOptions extends SoftmaxOptions {
-  /** Score scale (default 1/√d). */
+  /** Score scale (default 1/√d; 1 skips the scaling and its truncation). */
   scale?: number;
 }
 
@@ -176,7 +176,8 @@ export async function softmaxAttention(
 ): Promise<Shared> {
   const [B, H, S, d] = attnShape(q, k, v);
   return await be.scope("softmax-attention", async () => {
-    const qs = await mulConst(be, q, opts.scale ?? 1 / Math.sqrt(d));
+    const scale = opts.scale ?? 1 / Math.sqrt(d);
+    const qs = scale === 1 ? q : await mulConst(be, q, scale);
     const scores = await be.matmul(qs, be.transpose(k)); // [B, H, S, S]
     const { e, den } = await expScores(be, scores, opts);
     const r = await reciprocal(be, den, { domain: [1, S] }); // [B, H, S, 1]
@@ -189,11 +190,12 @@ export async function softmaxAttention(
 export function softmaxAttentionPlan(
   m: CostModel,
   shape: readonly [number, number, number, number],
-  opts: SoftmaxOptions = {},
+  opts: SoftmaxAttentionOptions = {},
 ): CostModel {
   const [B, H, S, d] = shape;
   const bh = B * H;
-  m.truncate(bh * S * d).matmul(bh, S, d, S, true);
+  if ((opts.scale ?? 1 / Math.sqrt(d)) !== 1) m.truncate(bh * S * d);
+  m.matmul(bh, S, d, S, true);
   maxLastAxisPlan(m, bh * S, S);
   expPlan(m, bh * S * S, { iters: opts.expIters });
   reciprocalPlan(m, bh * S, { domain: [1, S] });
@@ -201,13 +203,13 @@ export function softmaxAttentionPlan(
 }
 
 /**
- * Closed-form cost of {@link softmaxAttention} on [B, H, S, d]: trunc(BHSd) + matmul(q·kᵀ) +
+ * Closed-form cost of {@link softmaxAttention} on [B, H, S, d]: trunc(BHSd, unless scale = 1) + matmul(q·kᵀ) +
  * max tree(BHS rows of S) + exp(BHS²) + reciprocal(BHS, [1, S]) + matmul(E·V) + mul(BHSd).
  */
 export function softmaxAttentionCost(
   kind: BackendKind,
   shape: readonly [number, number, number, number],
-  opts: SoftmaxOptions & CostOptions = {},
+  opts: SoftmaxAttentionOptions & CostOptions = {},
 ): Cost {
   return costOf(kind, opts, (m) => softmaxAttentionPlan(m, shape, opts));
 }

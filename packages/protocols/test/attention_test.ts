@@ -3,6 +3,11 @@ import { FloatTensor } from "@secp/field";
 import type { BackendKind, SecretBackend, Shared, TruncMode } from "@secp/sharing";
 import { layerNorm, layerNormReference, layerNormSpec } from "../layernorm.ts";
 import {
+  normalizedAttention,
+  normalizedAttentionReference,
+  normalizedAttentionSpec,
+} from "../normalized_attention.ts";
+import {
   rfaAttention,
   rfaAttentionReference,
   type RfaOptions,
@@ -118,6 +123,37 @@ for (const [kind, trunc] of ALL) {
     assert.ok(e2 <= softmaxAttentionSpec.error.maxAbs, `attention error ${e2}`);
   });
 }
+
+const TAUS = [2, 5, 10]; // per head (AS has H = 3)
+
+for (const [kind, trunc] of ALL) {
+  Deno.test(`normalized attention meets its contract on ${kind}/${trunc}`, async () => {
+    const [got] = await runAndReveal(kind, async (be) => {
+      const [qq, kk, vv] = await attnInputs(be);
+      return [await normalizedAttention(be, qq, kk, vv, { temperature: TAUS, mask: amask })];
+    }, { trunc });
+    const err = got.maxAbsDiff(normalizedAttentionReference(q, k, v, TAUS, amask));
+    assert.ok(err <= normalizedAttentionSpec.error.maxAbs, `error ${err}`);
+  });
+}
+
+Deno.test("normalized attention: the scale of q and k does not matter; bad τ is named", async () => {
+  const [a, b] = await runAndReveal("2pc", async (be) => {
+    const [qq, kk, vv] = await attnInputs(be);
+    return [
+      await normalizedAttention(be, qq, kk, vv, { temperature: 4 }),
+      await normalizedAttention(be, await be.mulPublic(qq, 5), kk, vv, { temperature: 4 }),
+    ];
+  });
+  assert.ok(a.maxAbsDiff(b) < 2e-3, `q·5 changed the output by ${a.maxAbsDiff(b)}`);
+  await assert.rejects(
+    runAndReveal("plain", async (be) => {
+      const [qq, kk, vv] = await attnInputs(be);
+      return [await normalizedAttention(be, qq, kk, vv, { temperature: [1, 2] })];
+    }),
+    /temperature must be a positive number or 3 of them/,
+  );
+});
 
 const RFA_OPTS: RfaOptions = { normalize: { temperature: 2 }, mask: amask, seed: 7, features: 16 };
 

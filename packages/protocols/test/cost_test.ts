@@ -10,6 +10,7 @@ import { layerNorm, layerNormCost } from "../layernorm.ts";
 import { reciprocal, reciprocalCost } from "../reciprocal.ts";
 import { rfaAttention, rfaAttentionCost, rfaPreprocess } from "../rfa.ts";
 import { rsqrt, rsqrtCost } from "../rsqrt.ts";
+import { normalizedAttention, normalizedAttentionCost } from "../normalized_attention.ts";
 import { softmax, softmaxAttention, softmaxAttentionCost, softmaxCost } from "../softmax.ts";
 import { tanh, tanhCost } from "../tanh.ts";
 import { comparable, inputFrom, measure, SECURE, testData } from "./helpers.ts";
@@ -171,6 +172,16 @@ const CASES: CostCase[] = [
     setup: attn,
     op: (be, [q, k, v]) => softmaxAttention(be, q, k, v, { mask }),
     cost: (k, trunc) => softmaxAttentionCost(k, shapeA, { trunc }),
+  },
+  {
+    name: "normalized attention (masked, τ per head)",
+    setup: attn,
+    op: (be, [q, k, v]) =>
+      normalizedAttention(be, q, k, v, {
+        mask,
+        temperature: Array.from({ length: shapeA[1] }, (_, h) => h + 2),
+      }),
+    cost: (k, trunc) => normalizedAttentionCost(k, shapeA, { trunc }),
   },
   ...(["exact", "paper", "iterative"] as const).map((variant): CostCase => ({
     name: `rfa ${variant} (masked)`,
