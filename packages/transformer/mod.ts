@@ -177,7 +177,7 @@ export {
   readCheckpoint,
   useLiteWeightsSha256,
 } from "./adapt/checkpoint.ts";
-export { SECURE_RFA_FLOOR, secureRfaAttention } from "./adapt/secure.ts";
+export { SECURE_RFA_FLOOR, secureAttention, secureRfaAttention } from "./adapt/secure.ts";
 
 // RoBERTa-style layer for the cost runs, and the secure backward pass of the gradient baselines.
 export {

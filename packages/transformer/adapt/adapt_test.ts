@@ -24,7 +24,7 @@ import {
   useLiteWeightsSha256,
 } from "./checkpoint.ts";
 import { buildDistillationSets, loadSotuSpeeches, splitSentences } from "./data.ts";
-import { secureRfaAttention } from "./secure.ts";
+import { secureAttention, secureRfaAttention } from "./secure.ts";
 import { broadcastBinary, transposeFast, useAdaptBackend } from "./tf_backend.ts";
 import { buildTfModel, exportWeights, makeTfBatch, tfEmbedAll, tfForward } from "./tf_model.ts";
 import { distill, epochBatches } from "./train.ts";
@@ -320,7 +320,7 @@ Deno.test({
 async function secureVsReference(
   kind: BackendKind,
   weights: UseLiteWeights,
-  attention: Extract<AttentionVariant, { kind: "rfa" }>,
+  attention: AttentionVariant,
   ids: number[][],
 ): Promise<number> {
   const ref = forward(weights, ids, { attention }).embeddings;
@@ -338,7 +338,7 @@ async function secureVsReference(
       model,
       layout,
       be.is("dataOwner") ? ids : undefined,
-      protocolOps(secureRfaAttention(weights.config, attention)),
+      protocolOps(secureAttention(weights.config, attention)),
     );
   }, { insecureSeed: "adapt-secure" });
   const got = results.get(roles.dataOwner)!;
@@ -349,6 +349,16 @@ async function secureVsReference(
   );
   return err;
 }
+
+Deno.test("secure normalised attention (τ per layer and head) equals the float64 reference", async () => {
+  const weights = randomUseLiteWeights(small, "secure-normalised");
+  const ids = sentences.slice(1, 4);
+  const normalised = { kind: "normalised", tau: [[2, 6], [4, 8]] } as const;
+  for (const kind of ["plain", "2pc"] as const) {
+    const err = await secureVsReference(kind, weights, normalised, ids);
+    assert.ok(err < 1e-3, `${kind}: max abs error ${err}`);
+  }
+});
 
 Deno.test("secure RFA (raw and normalised, plain backend) equals the float64 reference", async () => {
   const weights = randomUseLiteWeights(small, "secure-rfa");

@@ -57,7 +57,7 @@ export {
   type ZeroShotResult,
   type ZeroShotSet,
 } from "./evaluate.ts";
-export { SECURE_RFA_FLOOR, secureRfaAttention } from "./secure.ts";
+export { SECURE_RFA_FLOOR, secureAttention, secureRfaAttention } from "./secure.ts";
 export { ADAPT_BACKEND, useAdaptBackend } from "./tf_backend.ts";
 export { type GradientRegistration, registerTfjsGradients } from "./tf_gradients.ts";
 export {

@@ -1,5 +1,5 @@
 /**
- * The adapted RFA variant in the form the secure model takes (`protocolOps({kind: "rfa", …})` of
+ * A reference attention variant (notably the adapted RFA) in the form the secure model takes (`protocolOps({kind: "rfa", …})` of
  * `secure/protocol_ops.ts`): the public features per layer as `[H, D, headDim]` tensors and the
  * input handling, so that the secure forward evaluates exactly the function the float64 reference
  * evaluates with the same variant.
@@ -17,6 +17,21 @@ import { FloatTensor } from "@secp/field";
 import { type AttentionVariant, temperatureAt } from "../reference/attention.ts";
 import type { SecureAttention } from "../secure/protocol_ops.ts";
 import type { UseLiteConfig } from "../weights/use_lite_config.ts";
+
+/**
+ * Converts any reference attention variant into the secure model's description: softmax as is,
+ * `normalised` with its τ per layer and head, RFA by {@link secureRfaAttention}.
+ */
+export function secureAttention(config: UseLiteConfig, variant: AttentionVariant): SecureAttention {
+  if (variant.kind === "softmax") return { kind: "softmax" };
+  if (variant.kind === "rfa") return secureRfaAttention(config, variant);
+  return {
+    kind: "normalised",
+    temperature: config.layers.map((lc, l) =>
+      Array.from({ length: lc.heads }, (_, h) => temperatureAt(variant.tau, l, h))
+    ),
+  };
+}
 
 /** The secure protocols' default RFA denominator floor. */
 export const SECURE_RFA_FLOOR = 1 / 16;

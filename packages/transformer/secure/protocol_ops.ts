@@ -1,17 +1,18 @@
 /**
  * {@link ModelOps} from `@secp/protocols`: LayerNorm (normalised Newton rsqrt), ReLU by the
- * backend's sign test, tanh, L2 normalisation by rsqrt, and either softmax attention (the
- * original model) or random feature attention with Π_cos.
+ * backend's sign test, tanh, L2 normalisation by rsqrt, and softmax attention (the original
+ * model), softmax over ℓ2-normalised q/k (`normalised`) or random feature attention with Π_cos.
  *
  * @module
  */
 import type { FloatTensor } from "@secp/field";
 import {
   type CosVariant,
+  l2Normalize,
   layerNorm,
+  normalizedAttention,
   rfaAttention,
   type RfaOptions,
-  rsqrt,
   softmaxAttention,
   tanh,
 } from "@secp/protocols";
@@ -21,6 +22,11 @@ import { type ModelOps, reluByLtz } from "./ops.ts";
 /** How attention is evaluated under MPC. */
 export type SecureAttention =
   | { kind: "softmax" }
+  | {
+    kind: "normalised";
+    /** Per layer: τ for all heads, or one τ per head (scores τ·q̂·k̂). */
+    temperature: readonly (number | readonly number[])[];
+  }
   | {
     kind: "rfa";
     /** Public random features per layer, [H, D, headDim] each. */
@@ -45,6 +51,10 @@ export function protocolOps(attention: SecureAttention): ModelOps {
       if (attention.kind === "softmax") {
         return await softmaxAttention(be, q, k, v, { scale: lc.scale, mask });
       }
+      if (attention.kind === "normalised") {
+        const temperature = attention.temperature[layer];
+        return await normalizedAttention(be, q, k, v, { temperature, mask });
+      }
       const opts: RfaOptions = {
         weights: attention.features[layer],
         variant: attention.cos ?? "exact",
@@ -64,11 +74,9 @@ export function protocolOps(attention: SecureAttention): ModelOps {
 }
 
 /**
- * x / √max(Σx², eps) over the last axis. The sum of squares of tanh outputs lies in (0, width];
+ * x / √(Σx² + eps) over the last axis. The sum of squares of tanh outputs lies in (0, width];
  * rsqrt's normalised method covers [2^−16, 2^16).
  */
-export async function l2normalize(be: SecretBackend, x: Shared, eps: number): Promise<Shared> {
-  const sq = await be.truncate(be.sum(await be.mulNoTrunc(x, x), -1, true));
-  const r = await rsqrt(be, be.addPublic(sq, eps));
-  return await be.mul(x, be.broadcastTo(r, x.shape));
+export function l2normalize(be: SecretBackend, x: Shared, eps: number): Promise<Shared> {
+  return l2Normalize(be, x, { eps });
 }
