@@ -7,20 +7,33 @@
  * rounds of the forward (from the ledger), and the max abs error of the secure normalised
  * embedding against the float64 reference forward of the same weights and attention. The RFA
  * line also carries the checkpoint's held-out cosine to the original model, as recorded by
- * `deno task adapt` (not recomputed here).
+ * `deno task adapt` (not recomputed here). The `normalised` line runs the original weights with
+ * softmax over ℓ2-normalised q/k, τ per layer and head calibrated on 64 other imdb sentences; its
+ * `cos_to_softmax` is the mean cosine of its float64 embeddings to the original model's, measured
+ * here on the bench sentences.
+ *
+ * Then one BERT-base-shaped layer (seq 128, d 768, 12 heads, FFN 3072, GELU, random weights) per
+ * backend and attention (`{"bench":"layer",…}`), the same workload `bench paper` measures at
+ * RoBERTa-large size.
  */
 import { FloatTensor } from "@secp/field";
 import { type BackendKind, runLocal } from "@secp/sharing";
 import {
   type AttentionVariant,
+  calibrateTemperatures,
+  cosine,
   embedSecure,
   forward,
   type ModelOps,
   promptFromTokenIds,
+  protocolOps,
+  type RobertaLayerConfig,
+  secureAttention,
   shareUseLite,
   type UseLiteWeights,
 } from "@secp/transformer";
 import { loadTask } from "@secp/fot";
+import { type FotVariant, measureForward } from "./bench_paper/runs.ts";
 import { costUnder } from "./bench_sharing.ts";
 import { loadModelFor } from "./oracles/ops.ts";
 
@@ -52,42 +65,109 @@ export interface ModelRow {
   max_abs_err: number;
   /** RFA: held-out embedding cosine to the original model, from the checkpoint's metrics. */
   held_out_cos?: number;
+  /** normalised: mean cosine of its float64 embeddings to the original model's (these sentences). */
+  cos_to_softmax?: number;
 }
 
-/** Runs the model benchmark; prints one JSON line per backend and attention. */
+/** One BERT-base-shaped layer forward (random weights). */
+export interface LayerRow {
+  /** Always "layer". */
+  bench: "layer";
+  /** Layer shape name. */
+  shape: "bert-base";
+  /** Secret-sharing backend. */
+  backend: BackendKind;
+  /** `softmax` or `rfa-exact` (Π_cos exact, D = head dim). */
+  attention: string;
+  /** Sequence length. */
+  seq: number;
+  /** Secure forward time of the layer, all parties in this process (ms). */
+  secure_ms: number;
+  /** Online bytes sent by the busiest party. */
+  bytes_sent: number;
+  /** Dependent online rounds. */
+  rounds: number;
+  /** Offline bytes. */
+  offline_bytes: number;
+}
+
+/** BERT-base: d 768, 12 heads, FFN 3072. */
+export const BERT_BASE_LAYER: RobertaLayerConfig = Object.freeze({
+  hidden: 768,
+  heads: 12,
+  ffn: 3072,
+  eps: 1e-12,
+});
+
+/** Runs the model benchmark; prints one JSON line per backend and attention, then the layer lines. */
 export async function benchModel(
   backends: BackendKind[] = ["2pc", "3pc"],
-  attentions: readonly ("softmax" | "rfa")[] = ["softmax", "rfa"],
-): Promise<ModelRow[]> {
-  const rows: ModelRow[] = [];
+  attentions: readonly ("softmax" | "normalised" | "rfa")[] = ["softmax", "normalised", "rfa"],
+  layerSeq = 128,
+): Promise<(ModelRow | LayerRow)[]> {
+  const rows: (ModelRow | LayerRow)[] = [];
+  const task = await loadTask("imdb");
   for (const kind of attentions) {
-    const model = await loadModelFor(kind);
-    const name = model.checkpoint ? `rfa-D${model.checkpoint.numFeatures}` : "softmax";
+    const model = await loadModelFor(kind === "rfa" ? "rfa" : "softmax");
+    let { attention, ops } = model;
+    let extra: Partial<ModelRow> = {};
     const held = model.checkpoint?.metrics.heldOutCosine;
-    for (
-      const row of await benchOne(
-        model.weights,
-        model.tokenizer,
-        model.attention,
-        model.ops,
-        backends,
-      )
-    ) {
+    if (typeof held === "number") extra = { held_out_cos: +held.toFixed(4) };
+    if (kind === "normalised") {
+      const calib = task.examples.slice(32, 96).map((e) => model.tokenizer.encode(e.text));
+      attention = { kind: "normalised", tau: calibrateTemperatures(model.weights, calib) };
+      ops = protocolOps(secureAttention(model.weights.config, attention));
+    }
+    const name = model.checkpoint ? `rfa-D${model.checkpoint.numFeatures}` : kind;
+    const res = await benchOne(model.weights, model.tokenizer, attention, ops, backends);
+    if (kind === "normalised") extra = { cos_to_softmax: res.cosToSoftmax };
+    for (const row of res.rows) {
       const r: ModelRow = {
         bench: "model",
         backend: row.backend,
         attention: name,
         ...row.cost,
-        ...(typeof held === "number" ? { held_out_cos: +held.toFixed(4) } : {}),
+        ...extra,
       };
       console.log(JSON.stringify(r));
       rows.push(r);
     }
   }
+  if (layerSeq > 0) {
+    const variants: [FotVariant, string][] = [["fot-softmax", "softmax"], [
+      "fot-rfa-exact",
+      "rfa-exact",
+    ]];
+    for (const backend of backends) {
+      const phases = await measureForward(
+        backend,
+        BERT_BASE_LAYER,
+        1,
+        layerSeq,
+        variants.map(([v]) => v),
+      );
+      for (const [v, attention] of variants) {
+        const p = phases[`fwd-${v}`];
+        const r: LayerRow = {
+          bench: "layer",
+          shape: "bert-base",
+          backend,
+          attention,
+          seq: layerSeq,
+          secure_ms: Math.round(p.seconds * 1000),
+          bytes_sent: p.bytesSent,
+          rounds: p.rounds,
+          offline_bytes: p.offlineBytes,
+        };
+        console.log(JSON.stringify(r));
+        rows.push(r);
+      }
+    }
+  }
   return rows;
 }
 
-type Cost = Omit<ModelRow, "bench" | "backend" | "attention" | "held_out_cos">;
+type Cost = Omit<ModelRow, "bench" | "backend" | "attention" | "held_out_cos" | "cos_to_softmax">;
 
 /** One model on every backend. */
 async function benchOne(
@@ -96,7 +176,7 @@ async function benchOne(
   attention: AttentionVariant,
   ops: ModelOps,
   backends: BackendKind[],
-): Promise<{ backend: BackendKind; cost: Cost }[]> {
+): Promise<{ rows: { backend: BackendKind; cost: Cost }[]; cosToSoftmax: number }> {
   const task = await loadTask("imdb");
   const texts = task.examples.slice(0, 32).map((e) => e.text);
   const ids = texts.map((t) => tokenizer.encode(t).slice(0, weights.config.maxSeqLen - 16));
@@ -109,6 +189,8 @@ async function benchOne(
   const t0 = performance.now();
   const ref = forward(weights, ids, { prompt, attention }).embeddings;
   const plainMs = performance.now() - t0;
+  const soft = forward(weights, ids, { prompt }).embeddings;
+  const cosToSoftmax = ref.reduce((s, e, i) => s + cosine(e, soft[i]), 0) / ref.length;
   const lengths = ids.map((r) => r.length);
   const layout = { batch: ids.length, seq: Math.max(...lengths), lengths };
   const rows: { backend: BackendKind; cost: Cost }[] = [];
@@ -153,7 +235,7 @@ async function benchOne(
       },
     });
   }
-  return rows;
+  return { rows, cosToSoftmax: +cosToSoftmax.toFixed(4) };
 }
 
 if (import.meta.main) await benchModel();
