@@ -378,8 +378,10 @@ export async function benchProtocols(opts: BenchOptions = {}): Promise<BenchLine
   }
   for (const w of workloads(cfg)) {
     for (const backend of opts.backends ?? ["2pc", "3pc"] as const) {
-      // Π_cos also under 2PC local truncation, where its output rescale needs no round.
-      const modes: TruncMode[] = backend === "2pc" && w.protocol === "cos" && !opts.trunc
+      // Π_cos and attention also under 2PC local truncation (CrypTen's, which the paper's numbers
+      // use): Π_cos's output rescale then needs no round, and no dealer pairs are drawn.
+      const local = w.protocol === "cos" || w.protocol === "attention";
+      const modes: TruncMode[] = backend === "2pc" && local && !opts.trunc
         ? ["exact", "local"]
         : [opts.trunc ?? "exact"];
       for (const trunc of modes) {

@@ -25,8 +25,7 @@ Deno.test("bench protocols: Π_cos lines per truncation mode, RFA cheaper than s
   assert.equal(get("cos", "exact", "3pc", "local").rounds, 2);
   // f = 16 phase bits: 2 bytes per element opened, to one peer (2PC).
   assert.equal(get("cos", "exact", "2pc", "local").bytes_sent, 2 * 8 * 16);
-  for (const backend of ["2pc", "3pc"]) {
-    const trunc = backend === "2pc" ? "exact" : "local";
+  for (const [backend, trunc] of [["2pc", "exact"], ["2pc", "local"], ["3pc", "local"]]) {
     const soft = get("attention", "softmax", backend, trunc);
     const rfa = get("attention", "rfa-exact", backend, trunc);
     assert.ok(rfa.bytes_sent < soft.bytes_sent && rfa.rounds < soft.rounds);
