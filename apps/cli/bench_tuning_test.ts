@@ -32,7 +32,11 @@ Deno.test("bench tuning: per-task mean, min and max gain", () => {
   assert.ok(Math.abs(a.gain_points_min - 2) < 1e-9 && Math.abs(a.gain_points_max - 10) < 1e-9);
   assert.ok(Math.abs(b.gain_points_mean + 5) < 1e-9);
   const md = tuningMarkdown(rows, "test");
-  assert.match(md, /\| a \| accuracy \| 2 \| 0\.500 \| 0\.560 \| \+6\.0 \(\+2\.0…\+10\.0\) \|/);
+  assert.ok(a.gain_5_points && !b.gain_5_points);
+  assert.match(
+    md,
+    /\| a \| accuracy \| 2 \| 0\.500 \| 0\.560 \| \+6\.0 \(\+2\.0…\+10\.0\) \| yes \|/,
+  );
   assert.match(md, /\| b \| 1 \| 0\.700 \| 0\.650 \| -5\.0 \|/);
 });
 
