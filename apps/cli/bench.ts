@@ -1,6 +1,6 @@
 /**
  * `deno task bench <suite> [suite flags]`: runs one benchmark suite and prints JSON lines (see each
- * suite). Suites: field, sharing, protocols, model, net, paper, tuning. Flags after the suite name go to the suite.
+ * suite). Suites: field, sharing, protocols, model, net, paper, truncation, tuning. Flags after the suite name go to the suite.
  */
 
 /** A suite takes the flags that follow its name. */
@@ -13,6 +13,7 @@ const suites: Record<string, Suite> = {
   paper: async (args) => (await import("./bench_paper.ts")).benchPaper(args),
   protocols: async () => (await import("@secp/protocols")).benchProtocols({}),
   sharing: async () => (await import("./bench_sharing.ts")).benchSharing(),
+  truncation: async () => (await import("./bench_truncation.ts")).benchTruncation(),
   tuning: async (args) => (await import("./bench_tuning.ts")).benchTuning(args),
 };
 

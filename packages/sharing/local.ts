@@ -14,7 +14,7 @@ import type { Channel, PartyId } from "@secp/transport";
 import { Additive2pc } from "./additive2pc.ts";
 import type { BackendKind, SecretBackend, TruncMode } from "./backend.ts";
 import type { Roles } from "./networked.ts";
-import { PlainBackend } from "./plain.ts";
+import { PlainBackend, type PlainOptions } from "./plain.ts";
 import { insecureTestSeed, randomSeed } from "./prg.ts";
 import { Replicated3pc } from "./replicated3pc.ts";
 import type { RevealSink } from "./reveal_log.ts";
@@ -39,6 +39,8 @@ export interface LocalRunOptions {
   profile?: NetworkProfile;
   /** Plain backend mode (default `ring`). */
   plainMode?: "ring" | "float";
+  /** Plain backend, ring mode: see `PlainOptions.truncProbe`. */
+  plainTruncProbe?: PlainOptions["truncProbe"];
   /**
    * `memory` (default) or `tcp`: authenticated TCP links over loopback, all parties still in this
    * process (to measure the real transport without extra processes).
@@ -126,7 +128,12 @@ export async function runLocal<T>(
   const ledger = new Ledger();
   if (kind === "plain") {
     const seed = opts.insecureSeed === undefined ? undefined : insecureTestSeed(opts.insecureSeed);
-    const be = new PlainBackend({ mode: opts.plainMode, fracBits: opts.fracBits, seed });
+    const be = new PlainBackend({
+      mode: opts.plainMode,
+      fracBits: opts.fracBits,
+      seed,
+      truncProbe: opts.plainTruncProbe,
+    });
     return { results: new Map([[0, await program(be)]]), ledger, roles };
   }
   const timeoutMs = opts.timeoutMs ?? 600_000;

@@ -21,6 +21,12 @@ export interface PlainOptions {
   fracBits?: number;
   /** Seed of the randomness used for trig tuples (default: fresh from the CSPRNG). */
   seed?: Uint8Array;
+  /**
+   * Ring mode: called with every value about to be truncated (the true value, as the secure
+   * backends never see it) and its op path. A diagnostic, e.g. for the failure rate of local
+   * truncation, which is about |x|/2^64 per element.
+   */
+  truncProbe?: (value: RingTensor, bits: number, path: string) => void;
 }
 
 /** Cleartext reference backend (a single party playing every role). */
@@ -34,12 +40,14 @@ export class PlainBackend extends RingOps implements SecretBackend {
   /** `ring` or `float`. */
   readonly mode: "ring" | "float";
   #prg: Prg;
+  #probe: PlainOptions["truncProbe"];
 
   /** A plain backend. */
   constructor(opts: PlainOptions = {}) {
     super(opts.fracBits ?? 16);
     this.mode = opts.mode ?? "ring";
     this.#prg = new Prg(opts.seed ?? randomSeed());
+    this.#probe = opts.truncProbe;
   }
 
   /** Plays every role. */
@@ -100,6 +108,7 @@ export class PlainBackend extends RingOps implements SecretBackend {
   /** Exact arithmetic shift (ring) or division (float). */
   truncate(x: Shared, bits = this.fp.fracBits): Promise<Shared> {
     if (x.float) return Promise.resolve(this.#wrapF(x.float.mul(2 ** -bits)));
+    this.#probe?.(x.parts[0], bits, this.meta().path);
     return Promise.resolve(this.map(x, x.shape, (p) => p.sar(bits)));
   }
 
