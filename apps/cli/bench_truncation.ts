@@ -7,8 +7,8 @@
  * number of failures of one forward is Σ|x|/2^64 over all truncated elements, measured exactly.
  *
  * One JSON line per attention: elements truncated, the widest value (bits), the expected failures
- * and the ops contributing most. Most failures land on attention entries of padding keys, which are
- * multiplied by 0 afterwards; the rest corrupt a token's row.
+ * and the ops contributing most. A failure corrupts the row it lands in (a token's hidden state),
+ * unless that value is multiplied by 0 afterwards.
  *
  * @module
  */

@@ -94,7 +94,10 @@ async function expScores(
   let x = s;
   if (mask) x = be.addPublic(be.mulRing(s, mask.raw), mask.notMask.mul(-bound));
   const mx = await maxLastAxis(be, x);
-  const d = be.sub(x, be.broadcastTo(mx, x.shape));
+  let d = be.sub(x, be.broadcastTo(mx, x.shape));
+  // Padded keys enter exp as 0, not as −bound − max: their result is zeroed anyway, and a large
+  // |d| makes exp's squarings wide values, which local (3PC) truncation fails on ∝ |value|.
+  if (mask) d = be.mulRing(d, mask.raw);
   let e = await exp(be, d, { iters: n });
   if (mask) e = be.mulRing(e, mask.raw);
   return { e, den: be.sum(e, e.shape.length - 1, true) };
