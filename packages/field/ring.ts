@@ -206,7 +206,7 @@ export class RingTensor {
     return this.shiftRight(k, true);
   }
 
-  // On 32-bit halves (little-endian lo, hi): a BigInt `>>` per element allocates, several times slower.
+  /** Right shift on 32-bit halves (lo, hi): a BigInt `>>` per element allocates, several times slower. */
   private shiftRight(k: number, arithmetic: boolean): RingTensor {
     const n = this.size;
     const src = new Uint32Array(this.data.buffer, this.data.byteOffset, 2 * n);
