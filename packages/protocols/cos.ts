@@ -54,6 +54,12 @@ export interface CosOptions extends DebugOptions {
    * material); without them Π_cos draws its tuples inline.
    */
   tuples?: CosTuples;
+  /**
+   * `exact`/`paper`: false leaves the outputs unrescaled, with 2f fractional bits, so that a
+   * following product can fold the rescale into its own truncation (default true). Only for
+   * backends with `exactTruncation`: the wider values would make local truncation fail.
+   */
+  rescale?: boolean;
 }
 
 /** Preprocessed trig tuples of Π_cos: `a` (width k), and `b` (width `wideBits`) for `paper`. */
@@ -217,7 +223,7 @@ async function trig(
       const sc = be.mulRing(ta.cos, S), ss = be.mulRing(ta.sin, C);
       outs.push(sign === 1 ? be.add(sc, ss) : be.sub(sc, ss));
     }
-    return await truncateAll(be, outs, f);
+    return opts.rescale === false ? outs : await truncateAll(be, outs, f);
   });
 }
 
@@ -328,8 +334,9 @@ export function cosPlan(m: CostModel, n: number, opts: CosCostOptions = {}): Cos
   const variant = opts.variant ?? "exact";
   const pk = opts.phaseBits ?? m.fracBits;
   if (variant !== "iterative" && !opts.preprocessed) cosPreprocessPlan(m, n, opts);
-  if (variant === "exact") return m.openMod2k(n, pk).truncate(outs * n);
-  if (variant === "paper") return m.revealAll(n).truncate(outs * n);
+  const rescale = opts.rescale === false ? 0 : outs * n;
+  if (variant === "exact") return m.openMod2k(n, pk).truncate(rescale);
+  if (variant === "paper") return m.revealAll(n).truncate(rescale);
   const iters = opts.iters ?? COS_ITERATIVE_DEFAULT_ITERS;
   if (pk > m.fracBits) m.truncate(n);
   m.truncate(n).mulNoTrunc(n).truncate(n);

@@ -97,6 +97,7 @@ export class CostModel {
 
   /** `truncate` of n elements (any shift). */
   truncate(n: number): this {
+    if (n === 0) return this;
     const c = truncCost(this.kind, n, this.truncMode);
     const pattern: Pattern = this.kind === "3pc"
       ? "oneToZero"
@@ -111,10 +112,19 @@ export class CostModel {
     return this.mulNoTrunc(n).truncate(n);
   }
 
+  /** `matmulNoTrunc` [b,m,k] @ [b?,k,n]. */
+  matmulNoTrunc(b: number, m: number, k: number, n: number, bBatched: boolean): this {
+    return this.#add(matmulNoTruncCost(this.kind, b, m, k, n, bBatched), this.#pairwise());
+  }
+
   /** `matmul` [b,m,k] @ [b?,k,n], then truncation of the b·m·n outputs. */
   matmul(b: number, m: number, k: number, n: number, bBatched: boolean): this {
-    this.#add(matmulNoTruncCost(this.kind, b, m, k, n, bBatched), this.#pairwise());
-    return this.truncate(b * m * n);
+    return this.matmulNoTrunc(b, m, k, n, bBatched).truncate(b * m * n);
+  }
+
+  /** Whether truncation is exact (2PC `exact`; plain), as `SecretBackend.exactTruncation`. */
+  get exactTruncation(): boolean {
+    return this.kind === "plain" || (this.kind === "2pc" && this.truncMode === "exact");
   }
 
   /** `openMod2k` of n elements. */

@@ -13,7 +13,9 @@
  * f + 8 fractional bits for free by scaling the public W (the phase resolution becomes 2^−24), then
  * Π_cos on u with 1/√D folded into its public factors (its trig tuples can be drawn ahead of time
  * by {@link rfaPreprocess}); the denominator rides along as an extra all-ones column of V, so
- * [numerator | denominator] = φ(q)·(φ(k)ᵀ·[V | 1]) is two secure matmuls.
+ * [numerator | denominator] = φ(q)·(φ(k)ᵀ·[V | 1]) is two secure matmuls. With exact truncation
+ * (plain, 2PC `exact`) Π_cos leaves φ unrescaled (2f fractional bits) and each matmul truncates by
+ * 2f instead of f: one truncation round and 4·B·H·S·D truncated elements fewer.
  *
  * Options: D features, σ, ℓ2-normalised q/k with a temperature τ (x̂ = √τ·x/‖x‖, one rsqrt per
  * token; the kernel becomes ∝ exp(τ·q̂·k̂/σ²)), a public key padding mask (padded keys' features
@@ -199,6 +201,8 @@ export async function rfaAttention(
     }
     // u = x·Wᵀ/(2π) with `phaseBits` fractional bits: the public projection is scaled by 2^(k−f).
     const u = await be.matmulPublic(qk, projection(W, 2 * B, wScale * 2 ** (pk - f)));
+    // With exact truncation, Π_cos's output rescale is folded into the two matmuls' truncations.
+    const defer = deferRescale(be.exactTruncation, S, f, variant);
     const cs = await cosSin(be, u, {
       ...opts.cos,
       variant,
@@ -206,6 +210,7 @@ export async function rfaAttention(
       scale: 1 / Math.sqrt(D),
       debug: opts.debug,
       tuples: opts.tuples,
+      rescale: !defer,
     });
     const phi = be.concat([cs.sin, cs.cos], 3); // [2B, H, S, 2D]
     const phiQ = be.slice(phi, 0, 0, B);
@@ -222,8 +227,11 @@ export async function rfaAttention(
     }
     if (opts.mask) phiK = be.mulRing(phiK, keyMask(opts.mask, B, H, S, 2 * D));
     const ones = constLike(be, be.slice(v, 3, 0, 1), 1);
-    const kv = await be.matmul(be.transpose(phiK), be.concat([v, ones], 3)); // [B, H, 2D, d+1]
-    const nd = await be.matmul(phiQ, kv); // [B, H, S, d+1]
+    // φ carries 2f fractional bits when deferred: each product is then rescaled by 2f at once.
+    const mm = async (a: Shared, b: Shared) =>
+      defer ? await be.truncate(await be.matmulNoTrunc(a, b), 2 * f) : await be.matmul(a, b);
+    const kv = await mm(be.transpose(phiK), be.concat([v, ones], 3)); // [B, H, 2D, d+1]
+    const nd = await mm(phiQ, kv); // [B, H, S, d+1]
     const num = be.slice(nd, 3, 0, d);
     const den = be.slice(nd, 3, d, d + 1); // [B, H, S, 1]
     if (opts.stats && be.kind === "plain") {
@@ -239,6 +247,15 @@ export async function rfaAttention(
     const r = await reciprocal(be, guarded, recip);
     return await be.mul(num, be.broadcastTo(r, [B, H, S, d]));
   });
+}
+
+/**
+ * Whether RFA folds Π_cos's rescale into its matmuls: only with exact truncation (the deferred
+ * products reach |2·S·v|·2^(3f), which local truncation would fail on) and while that stays below
+ * 2^62 for |v| ≤ 8 (S ≤ 1024 at f = 16). The iterative variant has no rescale to defer.
+ */
+function deferRescale(exact: boolean, S: number, f: number, variant: CosVariant): boolean {
+  return exact && variant !== "iterative" && 16 * S <= 2 ** (62 - 3 * f);
 }
 
 /**
@@ -287,6 +304,7 @@ export function rfaAttentionPlan(
   const bh = B * H;
   const pk = m.fracBits + (opts.phaseExtraBits ?? RFA_PHASE_EXTRA_BITS);
   if (opts.normalize) l2NormalizePlan(m, 2 * bh * S, d, { rsqrt: opts.normalize.rsqrt });
+  const defer = deferRescale(m.exactTruncation, S, m.fracBits, opts.variant ?? "exact");
   m.truncate(2 * bh * S * D);
   cosPlan(m, 2 * bh * S * D, {
     ...opts.cos,
@@ -294,6 +312,7 @@ export function rfaAttentionPlan(
     phaseBits: pk,
     scale: 1 / Math.sqrt(D),
     preprocessed: opts.preprocessed,
+    rescale: !defer,
   });
   if (opts.keyNormExp) {
     m.mulNoTrunc(bh * S * d).truncate(bh * S).truncate(bh * S);
@@ -309,7 +328,8 @@ export function rfaAttentionPlan(
 
 /**
  * Closed-form cost of {@link rfaAttention} on [B, H, S, d] (D features, n = B·H·S):
- * [normalize: mulNoTrunc(2nd) + trunc(2n) + rsqrt(2n) + mul(2nd)] + trunc(2nD) + Π_cos(2nD) +
+ * [normalize: mulNoTrunc(2nd) + trunc(2n) + rsqrt(2n) + mul(2nd)] + trunc(2nD) + Π_cos(2nD)
+ * (without its output rescale when truncation is exact: the matmuls then rescale by 2f) +
  * [keyNormExp: mulNoTrunc(nd) + 2·trunc(n) + clip(n) + exp(n) + mul(2nD)] +
  * matmul(φ(k)ᵀ·[V|1]) + matmul(φ(q)·KV) + ltz(n) + mulNoTrunc(n) + reciprocal(n) + mul(nd).
  */

@@ -42,6 +42,10 @@ export class Additive2pc extends Networked implements SecretBackend {
   readonly computing: boolean;
   /** Truncation method. */
   readonly trunc: TruncMode;
+  /** Exact with the dealer's truncation pairs; local truncation is probabilistic. */
+  get exactTruncation(): boolean {
+    return this.trunc === "exact";
+  }
   readonly #dealer: PartyId;
 
   /** A 2PC party over `opts.channel`. */
@@ -196,10 +200,15 @@ export class Additive2pc extends Networked implements SecretBackend {
     return await this.#beaver(x, y, x.shape, (u, v) => u.mul(v), "mul");
   }
 
+  /** x @ y without truncation (opens both masked operands). */
+  async matmulNoTrunc(x: Shared, y: Shared): Promise<Shared> {
+    const { out } = matmulShapes(x.shape, y.shape);
+    return await this.#beaver(x, y, out, (u, v) => u.matmul(v), "matmul");
+  }
+
   /** x @ y, truncated (opens both masked operands). */
   async matmul(x: Shared, y: Shared): Promise<Shared> {
-    const { out } = matmulShapes(x.shape, y.shape);
-    return await this.truncate(await this.#beaver(x, y, out, (u, v) => u.matmul(v), "matmul"));
+    return await this.truncate(await this.matmulNoTrunc(x, y));
   }
 
   /** Opens W − B once (B a fixed dealer mask); later products open only the activation mask. */

@@ -32,6 +32,12 @@ export interface SecretBackend {
   readonly party: number;
   /** True for parties that hold shares and compute. */
   readonly computing: boolean;
+  /**
+   * True when `truncate` is exact for any |x| < 2^62 as a ring integer (plain; 2PC `exact`), so a
+   * caller may defer a truncation and rescale a wider value later. False for local truncation
+   * (3PC; 2PC `local`), which fails with probability ≈ |x|/2^64 per element: keep values narrow.
+   */
+  readonly exactTruncation: boolean;
   /** The ledger of this run (shared by all parties in one process), if any. */
   readonly ledger?: LedgerSink;
 
@@ -80,6 +86,8 @@ export interface SecretBackend {
   mul(x: Shared, y: Shared): Promise<Shared>;
   /** x ⊙ y without truncation (integer or pre-scaled operands). */
   mulNoTrunc(x: Shared, y: Shared): Promise<Shared>;
+  /** x @ y without truncation: the result carries 2f fractional bits (see `exactTruncation`). */
+  matmulNoTrunc(x: Shared, y: Shared): Promise<Shared>;
   /** x @ y (batched as in `RingTensor.matmul`); truncates. */
   matmul(x: Shared, y: Shared): Promise<Shared>;
   /** Prepares a constant operand for repeated `matmulFixed` (opens its mask once). */

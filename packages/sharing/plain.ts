@@ -37,6 +37,8 @@ export class PlainBackend extends RingOps implements SecretBackend {
   readonly party = 0;
   /** The single party computes. */
   readonly computing = true;
+  /** Truncation is an exact shift (ring) or a division (float). */
+  readonly exactTruncation = true;
   /** `ring` or `float`. */
   readonly mode: "ring" | "float";
   #prg: Prg;
@@ -209,6 +211,13 @@ export class PlainBackend extends RingOps implements SecretBackend {
     const { out } = matmulShapes(x.shape, y.shape);
     if (x.float) return this.#wrapF(x.float.matmul(this.#f(y)));
     return await this.truncate(new Shared(out, [x.parts[0].matmul(y.parts[0])]));
+  }
+
+  /** x @ y without truncation (float mode: the value times 2^f, as `mulNoTrunc`). */
+  matmulNoTrunc(x: Shared, y: Shared): Promise<Shared> {
+    const { out } = matmulShapes(x.shape, y.shape);
+    if (x.float) return Promise.resolve(this.#wrapF(x.float.matmul(this.#f(y)).mul(this.fp.scale)));
+    return Promise.resolve(new Shared(out, [x.parts[0].matmul(y.parts[0])]));
   }
 
   /** 1 where x < 0, else 0 (an integer, not fixed-point). */

@@ -26,6 +26,8 @@ export class Replicated3pc extends Networked implements SecretBackend {
   readonly kind: BackendKind = "3pc";
   /** True for parties 0, 1, 2. */
   readonly computing: boolean;
+  /** Truncation is local (probabilistic): fails with probability ≈ |x|/2^64 per element. */
+  readonly exactTruncation = false;
 
   /** A 3PC party over `opts.channel`. */
   constructor(opts: NetworkedOptions) {
@@ -155,10 +157,15 @@ export class Replicated3pc extends Networked implements SecretBackend {
     return await this.#product(x, y, x.shape, (u, v) => u.mul(v), "mul");
   }
 
+  /** x @ y without truncation. */
+  async matmulNoTrunc(x: Shared, y: Shared): Promise<Shared> {
+    const { out } = matmulShapes(x.shape, y.shape);
+    return await this.#product(x, y, out, (u, v) => u.matmul(v), "matmul");
+  }
+
   /** x @ y, truncated. */
   async matmul(x: Shared, y: Shared): Promise<Shared> {
-    const { out } = matmulShapes(x.shape, y.shape);
-    return await this.truncate(await this.#product(x, y, out, (u, v) => u.matmul(v), "matmul"));
+    return await this.truncate(await this.matmulNoTrunc(x, y));
   }
 
   /** Replicated matmul already sends only the output; nothing to prepare. */
