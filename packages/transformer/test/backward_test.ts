@@ -4,7 +4,7 @@
  * stated bounds; closed-form costs equal to the ledger.
  */
 import assert from "node:assert/strict";
-import { comparable, measure } from "../../protocols/test/helpers.ts";
+import { comparable, inputFrom, measure, testData } from "../../protocols/test/helpers.ts";
 import { FloatTensor } from "@secp/field";
 import { costOf, softmaxAttentionReference } from "@secp/protocols";
 import {
@@ -60,21 +60,7 @@ import {
 
 const KINDS: BackendKind[] = ["plain", "2pc", "3pc"];
 
-function data(n: number, a: number, seed: number): Float64Array {
-  let s = seed >>> 0 || 1;
-  return Float64Array.from({ length: n }, () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return ((s / 2 ** 32) * 2 - 1) * a;
-  });
-}
-
 const T = (v: Float64Array, shape: number[]) => new FloatTensor(v, shape);
-const inp = (be: SecretBackend, owner: "dataOwner" | "modelOwner", t: FloatTensor) =>
-  be.input(owner, be.is(owner) ? t : undefined, t.shape);
 
 /** Runs `prog` and returns the data owner's revealed outputs. */
 async function run(
@@ -112,8 +98,8 @@ Deno.test("float64 reference backward of the layer matches central finite differ
   const c: RobertaLayerConfig = { hidden: 4, heads: 2, ffn: 8, eps: 1e-5 };
   const w = randomRobertaLayerWeights(c, 3, 0.5);
   const B = 1, S = 3, N = B * S;
-  const x = data(N * c.hidden, 1, 5);
-  const R = data(N * c.hidden, 1, 6);
+  const x = testData(N * c.hidden, 1, 5);
+  const R = testData(N * c.hidden, 1, 6);
   const loss = (ww: RobertaLayerWeights, xx: Float64Array) =>
     robertaLayerRef(ww, c, xx, B, S).y.reduce((a, y, i) => a + y * R[i], 0);
   const { dx, grads } = robertaLayerRef(w, c, x, B, S, R);
@@ -143,7 +129,7 @@ for (const kind of KINDS) {
   Deno.test(`${kind}: GELU and GELU′ in one pass within their bounds`, async () => {
     const xs = Float64Array.from({ length: 161 }, (_, i) => -8 + i / 10);
     const [y, dy] = await run(kind, async (be) => {
-      const x = await inp(be, "dataOwner", T(xs, [xs.length]));
+      const x = await inputFrom(be, "dataOwner", T(xs, [xs.length]));
       const r = await geluTrain(be, x);
       return [r.y, r.dy];
     });
@@ -154,14 +140,14 @@ for (const kind of KINDS) {
 
   Deno.test(`${kind}: LayerNorm training forward and backward vs float64 (abs 2e-3)`, async () => {
     const rows = 4, d = 16;
-    const x = data(rows * d, 3, 11).map((v, i) => v + (i % 5) - 2);
-    const g = data(d, 0.5, 12).map((v) => v + 1), b = data(d, 0.5, 13);
-    const dyv = data(rows * d, 1, 14);
+    const x = testData(rows * d, 3, 11).map((v, i) => v + (i % 5) - 2);
+    const g = testData(d, 0.5, 12).map((v) => v + 1), b = testData(d, 0.5, 13);
+    const dyv = testData(rows * d, 1, 14);
     const [y, dx, dg, db] = await run(kind, async (be) => {
-      const xs = await inp(be, "dataOwner", T(x, [rows, d]));
-      const gs = await inp(be, "modelOwner", T(g, [d])),
-        bs = await inp(be, "modelOwner", T(b, [d]));
-      const dys = await inp(be, "dataOwner", T(dyv, [rows, d]));
+      const xs = await inputFrom(be, "dataOwner", T(x, [rows, d]));
+      const gs = await inputFrom(be, "modelOwner", T(g, [d])),
+        bs = await inputFrom(be, "modelOwner", T(b, [d]));
+      const dys = await inputFrom(be, "dataOwner", T(dyv, [rows, d]));
       const f = await layerNormTrain(be, xs, gs, bs);
       const r = await layerNormBackward(be, dys, f.cache);
       return [f.y, r.dx, r.dgamma, r.dbeta];
@@ -177,10 +163,10 @@ for (const kind of KINDS) {
   Deno.test(`${kind}: softmax attention training forward and backward vs float64 (abs 1.2e-2)`, async () => {
     const sh = [1, 2, 6, 4];
     const n = 48;
-    const [q, k, v, dO] = [21, 22, 23, 24].map((s) => data(n, 1.5, s));
+    const [q, k, v, dO] = [21, 22, 23, 24].map((s) => testData(n, 1.5, s));
     const [o, dq, dk, dv] = await run(kind, async (be) => {
       const xs: Shared[] = [];
-      for (const a of [q, k, v, dO]) xs.push(await inp(be, "dataOwner", T(a, sh)));
+      for (const a of [q, k, v, dO]) xs.push(await inputFrom(be, "dataOwner", T(a, sh)));
       const f = await softmaxAttentionTrain(be, xs[0], xs[1], xs[2]);
       const g = await softmaxAttentionBackward(be, xs[3], f.cache);
       return [f.out, g.dq, g.dk, g.dv];
@@ -204,26 +190,28 @@ for (const kind of KINDS) {
 
   Deno.test(`${kind}: dense backward, cross-entropy gradient and Adam step vs float64`, async () => {
     const N = 3, din = 4, dout = 5, C = 3;
-    const x = data(N * din, 1, 31), w = data(din * dout, 1, 32), dy = data(N * dout, 1, 33);
-    const logits = data(N * C, 3, 34);
+    const x = testData(N * din, 1, 31),
+      w = testData(din * dout, 1, 32),
+      dy = testData(N * dout, 1, 33);
+    const logits = testData(N * C, 3, 34);
     const labels = Float64Array.from({ length: N * C }, (_, i) => (i % C === i % 2 ? 1 : 0));
     // |g| ∈ [0.25, 2] (and one 0): with f = 16, (1 − β₂)·g² underflows for |g| ≲ 0.1 (module docs).
-    const grad = data(din * dout, 1, 35).map((v, i) =>
+    const grad = testData(din * dout, 1, 35).map((v, i) =>
       i === 0 ? 0 : Math.sign(v) * (0.25 + 1.75 * Math.abs(v))
     );
     const [dx, dw, db, dl, w1, m1, v1] = await run(kind, async (be) => {
-      const xs = await inp(be, "dataOwner", T(x, [N, din]));
-      const ws = await inp(be, "modelOwner", T(w, [din, dout]));
+      const xs = await inputFrom(be, "dataOwner", T(x, [N, din]));
+      const ws = await inputFrom(be, "modelOwner", T(w, [din, dout]));
       const bs = be.sub(be.slice(ws, 0, 0, 1), be.slice(ws, 0, 0, 1));
-      const dys = await inp(be, "dataOwner", T(dy, [N, dout]));
+      const dys = await inputFrom(be, "dataOwner", T(dy, [N, dout]));
       const d = await prepareDense(be, ws, be.reshape(bs, [dout]));
       const r = await denseBackward(be, xs, dys, d, { weightGrads: true });
       const ce = await crossEntropyGrad(
         be,
-        await inp(be, "dataOwner", T(logits, [N, C])),
-        await inp(be, "dataOwner", T(labels, [N, C])),
+        await inputFrom(be, "dataOwner", T(logits, [N, C])),
+        await inputFrom(be, "dataOwner", T(labels, [N, C])),
       );
-      const gs = await inp(be, "dataOwner", T(grad, [din, dout]));
+      const gs = await inputFrom(be, "dataOwner", T(grad, [din, dout]));
       let st = adamInit(be, ws);
       let cur = ws;
       for (let t = 0; t < 2; t++) ({ w: cur, state: st } = await adamStep(be, cur, gs, st));
@@ -268,14 +256,14 @@ for (const kind of KINDS) {
   Deno.test(`${kind}: RoBERTa layer forward + backward vs float64 analytic gradients`, async () => {
     const c = TINY, B = 1, S = 4, N = B * S, d = c.hidden;
     const w = randomRobertaLayerWeights(c, 7, 0.3);
-    const x = data(N * d, 1.5, 41), dyv = data(N * d, 1, 42);
+    const x = testData(N * d, 1.5, 41), dyv = testData(N * d, 1, 42);
     const outs = await run(kind, async (be) => {
       const sl = await shareRobertaLayer(be, c, be.is("modelOwner") ? w : undefined);
       const pl = await prepareRobertaLayer(be, sl);
-      const xs = await inp(be, "dataOwner", T(x, [B, S, d]));
+      const xs = await inputFrom(be, "dataOwner", T(x, [B, S, d]));
       const inf = await robertaLayerForward(be, xs, pl, c, { kind: "softmax" });
       const f = await robertaLayerTrainForward(be, xs, pl, c);
-      const dys = await inp(be, "dataOwner", T(dyv, [B, S, d]));
+      const dys = await inputFrom(be, "dataOwner", T(dyv, [B, S, d]));
       const r = await robertaLayerBackward(be, dys, f.cache, pl, c, { weightGrads: true });
       const g = r.grads!;
       return [
@@ -313,10 +301,10 @@ for (const [kind, trunc] of [["2pc", "exact"], ["2pc", "local"], ["3pc", "local"
   Deno.test(`${kind}/${trunc}: closed-form costs of the backward ops equal the ledger`, async () => {
     const c = TINY, B = 1, S = 4, N = B * S, d = c.hidden;
     const w = randomRobertaLayerWeights(c, 7, 0.3);
-    const x = T(data(N * d, 1.5, 41), [B, S, d]);
+    const x = T(testData(N * d, 1.5, 41), [B, S, d]);
     const shared = async (be: SecretBackend) => {
       const sl = await shareRobertaLayer(be, c, be.is("modelOwner") ? w : undefined);
-      const xs = await inp(be, "dataOwner", x);
+      const xs = await inputFrom(be, "dataOwner", x);
       return { sl, xs };
     };
     const prepared = async (be: SecretBackend) => {
