@@ -96,16 +96,6 @@ export class Additive2pc extends Networked implements SecretBackend {
     });
   }
 
-  /** Opens a fixed-point value (`mask`: how `x` is masked, for the reveal ledger). */
-  async reveal(
-    x: Shared,
-    to: Role | "all",
-    mask: MaskKind = "cleartext-output",
-  ): Promise<FloatTensor | undefined> {
-    const r = await this.revealRing(x, to, mask);
-    return r ? this.fp.decode(r) : undefined;
-  }
-
   /** Opens a raw ring value to `to` (or both computing parties). */
   async revealRing(
     x: Shared,

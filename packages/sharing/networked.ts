@@ -105,6 +105,22 @@ export abstract class Networked extends RingOps {
   abstract inputRing(owner: Role, value: RingTensor | undefined, shape: Shape): Promise<Shared>;
   /** x ⊙ y without truncation (backend-specific). */
   abstract mulNoTrunc(x: Shared, y: Shared): Promise<Shared>;
+  /** Opens a raw ring value to `to` or all computing parties (backend-specific). */
+  abstract revealRing(
+    x: Shared,
+    to: Role | "all",
+    mask?: MaskKind,
+  ): Promise<RingTensor | undefined>;
+
+  /** Opens a fixed-point value (`mask`: how `x` is masked, for the reveal ledger). */
+  async reveal(
+    x: Shared,
+    to: Role | "all",
+    mask: MaskKind = "cleartext-output",
+  ): Promise<FloatTensor | undefined> {
+    const r = await this.revealRing(x, to, mask);
+    return r ? this.fp.decode(r) : undefined;
+  }
 
   /** Secret-shares a fixed-point value from `owner` (only the owner passes it). */
   async input(owner: Role, value: FloatTensor | undefined, shape: Shape): Promise<Shared> {
