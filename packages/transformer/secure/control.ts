@@ -1,23 +1,66 @@
 /**
  * The control protocol of a secure session, shared by the in-process and the networked session:
- * the data owner's commands (public metadata only: shapes and lengths) and the loop every other
- * party runs to execute them as SPMD steps.
+ * the data owner's commands (public metadata only: shapes and lengths), the data owner's side that
+ * announces each step and runs it ({@link DataOwnerSteps}), and the loop every other party runs to
+ * execute them as SPMD steps.
  *
  * @module
  */
+import type { FloatTensor } from "@secp/field";
 import type { Channel, SendMeta } from "@secp/transport";
 import type { SecretBackend } from "@secp/sharing";
 import type { UseLiteWeights } from "../weights/use_lite.ts";
 import type { UseLiteConfig } from "../weights/use_lite_config.ts";
-import { shareUseLite } from "./model.ts";
+import { type SecureUseLite, shareUseLite } from "./model.ts";
 import type { ModelOps } from "./ops.ts";
-import { type BatchSpec, evaluatePrompts, prepareBatch, type PreparedState } from "./steps.ts";
+import {
+  type BatchInputs,
+  type BatchSpec,
+  evaluatePrompts,
+  prepareBatch,
+  type PreparedState,
+} from "./steps.ts";
 
 /** A command of the data owner to every other party. */
 export type Command =
   | { op: "prepare"; id: number; spec: BatchSpec }
   | { op: "evaluate"; id: number; prompts: [number, number] }
   | { op: "stop" };
+
+/**
+ * The data owner's side of the steps: announce each one to the other parties (`broadcast`), then
+ * run it, keeping every prepared batch by id.
+ */
+export class DataOwnerSteps {
+  readonly #states = new Map<number, PreparedState>();
+  #next = 0;
+
+  /** Steps of `backend` on the shared `model` with `ops`, announced through `broadcast`. */
+  constructor(
+    readonly backend: SecretBackend,
+    readonly model: SecureUseLite,
+    readonly ops: ModelOps,
+    readonly broadcast: (cmd: Command) => void,
+  ) {}
+
+  /** Announces and prepares a batch (text and label token ids are the data owner's). */
+  async prepare(spec: BatchSpec, inputs: BatchInputs): Promise<number> {
+    const id = this.#next++;
+    this.broadcast({ op: "prepare", id, spec });
+    this.#states.set(id, await prepareBatch(this.backend, this.model, spec, inputs, this.ops));
+    return id;
+  }
+
+  /** Logits `[P·T, C]` of prompts `[P, L, E]` on prepared batch `id`. */
+  async evaluate(id: number, prompts: FloatTensor): Promise<FloatTensor> {
+    const state = this.#states.get(id);
+    if (!state) throw new Error(`evaluate: unknown batch ${id}`);
+    const [P, L] = prompts.shape;
+    this.broadcast({ op: "evaluate", id, prompts: [P, L] });
+    const out = await evaluatePrompts(this.backend, this.model, state, [P, L], prompts, this.ops);
+    return out!;
+  }
+}
 
 /** Ledger metadata of control messages. */
 export const CONTROL: SendMeta = { path: "control", phase: "online" };

@@ -50,17 +50,18 @@ import {
 } from "@secp/transport";
 import type { UseLiteWeights } from "../weights/use_lite.ts";
 import { type UseLiteConfig, validateUseLiteConfig } from "../weights/use_lite_config.ts";
-import { type Command, CONTROL, encodeCommand, partyLoop, type PartyModel } from "./control.ts";
+import {
+  type Command,
+  CONTROL,
+  DataOwnerSteps,
+  encodeCommand,
+  partyLoop,
+  type PartyModel,
+} from "./control.ts";
 import { type SecureUseLite, shareUseLite } from "./model.ts";
 import type { ModelOps } from "./ops.ts";
 import type { SecureSession } from "./session.ts";
-import {
-  type BatchInputs,
-  type BatchSpec,
-  evaluatePrompts,
-  prepareBatch,
-  type PreparedState,
-} from "./steps.ts";
+import type { BatchInputs, BatchSpec } from "./steps.ts";
 
 /** A validated deployment: the TCP config plus the backend kind and who plays which role. */
 export interface Deployment {
@@ -359,10 +360,7 @@ export class RemoteSession implements SecureSession {
   /** The validated deployment. */
   readonly deployment: Deployment;
   readonly #ch: SessionChannel;
-  readonly #model: SecureUseLite;
-  readonly #ops: ModelOps;
-  readonly #states = new Map<number, PreparedState>();
-  #next = 0;
+  readonly #steps: DataOwnerSteps;
   #closed = false;
 
   private constructor(
@@ -379,8 +377,7 @@ export class RemoteSession implements SecureSession {
     this.reveals = reveals;
     this.backend = backend;
     this.#ch = ch;
-    this.#model = model;
-    this.#ops = ops;
+    this.#steps = new DataOwnerSteps(backend, model, ops, (cmd) => this.#broadcast(cmd));
   }
 
   /**
@@ -476,31 +473,12 @@ export class RemoteSession implements SecureSession {
 
   /** Announces and prepares a batch (text and label token ids are the data owner's). */
   prepare(spec: BatchSpec, inputs: BatchInputs): Promise<number> {
-    return this.#step(async () => {
-      const id = this.#next++;
-      this.#broadcast({ op: "prepare", id, spec });
-      this.#states.set(id, await prepareBatch(this.backend, this.#model, spec, inputs, this.#ops));
-      return id;
-    });
+    return this.#step(() => this.#steps.prepare(spec, inputs));
   }
 
   /** Logits `[P·T, C]` of prompts `[P, L, E]` on prepared batch `id`. */
   evaluate(id: number, prompts: FloatTensor): Promise<FloatTensor> {
-    return this.#step(async () => {
-      const state = this.#states.get(id);
-      if (!state) throw new Error(`evaluate: unknown batch ${id}`);
-      const [P, L] = prompts.shape;
-      this.#broadcast({ op: "evaluate", id, prompts: [P, L] });
-      const out = await evaluatePrompts(
-        this.backend,
-        this.#model,
-        state,
-        [P, L],
-        prompts,
-        this.#ops,
-      );
-      return out!;
-    });
+    return this.#step(() => this.#steps.evaluate(id, prompts));
   }
 
   /** The error that ended the session, if any. */

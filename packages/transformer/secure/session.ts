@@ -19,16 +19,10 @@ import {
 } from "@secp/sharing";
 import { type Channel, createMemoryNetwork, Ledger, type NetworkProfile } from "@secp/transport";
 import type { UseLiteWeights } from "../weights/use_lite.ts";
-import { type Command, CONTROL, encodeCommand, partyLoop } from "./control.ts";
+import { type Command, CONTROL, DataOwnerSteps, encodeCommand, partyLoop } from "./control.ts";
 import { type SecureUseLite, shareUseLite } from "./model.ts";
 import type { ModelOps } from "./ops.ts";
-import {
-  type BatchInputs,
-  type BatchSpec,
-  evaluatePrompts,
-  prepareBatch,
-  type PreparedState,
-} from "./steps.ts";
+import type { BatchInputs, BatchSpec } from "./steps.ts";
 
 /**
  * The data owner's handle on a secure session, wherever the other parties run: in this process
@@ -80,12 +74,9 @@ export class LocalSession implements SecureSession {
   readonly reveals: RevealLog;
   /** The data owner's backend. */
   readonly backend: SecretBackend;
-  readonly #model: SecureUseLite;
-  readonly #ops: ModelOps;
+  readonly #steps: DataOwnerSteps;
   readonly #channels: Channel[];
   readonly #loops: Promise<void>[];
-  readonly #states = new Map<number, PreparedState>();
-  #next = 0;
 
   private constructor(
     ledger: Ledger,
@@ -99,8 +90,7 @@ export class LocalSession implements SecureSession {
     this.ledger = ledger;
     this.reveals = reveals;
     this.backend = backend;
-    this.#model = model;
-    this.#ops = ops;
+    this.#steps = new DataOwnerSteps(backend, model, ops, (cmd) => this.#broadcast(cmd));
     this.#channels = channels;
     this.#loops = loops;
   }
@@ -156,21 +146,13 @@ export class LocalSession implements SecureSession {
   }
 
   /** Announces and prepares a batch (text and label token ids are the data owner's). */
-  async prepare(spec: BatchSpec, inputs: BatchInputs): Promise<number> {
-    const id = this.#next++;
-    this.#broadcast({ op: "prepare", id, spec });
-    this.#states.set(id, await prepareBatch(this.backend, this.#model, spec, inputs, this.#ops));
-    return id;
+  prepare(spec: BatchSpec, inputs: BatchInputs): Promise<number> {
+    return this.#steps.prepare(spec, inputs);
   }
 
   /** Logits `[P·T, C]` of prompts `[P, L, E]` on prepared batch `id`. */
-  async evaluate(id: number, prompts: FloatTensor): Promise<FloatTensor> {
-    const state = this.#states.get(id);
-    if (!state) throw new Error(`evaluate: unknown batch ${id}`);
-    const [P, L] = prompts.shape;
-    this.#broadcast({ op: "evaluate", id, prompts: [P, L] });
-    const out = await evaluatePrompts(this.backend, this.#model, state, [P, L], prompts, this.#ops);
-    return out!;
+  evaluate(id: number, prompts: FloatTensor): Promise<FloatTensor> {
+    return this.#steps.evaluate(id, prompts);
   }
 
   /** Stops every party and closes the links. */
