@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseTuneFlags, type TuneFlags } from "../apps/cli/flags.ts";
 import { runTune } from "../apps/cli/tune.ts";
 import { loopbackDeployment, reap, spawnDeno } from "./testdata/deploy_tiny.ts";
+import { tinyJobArgs } from "./testdata/tiny_job.ts";
 
 const partyCli = new URL("../apps/cli/party.ts", import.meta.url).pathname;
 const tuneCli = new URL("../apps/cli/tune.ts", import.meta.url).pathname;
@@ -10,15 +11,7 @@ const clusterCli = new URL("../apps/cli/cluster.ts", import.meta.url).pathname;
 /** A tiny tuning job (test-only fixed seed). */
 const JOB = [
   "--backend=2pc",
-  "--shots=1",
-  "--popsize=2",
-  "--dim=4",
-  "--prompt-len=1",
-  "--budget=2",
-  "--test-size=2",
-  "--max-tokens=6",
-  "--eval-every=2",
-  "--seed=deploy-fault-test",
+  ...tinyJobArgs({ seed: "deploy-fault-test", budget: 2, evalEvery: 2 }),
 ];
 const PARTIES = [0, 1, 2, 4];
 const DATA_OWNER = 3;

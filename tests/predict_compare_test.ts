@@ -2,19 +2,10 @@ import assert from "node:assert/strict";
 import { compareTable, parseCompareArgs, runCompare } from "../apps/cli/compare.ts";
 import { parsePredictFlags, type PredictFlags, runPredict } from "../apps/cli/predict.ts";
 import { readPromptFile } from "../apps/cli/prompt_file.ts";
+import { tinyJobArgs } from "./testdata/tiny_job.ts";
 
 // Tiny settings shared by these tests; the seed is fixed: tests only.
-const TINY = [
-  "--shots=1",
-  "--popsize=2",
-  "--dim=4",
-  "--prompt-len=1",
-  "--budget=1",
-  "--test-size=2",
-  "--max-tokens=6",
-  "--eval-every=1",
-  "--seed=compare-test",
-];
+const TINY = tinyJobArgs({ seed: "compare-test", budget: 1, evalEvery: 1 });
 
 Deno.test("compare: same job on plain, 2pc and 3pc; secure logits match plain; per-party costs", async () => {
   const out = await Deno.makeTempDir();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseTuneFlags, type TuneFlags } from "../apps/cli/flags.ts";
 import { runTune } from "../apps/cli/tune.ts";
+import { tinyJobArgs } from "./testdata/tiny_job.ts";
 
 for (const backend of ["2pc", "3pc"] as const) {
   Deno.test(`tune end to end: a tiny SecP-Tuning job under ${backend} writes honest reports`, async () => {
@@ -9,15 +10,7 @@ for (const backend of ["2pc", "3pc"] as const) {
       // Fixed seed: test only.
       const flags = parseTuneFlags([
         `--backend=${backend}`,
-        "--shots=1",
-        "--popsize=2",
-        "--dim=4",
-        "--prompt-len=1",
-        "--budget=2",
-        "--test-size=2",
-        "--max-tokens=6",
-        "--eval-every=1",
-        "--seed=e2e-test",
+        ...tinyJobArgs({ seed: "e2e-test", budget: 2, evalEvery: 1 }),
         `--out=${out}/run`,
       ]) as TuneFlags;
       const report = await runTune(flags, () => {});
