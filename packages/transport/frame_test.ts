@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { concatBytes } from "@noble/hashes/utils.js";
 import { TransportError } from "./errors.ts";
 import {
   encodeFrames,
@@ -25,15 +26,7 @@ function source(data: Uint8Array, chunk = 1 << 30) {
   };
 }
 
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+const concat = (parts: Uint8Array[]): Uint8Array => concatBytes(...parts);
 
 const key = crypto.getRandomValues(new Uint8Array(32));
 /** Random bytes of any length (getRandomValues takes at most 64 KiB per call). */

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { concatBytes } from "@noble/hashes/utils.js";
 import { describe, type LinkFailure, TransportError, type TransportErrorKind } from "./errors.ts";
 import { encodeFrames, type FrameOut, HEADER_BYTES } from "./frame.ts";
 import { acceptHandshake, dialHandshake, Status } from "./handshake.ts";
@@ -256,15 +257,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+const concat = (parts: Uint8Array[]): Uint8Array => concatBytes(...parts);
 
 /** A raw frame header (for hand-made frames). */
 function header(len: number, seq: number, depth: number, code: number): Uint8Array {
