@@ -52,6 +52,20 @@ export interface GuardStats {
   readonly nonPositiveRate: number;
 }
 
+/** {@link GuardStats} from denominator counts; null unless `attention` is RFA. */
+function guardStats(
+  attention: { kind: string },
+  c: { denominators: number; guardFired: number; nonPositive: number },
+): GuardStats | null {
+  if (attention.kind !== "rfa") return null;
+  const n = Math.max(1, c.denominators);
+  return {
+    denominators: c.denominators,
+    guardRate: c.guardFired / n,
+    nonPositiveRate: c.nonPositive / n,
+  };
+}
+
 /** Result of {@link heldOutFidelity}. */
 export interface HeldOutFidelity {
   /** Sentences. */
@@ -76,18 +90,11 @@ export function heldOutFidelity(
   const t0 = performance.now();
   const res = forward(weights, ids, { attention });
   const per = res.embeddings.map((e, i) => cosine(e, reference[i]));
-  const s = res.stats;
   return {
     count: ids.length,
     cosine: summarise(per),
     perSentence: per,
-    guard: attention.kind === "rfa"
-      ? {
-        denominators: s.denominators,
-        guardRate: s.guardFired / Math.max(1, s.denominators),
-        nonPositiveRate: s.nonPositive / Math.max(1, s.denominators),
-      }
-      : null,
+    guard: guardStats(attention, res.stats),
     ms: performance.now() - t0,
   };
 }
@@ -167,13 +174,7 @@ export function zeroShot(
     accuracy: correct / Math.max(1, ids.length),
     f1: tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn),
     cosine: original ? summarise(cos) : null,
-    guard: attention.kind === "rfa"
-      ? {
-        denominators: e.denominators,
-        guardRate: e.guardFired / Math.max(1, e.denominators),
-        nonPositiveRate: e.nonPositive / Math.max(1, e.denominators),
-      }
-      : null,
+    guard: guardStats(attention, e),
     embeddings: e.embeddings,
   };
 }
