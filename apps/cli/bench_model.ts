@@ -119,8 +119,16 @@ export async function benchModel(
       ops = protocolOps(secureAttention(model.weights.config, attention));
     }
     const name = model.checkpoint ? `rfa-D${model.checkpoint.numFeatures}` : kind;
-    const res = await benchOne(model.weights, model.tokenizer, attention, ops, backends);
-    if (kind === "normalised") extra = { cos_to_softmax: res.cosToSoftmax };
+    const normalised = kind === "normalised";
+    const res = await benchOne(
+      model.weights,
+      model.tokenizer,
+      attention,
+      ops,
+      backends,
+      normalised,
+    );
+    if (normalised) extra = { cos_to_softmax: res.cosToSoftmax };
     for (const row of res.rows) {
       const r: ModelRow = {
         bench: "model",
@@ -169,6 +177,38 @@ export async function benchModel(
 
 type Cost = Omit<ModelRow, "bench" | "backend" | "attention" | "held_out_cos" | "cos_to_softmax">;
 
+/** The bench batch: the first 32 imdb texts and a 16-token soft prompt, as the data owner has them. */
+export interface BenchBatch {
+  /** Token ids per text (clipped so that prompt + text fit the model). */
+  ids: number[][];
+  /** Prompt rows `2·E[id]`, [16 × embedDim] row-major. */
+  prompt: Float64Array;
+  /** The prompt as a tensor, for `embedSecure`. */
+  promptRows: FloatTensor;
+  /** Packed-row layout of the texts. */
+  layout: { batch: number; seq: number; lengths: number[] };
+}
+
+/** Builds {@link BenchBatch} for a model (the same texts and prompt for every bench line). */
+export async function benchBatch(
+  weights: UseLiteWeights,
+  tokenizer: Awaited<ReturnType<typeof loadModelFor>>["tokenizer"],
+): Promise<BenchBatch> {
+  const task = await loadTask("imdb");
+  const ids = task.examples.slice(0, 32).map((e) =>
+    tokenizer.encode(e.text).slice(0, weights.config.maxSeqLen - 16)
+  );
+  const seed = tokenizer.encode("the following text is a movie review");
+  const prompt = promptFromTokenIds(weights, Array.from({ length: 16 }, (_, i) => seed[i % 7]));
+  const lengths = ids.map((r) => r.length);
+  return {
+    ids,
+    prompt,
+    promptRows: new FloatTensor(prompt, [16, weights.config.embedDim]),
+    layout: { batch: ids.length, seq: Math.max(...lengths), lengths },
+  };
+}
+
 /** One model on every backend. */
 async function benchOne(
   weights: UseLiteWeights,
@@ -176,23 +216,18 @@ async function benchOne(
   attention: AttentionVariant,
   ops: ModelOps,
   backends: BackendKind[],
-): Promise<{ rows: { backend: BackendKind; cost: Cost }[]; cosToSoftmax: number }> {
-  const task = await loadTask("imdb");
-  const texts = task.examples.slice(0, 32).map((e) => e.text);
-  const ids = texts.map((t) => tokenizer.encode(t).slice(0, weights.config.maxSeqLen - 16));
-  const promptIds = Array.from(
-    { length: 16 },
-    (_, i) => tokenizer.encode("the following text is a movie review")[i % 7],
-  );
-  const prompt = promptFromTokenIds(weights, promptIds);
+  withCosToSoftmax = false,
+): Promise<{ rows: { backend: BackendKind; cost: Cost }[]; cosToSoftmax?: number }> {
+  const { ids, prompt, promptRows, layout } = await benchBatch(weights, tokenizer);
   forward(weights, ids.slice(0, 2), { prompt, attention }); // warm-up
   const t0 = performance.now();
   const ref = forward(weights, ids, { prompt, attention }).embeddings;
   const plainMs = performance.now() - t0;
-  const soft = forward(weights, ids, { prompt }).embeddings;
-  const cosToSoftmax = ref.reduce((s, e, i) => s + cosine(e, soft[i]), 0) / ref.length;
-  const lengths = ids.map((r) => r.length);
-  const layout = { batch: ids.length, seq: Math.max(...lengths), lengths };
+  let cosToSoftmax: number | undefined;
+  if (withCosToSoftmax) {
+    const soft = forward(weights, ids, { prompt }).embeddings;
+    cosToSoftmax = +(ref.reduce((s, e, i) => s + cosine(e, soft[i]), 0) / ref.length).toFixed(4);
+  }
   const rows: { backend: BackendKind; cost: Cost }[] = [];
   for (const backend of backends) {
     let secureMs = 0;
@@ -210,7 +245,7 @@ async function benchOne(
         () =>
           embedSecure(be, model, layout, dO ? ids : undefined, ops, {
             length: 16,
-            rows: dO ? new FloatTensor(prompt, [16, weights.config.embedDim]) : undefined,
+            rows: dO ? promptRows : undefined,
           }),
       );
       if (dO) secureMs = performance.now() - t1;
@@ -235,7 +270,7 @@ async function benchOne(
       },
     });
   }
-  return { rows, cosToSoftmax: +cosToSoftmax.toFixed(4) };
+  return { rows, cosToSoftmax };
 }
 
 if (import.meta.main) await benchModel();

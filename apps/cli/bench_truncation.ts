@@ -12,10 +12,10 @@
  *
  * @module
  */
-import { FloatTensor, type RingTensor } from "@secp/field";
-import { loadTask } from "@secp/fot";
+import type { RingTensor } from "@secp/field";
 import { runLocal } from "@secp/sharing";
-import { embedSecure, promptFromTokenIds, shareUseLite } from "@secp/transformer";
+import { embedSecure, shareUseLite } from "@secp/transformer";
+import { benchBatch } from "./bench_model.ts";
 import { loadModelFor } from "./oracles/ops.ts";
 
 /** One result line. */
@@ -70,27 +70,18 @@ export async function benchTruncation(
   attentions: readonly ("softmax" | "rfa")[] = ["softmax", "rfa"],
 ): Promise<TruncationRow[]> {
   const rows: TruncationRow[] = [];
-  const task = await loadTask("imdb");
   for (const kind of attentions) {
     const model = await loadModelFor(kind);
-    const { weights, tokenizer } = model;
-    const ids = task.examples.slice(0, 32).map((e) =>
-      tokenizer.encode(e.text).slice(0, weights.config.maxSeqLen - 16)
-    );
-    const seed = tokenizer.encode("the following text is a movie review");
-    const prompt = promptFromTokenIds(weights, Array.from({ length: 16 }, (_, i) => seed[i % 7]));
-    const lengths = ids.map((r) => r.length);
-    const layout = { batch: ids.length, seq: Math.max(...lengths), lengths };
+    const { weights } = model;
+    const { ids, promptRows, layout } = await benchBatch(weights, model.tokenizer);
     const tally = new TruncationTally();
     let armed = false;
     await runLocal("plain", async (be) => {
       const m = await shareUseLite(be, weights.config, weights.invTimescales, weights);
       armed = true;
-      await embedSecure(be, m, layout, ids, model.ops, {
-        length: 16,
-        rows: new FloatTensor(prompt, [16, weights.config.embedDim]),
-      });
-    }, { plainTruncProbe: (v, b, p) => armed && tally.probe(v, b, p) });
+      await embedSecure(be, m, layout, ids, model.ops, { length: 16, rows: promptRows });
+      // Protocols take the paths of local truncation (3PC's), e.g. RFA keeps Π_cos's rescale.
+    }, { trunc: "local", plainTruncProbe: (v, b, p) => armed && tally.probe(v, b, p) });
     const top = [...tally.byPath.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
     const row: TruncationRow = {
       bench: "truncation",

@@ -18,3 +18,14 @@ Deno.test("truncation tally: Σ|x|/2^64 per op path from the plain backend's pro
   assert.ok(Math.abs(tally.total() - sq - half) < 1e-24);
   assert.equal(tally.maxBits, 36); // 9·2^32 < 2^36
 });
+
+Deno.test("plain backend: trunc 'local' declares inexact truncation, so protocols take 3PC's paths", async () => {
+  const seen: boolean[] = [];
+  for (const trunc of ["exact", "local"] as const) {
+    await runLocal("plain", (be) => {
+      seen.push(be.exactTruncation);
+      return Promise.resolve();
+    }, { trunc });
+  }
+  assert.deepEqual(seen, [true, false]);
+});

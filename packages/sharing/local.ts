@@ -23,7 +23,7 @@ import type { RevealSink } from "./reveal_log.ts";
 export interface LocalRunOptions {
   /** Fractional bits (default 16). */
   fracBits?: number;
-  /** 2PC truncation (default `exact`). */
+  /** 2PC truncation (default `exact`); for `plain`, the kind protocols are told (`PlainOptions.trunc`). */
   trunc?: TruncMode;
   /**
    * Seed label for deterministic runs: **tests only** (insecure, recomputable). Without it every
@@ -133,6 +133,7 @@ export async function runLocal<T>(
       fracBits: opts.fracBits,
       seed,
       truncProbe: opts.plainTruncProbe,
+      trunc: opts.trunc,
     });
     return { results: new Map([[0, await program(be)]]), ledger, roles };
   }

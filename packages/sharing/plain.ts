@@ -8,7 +8,7 @@
  * @module
  */
 import { FloatTensor, matmulShapes, type RingTensor, type Shape, sizeOf } from "@secp/field";
-import type { BackendKind, Role, SecretBackend } from "./backend.ts";
+import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
 import { RingOps } from "./base.ts";
 import { Prg, randomSeed } from "./prg.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
@@ -27,6 +27,12 @@ export interface PlainOptions {
    * truncation, which is about |x|/2^64 per element.
    */
   truncProbe?: (value: RingTensor, bits: number, path: string) => void;
+  /**
+   * The truncation protocols should assume (default `exact`). `local` sets `exactTruncation` to
+   * false, so protocols take the paths local truncation needs (as on 3PC); the shift itself stays
+   * exact. With `truncProbe`, this measures what a 3PC run truncates.
+   */
+  trunc?: TruncMode;
 }
 
 /** Cleartext reference backend (a single party playing every role). */
@@ -37,8 +43,8 @@ export class PlainBackend extends RingOps implements SecretBackend {
   readonly party = 0;
   /** The single party computes. */
   readonly computing = true;
-  /** Truncation is an exact shift (ring) or a division (float). */
-  readonly exactTruncation = true;
+  /** As declared by `PlainOptions.trunc` (the shift or division itself is always exact). */
+  readonly exactTruncation: boolean;
   /** `ring` or `float`. */
   readonly mode: "ring" | "float";
   #prg: Prg;
@@ -50,6 +56,7 @@ export class PlainBackend extends RingOps implements SecretBackend {
     this.mode = opts.mode ?? "ring";
     this.#prg = new Prg(opts.seed ?? randomSeed());
     this.#probe = opts.truncProbe;
+    this.exactTruncation = (opts.trunc ?? "exact") === "exact";
   }
 
   /** Plays every role. */
