@@ -31,6 +31,7 @@ import {
   type UseLiteWeights,
 } from "@secp/transformer";
 import {
+  ANCHOR_PHRASES,
   applyCheckpoint,
   buildDistillationSets,
   buildPassages,
@@ -78,6 +79,12 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
   --groups LIST         trained parameter groups besides q/k and the per-head scales, comma-separated
                         from v, out, ln1, ffn, pool (default v,out,ln1)
   --tokens-per-batch N  padded tokens per training batch (default 1024)
+  --relational-weight X weight of the relational term: mean squared difference of the student's and
+                        the teacher's pairwise cosines within each batch (default 0 = off)
+  --anchor-phrases N    with --relational-weight: append the first N of the built-in short
+                        label-like phrases to every batch (default 0, at most 16)
+  --eval-rows LIST      report rows besides softmax and the trained D, comma-separated from
+                        normalised, 32, 64, 128, 256 (default all; fewer for quicker runs)
   --spam-eval N         spam test texts scored (fixed subsample; default 400)
   --max-train-minutes M stop training early (recorded in the report) after M minutes (default 36)
   --eval-limit N        score at most N texts per task and N held-out sentences (smoke runs)
@@ -111,6 +118,12 @@ export interface AdaptFlags {
   groups: ("v" | "out" | "ln1" | "ffn" | "pool")[];
   /** `--tokens-per-batch`: padded tokens per batch. */
   tokensPerBatch: number;
+  /** `--relational-weight`: weight of the in-batch pairwise-cosine term. */
+  relationalWeight: number;
+  /** `--anchor-phrases`: built-in anchor phrases appended to every batch. */
+  anchorPhrases: number;
+  /** `--eval-rows`: report rows besides softmax and the trained D. */
+  evalRows: ("normalised" | 32 | 64 | 128 | 256)[];
   /** `--spam-eval`: spam test texts scored. */
   spamEval: number;
   /** `--max-train-minutes`: training time guard. */
@@ -150,6 +163,9 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
       lr: { type: "string" },
       groups: { type: "string" },
       "tokens-per-batch": { type: "string" },
+      "relational-weight": { type: "string" },
+      "anchor-phrases": { type: "string" },
+      "eval-rows": { type: "string" },
       "spam-eval": { type: "string" },
       "max-train-minutes": { type: "string" },
       "eval-limit": { type: "string" },
@@ -176,6 +192,24 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
       );
     }
   }
+  const relationalWeight = values["relational-weight"] === undefined
+    ? 0
+    : Number(values["relational-weight"]);
+  if (!(relationalWeight >= 0 && relationalWeight <= 1e6) || values["relational-weight"] === "") {
+    throw new Error(
+      `--relational-weight: expected a number ≥ 0, got ${values["relational-weight"]}`,
+    );
+  }
+  const rowNames = ["normalised", "32", "64", "128", "256"];
+  const evalRows = (values["eval-rows"] ?? rowNames.join(",")).split(",").map((r) => r.trim())
+    .filter((r) => r);
+  for (const r of evalRows) {
+    if (!rowNames.includes(r)) {
+      throw new Error(
+        `--eval-rows: unknown row ${JSON.stringify(r)} (expected ${rowNames.join(", ")})`,
+      );
+    }
+  }
   const seed = values.seed ?? "0";
   if (seed.trim() === "") throw new Error("--seed: expected a non-empty value");
   const name = variant === "raw"
@@ -195,6 +229,11 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
     lr,
     groups: groupNames.filter((g) => groups.includes(g)),
     tokensPerBatch: int("tokens-per-batch", values["tokens-per-batch"], 1024, 64, 65536),
+    relationalWeight,
+    anchorPhrases: int("anchor-phrases", values["anchor-phrases"], 0, 0, ANCHOR_PHRASES.length),
+    evalRows: rowNames.filter((r) => evalRows.includes(r)).map((r) =>
+      r === "normalised" ? r : Number(r) as 32 | 64 | 128 | 256
+    ),
     spamEval: int("spam-eval", values["spam-eval"], 400, 0, 100_000),
     maxTrainMinutes: int("max-train-minutes", values["max-train-minutes"], 36, 1, 100_000),
     evalLimit: int("eval-limit", values["eval-limit"], 0, 0, 1_000_000),
@@ -288,6 +327,14 @@ export async function runAdapt(
   await useAdaptBackend();
   const teacherModel = buildTfModel(weights, { frozen: true });
   const teacher = tfEmbedAll(teacherModel, poolIds, { kind: "softmax" }).embeddings;
+  const anchorTexts = ANCHOR_PHRASES.slice(0, flags.anchorPhrases);
+  const anchorIds = anchorTexts.map((p) => tokenizer.encode(p));
+  const anchors = anchorIds.length > 0
+    ? {
+      ids: anchorIds,
+      teacher: tfEmbedAll(teacherModel, anchorIds, { kind: "softmax" }).embeddings,
+    }
+    : undefined;
   lap("teacherMs", t);
   log(`teacher embeddings: ${pool.length} texts in ${minutes(timing.teacherMs)}`);
 
@@ -330,20 +377,28 @@ export async function runAdapt(
     maxBatch: 64,
     denTarget: 0.25,
     denWeight: 1,
+    relationalWeight: flags.relationalWeight,
+    anchorPhrases: anchorTexts,
     timeBudgetMs: flags.maxTrainMinutes * 60000,
   };
   let window: number[] = [];
+  let relWindow: number[] = [];
   const result = distill(student, weights, { ids: poolIds, teacher }, {
     ...trainOptions,
+    anchors,
     attention: tfAtt,
     onStep: (s) => {
       window.push(s.cosine);
+      relWindow.push(s.relational);
       if ((s.step + 1) % 50 === 0 || s.step + 1 === flags.steps) {
         const mean = window.reduce((a, b) => a + b, 0) / window.length;
+        const rel = relWindow.reduce((a, b) => a + b, 0) / relWindow.length;
         window = [];
+        relWindow = [];
         const eta = (s.elapsedMs / (s.step + 1)) * (flags.steps - s.step - 1);
         log(
-          `step ${s.step + 1}/${flags.steps}  cos ${fmt(mean, 4)} (last 50)  guard ` +
+          `step ${s.step + 1}/${flags.steps}  cos ${fmt(mean, 4)} (last 50)  ` +
+            (flags.relationalWeight > 0 ? `relational ${rel.toExponential(2)}  ` : "") + `guard ` +
             `${fmt(100 * s.guardRate, 2)} %  lr ${s.lr.toExponential(1)}  ${
               minutes(s.elapsedMs)
             } (eta ${minutes(eta)})`,
@@ -373,7 +428,8 @@ export async function runAdapt(
       `--seed ${flags.seed} --train-sentences ${flags.trainSentences} --passages ` +
       `${flags.passages} --max-tokens ` +
       `${flags.maxTokens} --lr ${flags.lr} --groups ${flags.groups.join(",")} ` +
-      `--tokens-per-batch ${flags.tokensPerBatch} --force`,
+      `--tokens-per-batch ${flags.tokensPerBatch} --relational-weight ` +
+      `${flags.relationalWeight} --anchor-phrases ${flags.anchorPhrases} --force`,
   };
   const draft = await encodeCheckpoint(weights, exported.weights, {
     ...meta,
@@ -385,7 +441,6 @@ export async function runAdapt(
   // Evaluation.
   t = performance.now();
   const heldRef = embed(weights, heldIds);
-  const tau = calibrateTemperatures(weights, poolIds.slice(0, 300));
   const rows: ReportRow[] = [];
   const originalOf = new Map<string, Float32Array>();
   const evalVariant = (
@@ -419,16 +474,20 @@ export async function runAdapt(
   evalVariant("softmax (original)", weights, { kind: "softmax" }, { kind: "softmax" }, undefined, {
     kind: "softmax",
   });
-  evalVariant(
-    "normalised softmax, τ calibrated",
-    weights,
-    { kind: "normalised", tau },
-    { kind: "normalised" },
-    tau.map((r) => r.map(Math.log)),
-    { kind: "normalised", tau },
-  );
+  if (flags.evalRows.includes("normalised")) {
+    const tau = calibrateTemperatures(weights, poolIds.slice(0, 300));
+    evalVariant(
+      "normalised softmax, τ calibrated",
+      weights,
+      { kind: "normalised", tau },
+      { kind: "normalised" },
+      tau.map((r) => r.map(Math.log)),
+      { kind: "normalised", tau },
+    );
+  }
   let defaultHeld: HeldOutFidelity | null = null;
   for (const d of [32, 64, 128, 256]) {
+    if (d !== D && !flags.evalRows.includes(d as 32)) continue;
     const a = checkpointAttention(adapted.weights, finalAtt, d);
     const held = evalVariant(
       `adapted RFA D=${d}${d === D ? " (trained)" : ""}`,
@@ -496,7 +555,12 @@ export async function runAdapt(
       heldOut: 500,
     },
     objective: "1 − cos(student, teacher) on final embeddings + mean relu(0.25 − den)² over " +
-      "RFA denominators (all layers, heads, real query rows)",
+      "RFA denominators (all layers, heads, real query rows)" +
+      (flags.relationalWeight > 0
+        ? ` + ${flags.relationalWeight} · mean over pairs i ≠ j of (cos(s_i, s_j) − ` +
+          `cos(t_i, t_j))² within each batch` +
+          (anchorTexts.length > 0 ? ` (plus ${anchorTexts.length} anchor phrases)` : "")
+        : ""),
     trained: "per layer: q and k columns and biases of the fused q|k|v kernel, per-head " +
       "scales (folded into q/k for raw; τ for normalised)" +
       (flags.groups.includes("v") ? ", v columns and biases" : "") +

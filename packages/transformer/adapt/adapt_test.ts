@@ -27,7 +27,7 @@ import { buildDistillationSets, loadSotuSpeeches, splitSentences } from "./data.
 import { secureAttention, secureRfaAttention } from "./secure.ts";
 import { broadcastBinary, transposeFast, useAdaptBackend } from "./tf_backend.ts";
 import { buildTfModel, exportWeights, makeTfBatch, tfEmbedAll, tfForward } from "./tf_model.ts";
-import { distill, epochBatches } from "./train.ts";
+import { distill, epochBatches, relationalLoss } from "./train.ts";
 
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   assert.equal(a.length, b.length);
@@ -183,6 +183,91 @@ Deno.test("distill: a few steps raise the cosine to the teacher (small random mo
   assert.equal(res.steps, 30);
   const after = tfEmbedAll(model, sentences, attention).embeddings;
   assert.ok(dot(after) > dot(before), `${dot(after)} > ${dot(before)}`);
+});
+
+Deno.test("relationalLoss: 0 for equal or rotated embeddings, the pairwise-cosine MSE otherwise", async () => {
+  await useAdaptBackend();
+  const r = seededRng("relational");
+  const unit = (n: number, d: number) => {
+    const x = Float32Array.from({ length: n * d }, () => r.gaussian());
+    for (let i = 0; i < n; i++) {
+      const row = x.subarray(i * d, (i + 1) * d);
+      const norm = Math.hypot(...row);
+      for (let j = 0; j < d; j++) row[j] /= norm;
+    }
+    return x;
+  };
+  const n = 5, d = 4;
+  const tv = unit(n, d);
+  const sv = unit(n, d);
+  const t = tf.tensor2d(tv, [n, d]);
+  const s = tf.tensor2d(sv, [n, d]);
+  const rotated = tf.tensor2d(
+    Float32Array.from(tv, (_, k) => {
+      const [i, j] = [Math.floor(k / d), k % d];
+      return j < 2 ? tv[i * d + (1 - j)] * (j === 0 ? -1 : 1) : tv[k];
+    }),
+    [n, d],
+  );
+  assert.ok(relationalLoss(t, t).dataSync()[0] < 1e-12);
+  assert.ok(relationalLoss(rotated, t).dataSync()[0] < 1e-12);
+  const dot = (a: Float32Array, i: number, j: number) => {
+    let v = 0;
+    for (let c = 0; c < d; c++) v += a[i * d + c] * a[j * d + c];
+    return v;
+  };
+  let want = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) if (i !== j) want += (dot(sv, i, j) - dot(tv, i, j)) ** 2;
+  }
+  want /= n * (n - 1);
+  const got = relationalLoss(s, t).dataSync()[0];
+  assert.ok(want > 0.01 && Math.abs(got - want) < 1e-6, `${got} vs ${want}`);
+  assert.equal(relationalLoss(tf.slice(s, 0, 1), tf.slice(t, 0, 1)).dataSync()[0], 0);
+  tf.dispose([t, s, rotated]);
+});
+
+Deno.test("distill: the relational term with anchor phrases is logged and lowered", async () => {
+  await useAdaptBackend();
+  const weights = randomUseLiteWeights(small, "distill-test");
+  const features = makeRfaFeatures(small, { numFeatures: 16, seed: 1 });
+  const model = buildTfModel(weights, { initLogA: [[-1, -1], [-1, -1]] });
+  const teacher = tfEmbedAll(model, sentences, { kind: "softmax" }).embeddings;
+  const anchorIds = [[1, 2, 3], [4, 5], [6, 7, 8, 9]];
+  const anchors = {
+    ids: anchorIds,
+    teacher: tfEmbedAll(model, anchorIds, { kind: "softmax" }).embeddings,
+  };
+  const attention = { kind: "rfa", input: "raw", features, floor: 1 / 16 } as const;
+  const rel: number[] = [];
+  const opts = { attention, seed: 0, lr: 1e-2, tokensPerBatch: 200, relationalWeight: 10, anchors };
+  distill(model, weights, { ids: sentences, teacher }, { ...opts, steps: 1 }); // tfjs caches
+  const before = tf.memory().numTensors;
+  distill(model, weights, { ids: sentences, teacher }, {
+    attention,
+    steps: 30,
+    seed: 0,
+    lr: 1e-2,
+    tokensPerBatch: 200,
+    relationalWeight: 10,
+    anchors,
+    onStep: (s) => rel.push(s.relational),
+  });
+  assert.equal(tf.memory().numTensors, before, "no leaked tensors");
+  assert.ok(rel.every((x) => x >= 0) && rel[0] > 0);
+  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  assert.ok(mean(rel.slice(-5)) < mean(rel.slice(0, 5)), `${rel.slice(-5)} < ${rel.slice(0, 5)}`);
+  assert.throws(
+    () =>
+      distill(model, weights, { ids: sentences, teacher }, {
+        attention,
+        steps: 1,
+        seed: 0,
+        relationalWeight: 1,
+        anchors: { ids: anchorIds, teacher: new Float32Array(3) },
+      }),
+    /anchor teacher has 3 values/,
+  );
 });
 
 Deno.test("epochBatches: a seeded partition under the token budget", () => {

@@ -33,6 +33,31 @@ export const SOTU_SOURCE: Readonly<{
     "texts: U.S. public domain; data set: PDDL-1.0 (database) / CC0-1.0 (contents); package code Apache-2.0",
 });
 
+/**
+ * Short label-like phrases written for this project (no evaluation text, no task's label text),
+ * appended to every training batch for the relational distillation term (`--anchor-phrases`):
+ * zero-shot classification compares an input's embedding with short label texts, so the geometry
+ * between long inputs and short phrases of this kind is what the adapted model must keep.
+ */
+export const ANCHOR_PHRASES: readonly string[] = Object.freeze([
+  "This is good.",
+  "This is bad.",
+  "I loved it.",
+  "I hated it.",
+  "It was great.",
+  "It was terrible.",
+  "This is an email.",
+  "This is an advertisement.",
+  "This is a personal message.",
+  "This is a fraud.",
+  "This is a question.",
+  "This is about politics.",
+  "This is about money.",
+  "This is a review.",
+  "Not recommended.",
+  "Highly recommended.",
+]);
+
 /** Seed of the held-out draw (fixed, independent of the training seed). */
 export const HELD_OUT_SEED = "secp-adapt/held-out/v1";
 

@@ -33,6 +33,7 @@ export {
   validateCheckpoint,
 } from "./checkpoint.ts";
 export {
+  ANCHOR_PHRASES,
   buildDistillationSets,
   buildPassages,
   type DistillationSetOptions,
@@ -81,5 +82,6 @@ export {
   distillLayers,
   type DistillOptions,
   type DistillResult,
+  relationalLoss,
   type StepInfo,
 } from "./train.ts";

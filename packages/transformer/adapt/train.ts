@@ -5,6 +5,11 @@
  *
  *   mean_b (1 − ⟨e_student,b, e_teacher,b⟩)                               (embedding cosine)
  *   + denWeight · mean over layers, heads, real query rows of relu(denTarget − den)²   (health)
+ *   + relationalWeight · mean over pairs i ≠ j of (⟨s_i, s_j⟩ − ⟨t_i, t_j⟩)²          (geometry)
+ *
+ * The relational term (default off) matches the in-batch cosine matrix, optionally with a fixed
+ * set of short anchor phrases appended to every batch: zero-shot classification compares a text's
+ * embedding with short label texts' embeddings, so their relative geometry is what must survive.
  *
  * The second term keeps every RFA denominator well above the MPC guard floor (the reciprocal under
  * MPC runs on [floor, S]; rows under the floor are clamped and become garbage).
@@ -64,6 +69,16 @@ export interface DistillOptions {
    * hidden states against the teacher's on the same batch (needs `teacherModel`; default 0).
    */
   readonly hiddenWeight?: number;
+  /**
+   * Weight of the relational term: the mean squared difference of the student's and the teacher's
+   * pairwise cosines over the batch's off-diagonal pairs (see {@link relationalLoss}; default 0).
+   */
+  readonly relationalWeight?: number;
+  /**
+   * Fixed texts appended to every batch for the relational term only (their own cosine to the
+   * teacher is not in the loss): token ids and teacher embeddings, as {@link DistillData}.
+   */
+  readonly anchors?: DistillData;
   /** Frozen teacher model, for `hiddenWeight` > 0. */
   readonly teacherModel?: TfUseLite;
   /** Seed of the batch order. */
@@ -84,6 +99,8 @@ export interface StepInfo {
   readonly cosine: number;
   /** Fraction of real (layer, head, query) rows whose denominator is below the floor. */
   readonly guardRate: number;
+  /** Relational term before weighting (0 when it is off). */
+  readonly relational: number;
   /** Sentences and padded tokens in the batch. */
   readonly sentences: number;
   /** Padded tokens (B·S). */
@@ -154,7 +171,12 @@ export function learningRate(
 type BatchLoss = (
   batch: TfBatch,
   idx: readonly number[],
-) => { loss: tf.Scalar; cosine: () => number; guardRate: () => number };
+) => {
+  loss: tf.Scalar;
+  cosine: () => number;
+  guardRate: () => number;
+  relational?: () => number;
+};
 
 /** The shared step loop: batching, learning-rate schedule, two Adams, logging, time budget. */
 function runSteps(
@@ -194,11 +216,12 @@ function runSteps(
       const f = lr * learningRate(step, options.steps, 1, warmup, lrFinal);
       (optW as unknown as { learningRate: number }).learningRate = f;
       (optS as unknown as { learningRate: number }).learningRate = f * lrScalars / lr;
-      let cosVal = 0, guardVal = 0;
+      let cosVal = 0, guardVal = 0, relVal = 0;
       const { value, grads } = tf.variableGrads(() => {
         const r = batchLoss(batch, idx);
         cosVal = r.cosine();
         guardVal = r.guardRate();
+        relVal = r.relational?.() ?? 0;
         return r.loss;
       }, model.variables);
       const lossVal = value.dataSync()[0];
@@ -222,6 +245,7 @@ function runSteps(
         loss: lossVal,
         cosine: cosVal,
         guardRate: guardVal,
+        relational: relVal,
         sentences: idx.length,
         tokens: batch.h0.shape[0] * batch.h0.shape[1],
         lr: f,
@@ -266,6 +290,22 @@ function denominatorTerms(
 }
 
 /**
+ * Relational distillation term: mean over ordered pairs i ≠ j of (⟨s_i, s_j⟩ − ⟨t_i, t_j⟩)², with
+ * `student` and `teacher` `[n × dim]` L2-normalised rows (so the inner products are cosines). Zero
+ * when the two Gram matrices agree off the diagonal, e.g. when the student equals the teacher up to
+ * a rotation; 0 for n < 2.
+ */
+export function relationalLoss(student: tf.Tensor2D, teacher: tf.Tensor2D): tf.Scalar {
+  const n = student.shape[0];
+  if (n < 2) return tf.scalar(0);
+  const gs = tf.matMul(student, student, false, true);
+  const gt = tf.matMul(teacher, teacher, false, true);
+  const offDiagonal = tf.sub(1, tf.eye(n));
+  const sq = tf.sum(tf.mul(tf.square(tf.sub(gs, gt)), offDiagonal));
+  return tf.div(sq, n * (n - 1)) as tf.Scalar;
+}
+
+/**
  * Trains `model`'s variables in place on the embedding-cosine objective (see module doc). Returns
  * when `steps` steps are done or the time budget is spent.
  */
@@ -283,42 +323,70 @@ export function distill(
   }
   const denTarget = options.denTarget ?? 0.25;
   const denWeight = options.denWeight ?? 1;
-  return runSteps(model, base, data.ids, options, (batch, idx) => {
-    const teacherData = new Float32Array(idx.length * outDim);
-    idx.forEach((i, r) =>
-      teacherData.set(data.teacher.subarray(i * outDim, (i + 1) * outDim), r * outDim)
+  const relationalWeight = options.relationalWeight ?? 0;
+  const anchors = relationalWeight > 0 && options.anchors && options.anchors.ids.length > 0
+    ? options.anchors
+    : null;
+  if (anchors && anchors.teacher.length !== anchors.ids.length * outDim) {
+    throw new RangeError(
+      `anchor teacher has ${anchors.teacher.length} values, expected ${anchors.ids.length}×${outDim}`,
     );
-    const teacher = tf.tensor2d(teacherData, [idx.length, outDim]);
-    const hiddenWeight = options.hiddenWeight ?? 0;
-    const out = tfForward(model, batch, options.attention, { captureHidden: hiddenWeight > 0 });
-    const meanCos = tf.mean(tf.sum(tf.mul(out.embeddings, teacher), -1));
-    const d = denominatorTerms(
-      out.denominators,
-      batch.lengths,
-      denTarget,
-      options.attention.floor,
-    );
-    let loss = tf.add(tf.sub(1, meanCos), tf.mul(d.penalty, denWeight)) as tf.Scalar;
-    if (hiddenWeight > 0) {
-      if (!options.teacherModel) throw new Error("distill: hiddenWeight needs teacherModel");
-      const t = tfForward(options.teacherModel, batch, { kind: "softmax" }, {
-        captureHidden: true,
-      });
-      const rows = tf.reshape(batch.mask, [-1, 1]);
-      let rel: tf.Tensor = tf.scalar(0);
-      out.hidden!.forEach((hs, l) => {
-        const ht = t.hidden![l];
-        const err = tf.sum(tf.mul(tf.square(tf.sub(hs, ht)), rows));
-        rel = tf.add(rel, tf.div(err, tf.sum(tf.mul(tf.square(ht), rows))));
-      });
-      loss = tf.add(loss, tf.mul(rel, hiddenWeight / out.hidden!.length)) as tf.Scalar;
-    }
-    return {
-      loss,
-      cosine: () => meanCos.dataSync()[0],
-      guardRate: () => d.rows > 0 ? d.guard.dataSync()[0] / d.rows : 0,
-    };
-  });
+  }
+  const anchorBatch = anchors ? makeTfBatch(base, anchors.ids) : null;
+  const anchorTeacher = anchors ? tf.tensor2d(anchors.teacher, [anchors.ids.length, outDim]) : null;
+  try {
+    return runSteps(model, base, data.ids, options, (batch, idx) => {
+      const teacherData = new Float32Array(idx.length * outDim);
+      idx.forEach((i, r) =>
+        teacherData.set(data.teacher.subarray(i * outDim, (i + 1) * outDim), r * outDim)
+      );
+      const teacher = tf.tensor2d(teacherData, [idx.length, outDim]);
+      const hiddenWeight = options.hiddenWeight ?? 0;
+      const out = tfForward(model, batch, options.attention, { captureHidden: hiddenWeight > 0 });
+      const meanCos = tf.mean(tf.sum(tf.mul(out.embeddings, teacher), -1));
+      const d = denominatorTerms(
+        out.denominators,
+        batch.lengths,
+        denTarget,
+        options.attention.floor,
+      );
+      let loss = tf.add(tf.sub(1, meanCos), tf.mul(d.penalty, denWeight)) as tf.Scalar;
+      let relational: tf.Scalar | null = null;
+      if (relationalWeight > 0) {
+        let s = out.embeddings, t = teacher;
+        if (anchorBatch && anchorTeacher) {
+          const a = tfForward(model, anchorBatch, options.attention);
+          s = tf.concat([s, a.embeddings], 0);
+          t = tf.concat([t, anchorTeacher], 0);
+        }
+        relational = relationalLoss(s, t);
+        loss = tf.add(loss, tf.mul(relational, relationalWeight)) as tf.Scalar;
+      }
+      if (hiddenWeight > 0) {
+        if (!options.teacherModel) throw new Error("distill: hiddenWeight needs teacherModel");
+        const t = tfForward(options.teacherModel, batch, { kind: "softmax" }, {
+          captureHidden: true,
+        });
+        const rows = tf.reshape(batch.mask, [-1, 1]);
+        let rel: tf.Tensor = tf.scalar(0);
+        out.hidden!.forEach((hs, l) => {
+          const ht = t.hidden![l];
+          const err = tf.sum(tf.mul(tf.square(tf.sub(hs, ht)), rows));
+          rel = tf.add(rel, tf.div(err, tf.sum(tf.mul(tf.square(ht), rows))));
+        });
+        loss = tf.add(loss, tf.mul(rel, hiddenWeight / out.hidden!.length)) as tf.Scalar;
+      }
+      return {
+        loss,
+        cosine: () => meanCos.dataSync()[0],
+        guardRate: () => d.rows > 0 ? d.guard.dataSync()[0] / d.rows : 0,
+        relational: () => relational ? relational.dataSync()[0] : 0,
+      };
+    });
+  } finally {
+    if (anchorBatch) disposeTfBatch(anchorBatch);
+    anchorTeacher?.dispose();
+  }
 }
 
 /**
