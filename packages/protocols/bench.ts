@@ -41,7 +41,7 @@ export interface BenchOptions {
   backends?: readonly ("2pc" | "3pc")[];
   /** Protocols (default all). */
   protocols?: readonly BenchProtocol[];
-  /** 2PC truncation mode (default `exact`). */
+  /** Truncation mode of both backends (default `exact`; Π_cos and attention also run `local`). */
   trunc?: TruncMode;
   /** Sequence length (default 128). */
   seq?: number;
@@ -68,7 +68,7 @@ export interface BenchLine {
   variant: string;
   /** Backend. */
   backend: "2pc" | "3pc";
-  /** 2PC truncation mode ("local" for 3PC, whose truncation is always local). */
+  /** Truncation mode of the backend. */
   trunc: TruncMode;
   /** Number of input elements. */
   n: number;
@@ -319,7 +319,7 @@ async function runOne(w: Workload, backend: "2pc" | "3pc", trunc: TruncMode): Pr
     protocol: w.protocol,
     variant: w.variant,
     backend,
-    trunc: backend === "3pc" ? "local" : trunc,
+    trunc,
     n: w.inputs[0].size,
     seq: w.seq,
     shape: [...w.inputs[0].shape],
@@ -357,7 +357,8 @@ function opCost(ledger: Ledger): { bytes: number; rounds: number; offline: numbe
 /**
  * Benchmarks the protocols and returns (and by default prints, one JSON object per line) a
  * {@link BenchLine} per (protocol, variant, backend, size). Defaults: seq 128, hidden 768,
- * BERT-base attention (12 heads × 64), 2PC with exact truncation and 3PC.
+ * BERT-base attention (12 heads × 64), 2PC and 3PC with exact truncation (Π_cos and attention
+ * also with local).
  */
 export async function benchProtocols(opts: BenchOptions = {}): Promise<BenchLine[]> {
   const cfg = {
@@ -378,10 +379,10 @@ export async function benchProtocols(opts: BenchOptions = {}): Promise<BenchLine
   }
   for (const w of workloads(cfg)) {
     for (const backend of opts.backends ?? ["2pc", "3pc"] as const) {
-      // Π_cos and attention also under 2PC local truncation (CrypTen's, which the paper's numbers
-      // use): Π_cos's output rescale then needs no round, and no dealer pairs are drawn.
+      // Π_cos and attention also under local truncation (CrypTen's, which the paper's numbers
+      // use; ABY3's on 3PC): Π_cos's output rescale then needs no round (2PC), and no pairs.
       const local = w.protocol === "cos" || w.protocol === "attention";
-      const modes: TruncMode[] = backend === "2pc" && local && !opts.trunc
+      const modes: TruncMode[] = local && !opts.trunc
         ? ["exact", "local"]
         : [opts.trunc ?? "exact"];
       for (const trunc of modes) {

@@ -150,18 +150,25 @@ export async function mulNoTruncAll(
   be: SecretBackend,
   pairs: readonly (readonly [Shared, Shared])[],
 ): Promise<Shared[]> {
-  if (pairs.length === 1) return [await be.mulNoTrunc(pairs[0][0], pairs[0][1])];
-  const flat = (i: 0 | 1) => be.concat(pairs.map((p) => be.reshape(p[i], [p[i].size])), 0);
-  const out = await be.mulNoTrunc(flat(0), flat(1));
-  return split(be, out, pairs.map((p) => p[0].shape));
+  return await productAll(be, pairs, (x, y) => be.mulNoTrunc(x, y));
 }
 
-/** Truncated elementwise products of several pairs in one call. */
+/** Truncated elementwise products of several pairs in one call (one `mul`). */
 export async function mulAll(
   be: SecretBackend,
   pairs: readonly (readonly [Shared, Shared])[],
 ): Promise<Shared[]> {
-  return await truncateAll(be, await mulNoTruncAll(be, pairs));
+  return await productAll(be, pairs, (x, y) => be.mul(x, y));
+}
+
+async function productAll(
+  be: SecretBackend,
+  pairs: readonly (readonly [Shared, Shared])[],
+  product: (x: Shared, y: Shared) => Promise<Shared>,
+): Promise<Shared[]> {
+  if (pairs.length === 1) return [await product(pairs[0][0], pairs[0][1])];
+  const flat = (i: 0 | 1) => be.concat(pairs.map((p) => be.reshape(p[i], [p[i].size])), 0);
+  return split(be, await product(flat(0), flat(1)), pairs.map((p) => p[0].shape));
 }
 
 /** A shared tensor of zeros with `x`'s shape (x − x: no communication). */

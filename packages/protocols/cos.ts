@@ -302,7 +302,7 @@ async function iterative(
     const F = f + n - i; // current fractional bits; the next step has F − 1
     if (w === undefined) {
       // (1 + ib)² = 1 − b² + 2ib: w′ = −b², b′ = 2b (same ring value at scale F − 1).
-      w = be.neg(await be.truncate(await be.mulNoTrunc(b, b), F + 1));
+      w = be.neg(await be.mul(b, b, F + 1));
       continue;
     }
     const all = await be.mulNoTrunc(be.concat([w, b, w], 0), be.concat([w, b, b], 0));
@@ -339,7 +339,7 @@ export function cosPlan(m: CostModel, n: number, opts: CosCostOptions = {}): Cos
   if (variant === "paper") return m.revealAll(n).truncate(rescale);
   const iters = opts.iters ?? COS_ITERATIVE_DEFAULT_ITERS;
   if (pk > m.fracBits) m.truncate(n);
-  m.truncate(n).mulNoTrunc(n).truncate(n);
+  m.truncate(n).mul(n);
   for (let i = 1; i < iters; i++) m.mulNoTrunc(3 * n).truncate(2 * n);
   if ((opts.scale ?? 1) !== 1) m.truncate(outs * n);
   return m;
@@ -359,7 +359,7 @@ export function cosPreprocessPlan(m: CostModel, n: number, opts: CosOptions = {}
  * - exact: trigTuple(n) offline + openMod2k(n, k) [1 round, ⌈k/8⌉·n bytes per party, k =
  *   phaseBits, default f] + trunc(m·n);
  * - paper: 2 trigTuples(n) offline + revealRing(n, all) [1 round, 8n bytes per party] + trunc(m·n);
- * - iterative: [trunc(n) if k > f] + trunc(n) [θ = 2πu] + mulNoTrunc(n) + trunc(n) [first
+ * - iterative: [trunc(n) if k > f] + trunc(n) [θ = 2πu] + mul(n) [first
  *   squaring] + (iters − 1)·(mulNoTrunc(3n) + trunc(2n)) [+ trunc(m·n) when scale ≠ 1].
  */
 export function cosCost(kind: BackendKind, shape: Shape, opts: CosCostOptions = {}): Cost {

@@ -21,7 +21,7 @@ import {
   matmulNoTruncCost,
   mulNoTruncCost,
   openMod2kCost,
-  seq,
+  truncatedProductCost,
   truncCost,
   type TruncMode,
 } from "@secp/sharing";
@@ -38,8 +38,10 @@ export interface CostOptions {
 
 const W = 8; // bytes per ring element
 
+const zeroCost = (): Cost => ({ rounds: 0, bytes: {}, offlineBytes: 0, offlineRounds: 0 });
+
 /** Message pattern of a primitive, for the round model. */
-type Pattern = "none" | "exchange" | "ring" | "oneToZero";
+type Pattern = "none" | "exchange" | "ring" | "oneToZero" | "fold";
 
 /**
  * Accumulates the cost of a sequence of backend primitives. Bytes and offline bytes add; online
@@ -76,9 +78,13 @@ export class CostModel {
       const d = this.#depth;
       if (pattern === "exchange") {
         const [a, b] = d;
-        this.#depth = [Math.max(a, b + 1), Math.max(b, a + 1)];
+        this.#depth = [Math.max(a, b + 1), Math.max(b, a + 1), ...d.slice(2)];
       } else if (pattern === "ring") {
         this.#depth = d.map((di, i) => Math.max(di, d[(i + 1) % 3] + 1));
+      } else if (pattern === "fold") {
+        // 3PC fused product + truncation, round 1: party 2 → 0 and 1, and 0 ↔ 1.
+        const [a, b, c] = d;
+        this.#depth = [Math.max(a, b + 1, c + 1), Math.max(b, a + 1, c + 1), c];
       } else if (pattern === "oneToZero") {
         this.#depth = [Math.max(d[0], d[1] + 1), d[1], d[2]];
       }
@@ -99,17 +105,27 @@ export class CostModel {
   truncate(n: number): this {
     if (n === 0) return this;
     const c = truncCost(this.kind, n, this.truncMode);
-    const pattern: Pattern = this.kind === "3pc"
-      ? "oneToZero"
-      : this.kind === "2pc" && this.truncMode === "exact"
-      ? "exchange"
-      : "none";
-    return this.#add(c, pattern);
+    if (this.truncMode === "exact") {
+      // 2PC: one exchange; 3PC: parties 0 and 1 exchange c, then their reshare halves.
+      return this.#add(c, "exchange", this.kind === "3pc" ? 2 : 1);
+    }
+    return this.#add(c, this.kind === "3pc" ? "oneToZero" : "none");
   }
 
-  /** `mul` of n elements: product, then truncation. */
+  /** `mul` of n elements: product, then truncation (fused on 3PC with exact truncation). */
   mul(n: number): this {
+    if (this.#fused()) return this.#truncatedProduct(mulNoTruncCost(this.kind, n), n);
     return this.mulNoTrunc(n).truncate(n);
+  }
+
+  #fused(): boolean {
+    return this.kind === "3pc" && this.truncMode === "exact";
+  }
+
+  /** 3PC exact: the fused product + truncation (see `truncatedProductCost`). */
+  #truncatedProduct(noTrunc: Cost, n: number): this {
+    const c = truncatedProductCost(this.kind, noTrunc, n, this.truncMode);
+    return this.#add(c, "fold").#add(zeroCost(), "exchange");
   }
 
   /** `matmulNoTrunc` [b,m,k] @ [b?,k,n]. */
@@ -119,12 +135,15 @@ export class CostModel {
 
   /** `matmul` [b,m,k] @ [b?,k,n], then truncation of the b·m·n outputs. */
   matmul(b: number, m: number, k: number, n: number, bBatched: boolean): this {
+    if (this.#fused()) {
+      return this.#truncatedProduct(matmulNoTruncCost(this.kind, b, m, k, n, bBatched), b * m * n);
+    }
     return this.matmulNoTrunc(b, m, k, n, bBatched).truncate(b * m * n);
   }
 
-  /** Whether truncation is exact (2PC `exact`; plain), as `SecretBackend.exactTruncation`. */
+  /** Whether truncation is exact (`exact` mode; plain), as `SecretBackend.exactTruncation`. */
   get exactTruncation(): boolean {
-    return this.kind === "plain" || (this.kind === "2pc" && this.truncMode === "exact");
+    return this.kind === "plain" || this.truncMode === "exact";
   }
 
   /** `openMod2k` of n elements. */
@@ -143,16 +162,20 @@ export class CostModel {
   /**
    * `trigTuple` of n elements, all offline. 2PC: the dealer sends party 1's corrections of cos and
    * sin (16n bytes). 3PC: the parties combine their PRG phases by the angle-addition formula, two
-   * truncated products of 4n elements (256n bytes over all parties).
+   * truncated products of 4n elements (over all parties: 256n bytes with local truncation, 512n
+   * with exact).
    */
   trigTuple(n: number): this {
     if (this.kind === "2pc") {
       return this.#add({ rounds: 0, bytes: {}, offlineBytes: 2 * W * n, offlineRounds: 1 }, "none");
     }
     if (this.kind === "3pc") {
-      const one = seq(mulNoTruncCost("3pc", 4 * n), truncCost("3pc", 4 * n));
-      const total = Object.values(one.bytes).reduce((a, b) => a + b, 0);
-      return this.#add({ rounds: 0, bytes: {}, offlineBytes: 2 * total, offlineRounds: 4 }, "none");
+      const one = truncatedProductCost("3pc", mulNoTruncCost("3pc", 4 * n), 4 * n, this.truncMode);
+      const total = Object.values(one.bytes).reduce((a, b) => a + b, 0) + one.offlineBytes;
+      return this.#add(
+        { rounds: 0, bytes: {}, offlineBytes: 2 * total, offlineRounds: 2 * one.rounds },
+        "none",
+      );
     }
     return this;
   }

@@ -56,20 +56,20 @@ export async function exp(be: SecretBackend, x: Shared, opts: ExpOptions = {}): 
     let w = x; // w_0 = x/2^n with f + n fractional bits
     for (let i = 0; i < n; i++) {
       const F = f + n - i;
-      w = be.add(w, await be.truncate(await be.mulNoTrunc(w, w), F + 1));
+      w = be.add(w, await be.mul(w, w, F + 1));
     }
     return be.addPublic(w, 1);
   });
 }
 
-/** Adds the cost of {@link exp} on n elements to a model: iters × (mulNoTrunc(n) + trunc(n)). */
+/** Adds the cost of {@link exp} on n elements to a model: iters × mul(n). */
 export function expPlan(m: CostModel, n: number, opts: ExpOptions = {}): CostModel {
   const iters = opts.iters ?? EXP_DEFAULT_ITERS;
-  for (let i = 0; i < iters; i++) m.mulNoTrunc(n).truncate(n);
+  for (let i = 0; i < iters; i++) m.mul(n);
   return m;
 }
 
-/** Closed-form cost of {@link exp} on `shape`: iters × (mulNoTrunc(n) + trunc(n)). */
+/** Closed-form cost of {@link exp} on `shape`: iters × mul(n). */
 export function expCost(
   kind: BackendKind,
   shape: Shape,

@@ -99,8 +99,7 @@ export async function layerNorm(
     const varV = await mulConst(be, ssqV, 1 / d); // value σ²·2^V
     // ... and 1/σ keeps K extra bits (a small 1/σ is not either): r = 2^(f+K)/√(2^V(σ² + ε)).
     const r = await rsqrt(be, be.addPublic(varV, eps * 2 ** V), { ...opts.rsqrt, extraBits: K });
-    const yk = await be.mulNoTrunc(cgV, be.broadcastTo(r, [rows, d]));
-    let y = await be.truncate(yk, f + V + K - V / 2);
+    let y = await be.mul(cgV, be.broadcastTo(r, [rows, d]), f + V + K - V / 2);
     if (gamma !== undefined && !isShared(gamma)) y = await be.mulPublic(y, gamma.reshape([1, d]));
     if (beta !== undefined) {
       y = isShared(beta)

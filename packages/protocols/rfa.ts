@@ -228,8 +228,7 @@ export async function rfaAttention(
     if (opts.mask) phiK = be.mulRing(phiK, keyMask(opts.mask, B, H, S, 2 * D));
     const ones = constLike(be, be.slice(v, 3, 0, 1), 1);
     // φ carries 2f fractional bits when deferred: each product is then rescaled by 2f at once.
-    const mm = async (a: Shared, b: Shared) =>
-      defer ? await be.truncate(await be.matmulNoTrunc(a, b), 2 * f) : await be.matmul(a, b);
+    const mm = (a: Shared, b: Shared) => be.matmul(a, b, defer ? 2 * f : f);
     const kv = await mm(be.transpose(phiK), be.concat([v, ones], 3)); // [B, H, 2D, d+1]
     const nd = await mm(phiQ, kv); // [B, H, S, d+1]
     const num = be.slice(nd, 3, 0, d);

@@ -183,7 +183,7 @@ export async function rsqrt(
     const sOut = perBucket(be, bk, n, (k) => 2 ** -(r.lo / 2 + k));
     const xt = await be.mul(flat, sIn); // ∈ [1, 4)
     const y = await newton(be, xt, r.alpha, r.beta, r.iters);
-    return be.reshape(await be.truncate(await be.mulNoTrunc(y, sOut), f - K), x.shape);
+    return be.reshape(await be.mul(y, sOut, f - K), x.shape);
   });
 }
 
@@ -205,7 +205,7 @@ async function newton(
       [yy, xy, be.mulRing(y, c15)],
       (all) => be.truncate(all, f),
     );
-    const half = await be.truncate(await be.mulNoTrunc(xy1, y2), f + 1);
+    const half = await be.mul(xy1, y2, f + 1);
     y = be.sub(y15, half);
   }
   return y;
@@ -216,14 +216,14 @@ export function rsqrtPlan(m: CostModel, n: number, opts: RsqrtOptions = {}): Cos
   const r = resolve(opts, m.fracBits);
   if (r.method === "normalized") bucketsPlan(m, n, r.lo, r.hi, 2).mul(n);
   m.truncate(n);
-  for (let i = 0; i < r.iters; i++) m.mulNoTrunc(2 * n).truncate(3 * n).mulNoTrunc(n).truncate(n);
+  for (let i = 0; i < r.iters; i++) m.mulNoTrunc(2 * n).truncate(3 * n).mul(n);
   if (r.method === "normalized") m.mul(n);
   return m;
 }
 
 /**
  * Closed-form cost of {@link rsqrt} on `shape` (n elements, k iterations):
- * [ltz(m·n) + mul(n)] + trunc(n) + k·(mulNoTrunc(2n) + trunc(3n) + mulNoTrunc(n) + trunc(n))
+ * [ltz(m·n) + mul(n)] + trunc(n) + k·(mulNoTrunc(2n) + trunc(3n) + mul(n))
  * [+ mul(n)], the bracketed parts for `normalized` (m = (hi − lo)/2 − 1 thresholds).
  */
 export function rsqrtCost(

@@ -66,6 +66,11 @@ export class Additive2pc extends Networked implements SecretBackend {
     return this.party === 0 ? [true] : this.computing ? [false] : [];
   }
 
+  /** Parties 0, 1. */
+  protected computingParties(): readonly PartyId[] {
+    return [0, 1];
+  }
+
   #phantom(shape: Shape): Shared {
     return new Shared(shape, []);
   }
@@ -196,9 +201,9 @@ export class Additive2pc extends Networked implements SecretBackend {
     return await this.#beaver(x, y, out, (u, v) => u.matmul(v), "matmul");
   }
 
-  /** x @ y, truncated (opens both masked operands). */
-  async matmul(x: Shared, y: Shared): Promise<Shared> {
-    return await this.truncate(await this.matmulNoTrunc(x, y));
+  /** x @ y, truncated by 2^bits (opens both masked operands). */
+  async matmul(x: Shared, y: Shared, bits?: number): Promise<Shared> {
+    return await this.truncate(await this.matmulNoTrunc(x, y), bits);
   }
 
   /** Opens W − B once (B a fixed dealer mask); later products open only the activation mask. */
@@ -311,42 +316,12 @@ export class Additive2pc extends Networked implements SecretBackend {
    * integer. Opens c = x + 2^62 + r (r uniform: perfectly hiding); result within one ulp.
    */
   async #truncExact(x: Shared, bits: number): Promise<Shared> {
-    const shape = x.shape;
-    const d = this.#dealer;
     if (this.#isDealer) {
-      const r = (await this.prg(0).ring(shape)).add(await this.prg(1).ring(shape));
-      const msb0 = await this.prg(0).ring(shape), low0 = await this.prg(0).ring(shape);
-      const msb = r.shr(63);
-      const low = r.mod2k(63).shr(bits);
-      this.sendRing(1, [msb.sub(msb0), low.sub(low0)], "pair", "offline");
-      await this.flush();
+      await this.dealTruncPair(x.shape, bits);
       return x;
     }
     if (!this.computing) return x;
-    const r = await this.prg(d).ring(shape);
-    let msb: RingTensor, low: RingTensor;
-    if (this.party === 0) {
-      msb = await this.prg(d).ring(shape);
-      low = await this.prg(d).ring(shape);
-    } else {
-      [msb, low] = await this.recvRing(d, [shape, shape], "pair", "offline");
-    }
-    const offset = 1n << 62n;
-    let mine = x.parts[0].add(r);
-    if (this.party === 0) mine = mine.addScalar(offset);
-    const other = 1 - this.party;
-    this.sendRing(other, [mine], "open");
-    const [theirs] = await this.recvRing(other, [shape], "open");
-    this.opened("open", "uniform-ring", shape);
-    const c = mine.add(theirs);
-    const bc = c.shr(63); // public bit per element
-    // w = bc XOR msb_r = bc + msb·(1 − 2bc), shared linearly.
-    const oneMinus2bc = bc.mulScalar(-2n).addScalar(1n);
-    let w = msb.mul(oneMinus2bc);
-    if (this.party === 0) w = w.add(bc);
-    let res = w.mulScalar(1n << BigInt(63 - bits)).sub(low);
-    if (this.party === 0) res = res.add(c.mod2k(63).shr(bits)).addScalar(-(offset >> BigInt(bits)));
-    return new Shared(shape, [res]);
+    return new Shared(x.shape, [await this.truncWithPair(this.#dealer, x.parts[0], bits)]);
   }
 
   /** Dealer trig tuple: t uniform mod 2^k, fixed-point shares of cos/sin(2πt/2^k). */

@@ -82,14 +82,17 @@ export interface SecretBackend {
   mulRing(x: Shared, c: RingTensor): Shared;
   /** x @ w for a public fixed-point matrix w; truncates. */
   matmulPublic(x: Shared, w: FloatTensor): Promise<Shared>;
-  /** x ⊙ y; truncates. */
-  mul(x: Shared, y: Shared): Promise<Shared>;
+  /** x ⊙ y, truncated by 2^bits (default f; more for operands carrying extra fractional bits). */
+  mul(x: Shared, y: Shared, bits?: number): Promise<Shared>;
   /** x ⊙ y without truncation (integer or pre-scaled operands). */
   mulNoTrunc(x: Shared, y: Shared): Promise<Shared>;
   /** x @ y without truncation: the result carries 2f fractional bits (see `exactTruncation`). */
   matmulNoTrunc(x: Shared, y: Shared): Promise<Shared>;
-  /** x @ y (batched as in `RingTensor.matmul`); truncates. */
-  matmul(x: Shared, y: Shared): Promise<Shared>;
+  /**
+   * x @ y (batched as in `RingTensor.matmul`), truncated by 2^bits (default f; 2f rescales an
+   * operand that carries 2f fractional bits at the same time, where `exactTruncation` allows).
+   */
+  matmul(x: Shared, y: Shared, bits?: number): Promise<Shared>;
   /** Prepares a constant operand for repeated `matmulFixed` (opens its mask once). */
   fixed(w: Shared): Promise<FixedOperand>;
   /** x @ w for a prepared constant w; only x's mask is opened. Truncates. */

@@ -28,8 +28,39 @@ export function truncCost(kind: BackendKind, n: number, trunc: TruncMode = "exac
       ? { rounds: 0, bytes: {}, offlineBytes: 0, offlineRounds: 0 }
       : { rounds: 1, bytes: { 0: W * n, 1: W * n }, offlineBytes: 2 * W * n, offlineRounds: 1 };
   }
-  if (kind === "3pc") return { rounds: 1, bytes: { 1: W * n }, offlineBytes: 0, offlineRounds: 0 };
+  if (kind === "3pc") {
+    return trunc === "local"
+      ? { rounds: 1, bytes: { 1: W * n }, offlineBytes: 0, offlineRounds: 0 }
+      : {
+        rounds: 2,
+        bytes: { 0: 2 * W * n, 1: 2 * W * n },
+        offlineBytes: 2 * W * n,
+        offlineRounds: 1,
+      };
+  }
   return zero();
+}
+
+/**
+ * Cost of a truncated product (`mul`, `matmul`) with n outputs, given its untruncated cost:
+ * product then truncation, except 3PC `exact`, which fuses them (2 rounds; parties 0 and 1 send
+ * their opening and reshare halves, party 2 its masked share to both; party 2's pair offline).
+ */
+export function truncatedProductCost(
+  kind: BackendKind,
+  noTrunc: Cost,
+  n: number,
+  trunc: TruncMode = "exact",
+): Cost {
+  if (kind === "3pc" && trunc === "exact") {
+    return {
+      rounds: 2,
+      bytes: { 0: 2 * W * n, 1: 2 * W * n, 2: 2 * W * n },
+      offlineBytes: 2 * W * n,
+      offlineRounds: 1,
+    };
+  }
+  return seq(noTrunc, truncCost(kind, n, trunc));
 }
 
 /** Cost of an elementwise product of n elements without truncation. */

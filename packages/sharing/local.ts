@@ -23,7 +23,7 @@ import type { RevealSink } from "./reveal_log.ts";
 export interface LocalRunOptions {
   /** Fractional bits (default 16). */
   fracBits?: number;
-  /** 2PC truncation (default `exact`); for `plain`, the kind protocols are told (`PlainOptions.trunc`). */
+  /** 2PC/3PC truncation (default `exact`); for `plain`, the kind protocols are told (`PlainOptions.trunc`). */
   trunc?: TruncMode;
   /**
    * Seed label for deterministic runs: **tests only** (insecure, recomputable). Without it every
@@ -110,7 +110,7 @@ export function makeBackend(
     reveals: opts.reveals,
   };
   if (kind === "2pc") return new Additive2pc({ ...common, trunc: opts.trunc });
-  if (kind === "3pc") return new Replicated3pc(common);
+  if (kind === "3pc") return new Replicated3pc({ ...common, trunc: opts.trunc });
   throw new Error(`makeBackend: unknown networked backend "${kind}" (expected 2pc or 3pc)`);
 }
 

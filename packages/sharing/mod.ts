@@ -30,7 +30,7 @@ export { RingOps } from "./base.ts";
 export { Networked, type NetworkedOptions, type Roles } from "./networked.ts";
 export { PlainBackend, type PlainOptions } from "./plain.ts";
 export { insecureTestSeed, Prg, type PrgState, randomSeed } from "./prg.ts";
-export { Replicated3pc } from "./replicated3pc.ts";
+export { Replicated3pc, type Replicated3pcOptions } from "./replicated3pc.ts";
 export { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
 export {
   type Cost,
@@ -40,6 +40,7 @@ export {
   mulNoTruncCost,
   openMod2kCost,
   seq,
+  truncatedProductCost,
   truncCost,
 } from "./cost.ts";
 export type { FixedPoint, FloatTensor, RingTensor, Shape } from "@secp/field";

@@ -11,6 +11,7 @@ import { RingOps } from "./base.ts";
 import type { Shared } from "./shared.ts";
 import { Prg, randomSeed } from "./prg.ts";
 import type { MaskKind, RevealSink } from "./reveal_log.ts";
+import { TRUNC_OFFSET, truncPairOf, truncShareFromOpened } from "./trunc_pair.ts";
 import { packLowBytes, packRing, unpackLowBytes, unpackRing } from "./wire.ts";
 
 /** Which party id plays each role. Computing parties are 0..n−1. */
@@ -137,9 +138,80 @@ export abstract class Networked extends RingOps {
     return await this.inputRing(owner, enc, shape);
   }
 
-  /** x ⊙ y, truncated. */
-  async mul(x: Shared, y: Shared): Promise<Shared> {
-    return await this.truncate(await this.mulNoTrunc(x, y));
+  /** x ⊙ y, truncated by 2^bits (default f). */
+  async mul(x: Shared, y: Shared, bits?: number): Promise<Shared> {
+    return await this.truncate(await this.mulNoTrunc(x, y), bits);
+  }
+
+  /** Ids of the computing parties (0, 1 in 2PC; 0, 1, 2 in 3PC). */
+  protected abstract computingParties(): readonly PartyId[];
+
+  /**
+   * Aligns the computing parties' online Lamport clocks: two rounds in which each computing party
+   * sends an empty message to every other, after which all clocks are equal. For measuring an op's
+   * rounds from a common start (tests, benchmarks): some ops leave one party behind (e.g. 3PC's
+   * party 2 takes no part in exact truncation), which would otherwise shorten the next op's count.
+   * No data moves; other parties return at once.
+   */
+  async alignClocks(): Promise<void> {
+    const all = this.computingParties();
+    if (!all.includes(this.party)) return;
+    const others = all.filter((p) => p !== this.party);
+    for (let round = 0; round < 2; round++) {
+      for (const p of others) this.ch.send(p, new Uint8Array(0), this.meta("online", "align"));
+      for (const p of others) await this.ch.recv(p, this.meta("online", "align"));
+    }
+  }
+
+  /**
+   * Helper side of an exact truncation between computing parties 0 and 1 (the 2PC dealer, the 3PC
+   * party 2): derives r = r0 + r1 from the seeds it shares with each, and sends party 1 the
+   * correction of its shares of (msb r, low r) as offline traffic (party 0's come from its seed).
+   * `fold`: the helper's own additive share of x (3PC products), sent to both parties masked by
+   * σ0 + σ1 (σ_i from the seed shared with party i) so that it enters their opening of c.
+   */
+  protected async dealTruncPair(shape: Shape, bits: number, fold?: RingTensor): Promise<void> {
+    const r = (await this.prg(0).ring(shape)).add(await this.prg(1).ring(shape));
+    const msb0 = await this.prg(0).ring(shape), low0 = await this.prg(0).ring(shape);
+    const { msb, low } = truncPairOf(r, bits);
+    this.sendRing(1, [msb.sub(msb0), low.sub(low0)], "pair", "offline");
+    if (fold) {
+      const masked = fold.add(await this.prg(0).ring(shape)).add(await this.prg(1).ring(shape));
+      for (const p of [0, 1]) this.sendRing(p, [masked], "fold");
+    }
+    await this.flush();
+  }
+
+  /**
+   * Computing party 0 or 1 of an exact truncation: `u` is its additive share of x (u0 + u1 = x,
+   * or u0 + u1 + the helper's folded share with `fold`; |x| < 2^62); takes its share of the pair
+   * from `helper`, opens c = x + r + 2^62 to both (one exchange, plus the helper's folded share in
+   * the same round) and returns its additive share of x / 2^bits (see `trunc_pair.ts`).
+   */
+  protected async truncWithPair(
+    helper: PartyId,
+    u: RingTensor,
+    bits: number,
+    fold = false,
+  ): Promise<RingTensor> {
+    const shape = u.shape;
+    const r = await this.prg(helper).ring(shape);
+    let msb: RingTensor, low: RingTensor;
+    if (this.party === 0) {
+      msb = await this.prg(helper).ring(shape);
+      low = await this.prg(helper).ring(shape);
+    } else {
+      [msb, low] = await this.recvRing(helper, [shape, shape], "pair", "offline");
+    }
+    let mine = u.add(r);
+    if (fold) mine = mine.sub(await this.prg(helper).ring(shape)); // σ_i
+    if (this.party === 0) mine = mine.addScalar(TRUNC_OFFSET);
+    const other = 1 - this.party;
+    this.sendRing(other, [mine], "open");
+    let c = mine.add((await this.recvRing(other, [shape], "open"))[0]);
+    if (fold) c = c.add((await this.recvRing(helper, [shape], "fold"))[0]);
+    this.opened("open", "uniform-ring", shape);
+    return truncShareFromOpened(c, msb, low, bits, this.party === 0);
   }
 
   /** PRG stream shared with `peer`. */

@@ -195,8 +195,9 @@ export class PlainBackend extends RingOps implements SecretBackend {
     return x.float ? this.#wrapF(x.float.broadcastTo(shape)) : super.broadcastTo(x, shape);
   }
 
-  /** x ⊙ y, truncated. */
-  async mul(x: Shared, y: Shared): Promise<Shared> {
+  /** x ⊙ y, truncated by 2^bits (default f). */
+  async mul(x: Shared, y: Shared, bits = this.fp.fracBits): Promise<Shared> {
+    if (bits !== this.fp.fracBits) return await this.truncate(await this.mulNoTrunc(x, y), bits);
     if (x.float) return this.#wrapF(binary("mul", x, y, x.float.mul(this.#f(y))));
     return await this.truncate(await this.mulNoTrunc(x, y));
   }
@@ -213,8 +214,9 @@ export class PlainBackend extends RingOps implements SecretBackend {
     return Promise.resolve(new Shared(x.shape, [x.parts[0].mul(y.parts[0])]));
   }
 
-  /** x @ y, truncated. */
-  async matmul(x: Shared, y: Shared): Promise<Shared> {
+  /** x @ y, truncated by 2^bits (default f). */
+  async matmul(x: Shared, y: Shared, bits = this.fp.fracBits): Promise<Shared> {
+    if (bits !== this.fp.fracBits) return await this.truncate(await this.matmulNoTrunc(x, y), bits);
     const { out } = matmulShapes(x.shape, y.shape);
     if (x.float) return this.#wrapF(x.float.matmul(this.#f(y)));
     return await this.truncate(new Shared(out, [x.parts[0].matmul(y.parts[0])]));

@@ -23,9 +23,15 @@ Deno.test("bench protocols: Π_cos lines per truncation mode, RFA cheaper than s
   assert.equal(get("cos", "exact", "2pc", "local").rounds, 1);
   assert.equal(get("cos", "exact", "2pc", "exact").rounds, 2);
   assert.equal(get("cos", "exact", "3pc", "local").rounds, 2);
+  assert.equal(get("cos", "exact", "3pc", "exact").rounds, 3);
   // f = 16 phase bits: 2 bytes per element opened, to one peer (2PC).
   assert.equal(get("cos", "exact", "2pc", "local").bytes_sent, 2 * 8 * 16);
-  for (const [backend, trunc] of [["2pc", "exact"], ["2pc", "local"], ["3pc", "local"]]) {
+  for (
+    const [backend, trunc] of [["2pc", "exact"], ["2pc", "local"], ["3pc", "exact"], [
+      "3pc",
+      "local",
+    ]]
+  ) {
     const soft = get("attention", "softmax", backend, trunc);
     const rfa = get("attention", "rfa-exact", backend, trunc);
     assert.ok(rfa.bytes_sent < soft.bytes_sent && rfa.rounds < soft.rounds);

@@ -17,6 +17,7 @@ export { inputFrom, measure, testData } from "../../sharing/test/helpers.ts";
 export const SECURE: readonly [BackendKind, TruncMode][] = [
   ["2pc", "exact"],
   ["2pc", "local"],
+  ["3pc", "exact"],
   ["3pc", "local"],
 ];
 

@@ -9,8 +9,8 @@ import {
   mulNoTruncCost,
   openMod2kCost,
   type SecretBackend,
-  seq,
   type Shared,
+  truncatedProductCost,
   truncCost,
   type TruncMode,
 } from "../mod.ts";
@@ -23,7 +23,12 @@ function pair(m: number, n: number) {
   ];
 }
 
-const cases: [BackendKind, TruncMode][] = [["2pc", "exact"], ["2pc", "local"], ["3pc", "local"]];
+const cases: [BackendKind, TruncMode][] = [
+  ["2pc", "exact"],
+  ["2pc", "local"],
+  ["3pc", "exact"],
+  ["3pc", "local"],
+];
 for (const [kind, trunc] of cases) {
   Deno.test(`${kind}/${trunc}: measured costs equal the closed forms`, async () => {
     const [m, k] = [6, 5];
@@ -43,17 +48,17 @@ for (const [kind, trunc] of cases) {
     );
     await check(
       "mul",
-      seq(mulNoTruncCost(kind, m * k), truncCost(kind, m * k, trunc)),
+      truncatedProductCost(kind, mulNoTruncCost(kind, m * k), m * k, trunc),
       measure(kind, trunc, pair(m, k), (be, [x, y]) => be.mul(x, y)),
     );
     await check(
       "matmul",
-      seq(matmulNoTruncCost(kind, 1, m, k, m, false), truncCost(kind, m * m, trunc)),
+      truncatedProductCost(kind, matmulNoTruncCost(kind, 1, m, k, m, false), m * m, trunc),
       measure(kind, trunc, pair(m, k), (be, [x, y]) => be.matmul(x, be.transpose(y))),
     );
     await check(
       "matmulFixed (per call, after preparing)",
-      seq(matmulFixedNoTruncCost(kind, m, k, m), truncCost(kind, m * m, trunc)),
+      truncatedProductCost(kind, matmulFixedNoTruncCost(kind, m, k, m), m * m, trunc),
       measureFixed(kind, trunc, pair(m, k)),
     );
     const fixedOnline = {
@@ -63,7 +68,7 @@ for (const [kind, trunc] of cases) {
     };
     await check(
       "matmulFixed (per call, after preprocessFixed: online only)",
-      seq(fixedOnline, truncCost(kind, m * m, trunc)),
+      truncatedProductCost(kind, fixedOnline, m * m, trunc),
       measureFixed(kind, trunc, pair(m, k), true),
     );
     await check(

@@ -2,7 +2,7 @@
 import type { FloatTensor } from "@secp/field";
 import type { Ledger } from "@secp/transport";
 import type { BackendKind, Cost, SecretBackend, Shared, TruncMode } from "../mod.ts";
-import { type LocalRunOptions, runLocal } from "../mod.ts";
+import { type LocalRunOptions, Networked, runLocal } from "../mod.ts";
 
 /** Deterministic pseudo-random floats in [-a, a) (test data only). */
 export function testData(n: number, a: number, seed: number): Float64Array {
@@ -62,6 +62,7 @@ export async function measure<S = Shared[]>(
   const run = async (withOp: boolean): Promise<Ledger> =>
     (await runLocal(kind, async (be) => {
       const xs = await setup(be);
+      if (be instanceof Networked) await be.alignClocks(); // the op's rounds from a common start
       if (withOp) await be.scope("op", () => op(be, xs));
     }, { insecureSeed: "cost", trunc })).ledger;
   const base = await run(false), full = await run(true);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { FloatTensor } from "@secp/field";
-import type { BackendKind, SecretBackend, Shared } from "../mod.ts";
+import { FloatTensor, RingTensor } from "@secp/field";
+import { type BackendKind, runLocal, type SecretBackend, type Shared } from "../mod.ts";
 import { inputFrom, runAndReveal, testData } from "./helpers.ts";
 
 const ULP = 2 ** -16;
@@ -57,7 +57,7 @@ const TOL = [0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0
 );
 
 for (const kind of ["2pc", "3pc"] as BackendKind[]) {
-  for (const trunc of kind === "2pc" ? ["exact", "local"] as const : ["local"] as const) {
+  for (const trunc of ["exact", "local"] as const) {
     Deno.test(`${kind} (${trunc} truncation): every op equals the plain ring backend`, async () => {
       const ref = await runAndReveal("plain", allOps);
       const got = await runAndReveal(kind, allOps, { trunc });
@@ -69,6 +69,27 @@ for (const kind of ["2pc", "3pc"] as BackendKind[]) {
       });
     });
   }
+}
+
+// Values near the exact truncation's bound |x| < 2^62, where local truncation fails with
+// probability ≈ |x|/2^63 per element (≈ 1/4 at 2^61): exact must be within one ulp on every one.
+for (const kind of ["2pc", "3pc"] as BackendKind[]) {
+  Deno.test(`${kind} exact truncation is within one ulp for every |x| < 2^62`, async () => {
+    const n = 256, bits = 16;
+    const vals = Array.from(testData(n, 1, 7), (u) => BigInt(Math.trunc(u * 2 ** 61)) * 2n);
+    vals.push((1n << 62n) - 1n, -(1n << 62n) + 1n, 0n, -1n);
+    const x = RingTensor.fromBigInts(vals, [vals.length]);
+    const { results, roles } = await runLocal(kind, async (be) => {
+      const s = await be.inputRing("dataOwner", be.is("dataOwner") ? x : undefined, x.shape);
+      return await be.revealRing(await be.truncate(s, bits), "dataOwner");
+    }, { insecureSeed: "trunc-bound", trunc: "exact" });
+    const got = results.get(roles.dataOwner)!;
+    const want = x.sar(bits);
+    for (let i = 0; i < vals.length; i++) {
+      const d = BigInt.asIntN(64, got.data[i] - want.data[i]);
+      assert.ok(d >= -1n && d <= 1n, `element ${i} (${vals[i]}): off by ${d}`);
+    }
+  });
 }
 
 Deno.test("plain float backend agrees with plain ring up to fixed-point rounding", async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { FloatTensor } from "@secp/field";
 import type { Channel, PartyId, SendMeta } from "@secp/transport";
-import { type BackendKind, runLocal, type SecretBackend } from "../mod.ts";
+import { runLocal, type SecretBackend } from "../mod.ts";
 
 /** Records every payload each party sends, per destination, in order. */
 function recorder(log: Map<string, Uint8Array[]>) {
@@ -61,20 +61,23 @@ async function program(be: SecretBackend) {
 // Pinned with the insecure test seed "transcript" (tests only): any change to what goes on the wire
 // changes these hashes. Update them deliberately, with the reason in the commit message.
 const PINNED: Record<string, string> = {
-  "2pc": "e54e856307864c55559d31f646fd600dba0a6ecdae7a7b4937ea1e458c2729c5",
-  "3pc": "8affef719b356c757b33afc022d57c985b298e57348115b85b7884e88489eb48",
+  "2pc/exact": "e54e856307864c55559d31f646fd600dba0a6ecdae7a7b4937ea1e458c2729c5",
+  "3pc/exact": "8fa8374771982f8cb98ad352fe27ebc3f3678ea79b55992a5d5a87af6910ab7b",
+  "3pc/local": "8affef719b356c757b33afc022d57c985b298e57348115b85b7884e88489eb48",
 };
 
-for (const kind of ["2pc", "3pc"] as BackendKind[]) {
-  Deno.test(`${kind}: the transcript of a fixed-seed run is reproducible and pinned`, async () => {
+for (const [kind, trunc] of [["2pc", "exact"], ["3pc", "exact"], ["3pc", "local"]] as const) {
+  const name = `${kind}/${trunc}`;
+  Deno.test(`${name}: the transcript of a fixed-seed run is reproducible and pinned`, async () => {
     const hashes: string[] = [];
     for (let i = 0; i < 2; i++) {
       const log = new Map<string, Uint8Array[]>();
-      await runLocal(kind, program, { insecureSeed: "transcript", wrapChannel: recorder(log) });
+      const opts = { insecureSeed: "transcript", trunc, wrapChannel: recorder(log) };
+      await runLocal(kind, program, opts);
       hashes.push(transcriptHash(log));
     }
     assert.equal(hashes[0], hashes[1], "two runs with the same seeds send the same bytes");
-    if (Deno.env.get("PRINT_TRANSCRIPT_HASH")) console.log(kind, hashes[0]);
-    assert.equal(hashes[0], PINNED[kind]);
+    if (Deno.env.get("PRINT_TRANSCRIPT_HASH")) console.log(name, hashes[0]);
+    assert.equal(hashes[0], PINNED[name]);
   });
 }

@@ -139,7 +139,7 @@ export interface SessionAnnouncement {
   kind: Exclude<BackendKind, "plain">;
   /** Fractional bits. */
   fracBits: number;
-  /** 2PC truncation. */
+  /** Truncation of the 2PC or 3PC backend. */
   trunc: TruncMode;
   /** Opaque description of the nonlinear protocols (each party builds its `ModelOps` from it). */
   ops: unknown;
@@ -337,7 +337,7 @@ export interface RemoteSessionOptions {
   opsSpec: unknown;
   /** Fractional bits (default 16). */
   fracBits?: number;
-  /** 2PC truncation (default exact). */
+  /** Truncation of the 2PC or 3PC backend (default exact). */
   trunc?: TruncMode;
   /** Deterministic seeds: tests only (insecure); every party must be started with the same. */
   insecureSeed?: string;

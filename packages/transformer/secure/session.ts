@@ -53,7 +53,7 @@ export interface SessionOptions {
   ops: ModelOps;
   /** Fractional bits (default 16). */
   fracBits?: number;
-  /** 2PC truncation (default exact). */
+  /** Truncation of the 2PC or 3PC backend (default exact). */
   trunc?: TruncMode;
   /** Deterministic seeds: tests only (insecure). */
   insecureSeed?: string;

@@ -297,7 +297,12 @@ for (const kind of KINDS) {
   });
 }
 
-for (const [kind, trunc] of [["2pc", "exact"], ["2pc", "local"], ["3pc", "local"]] as const) {
+for (
+  const [kind, trunc] of [["2pc", "exact"], ["2pc", "local"], ["3pc", "exact"], [
+    "3pc",
+    "local",
+  ]] as const
+) {
   Deno.test(`${kind}/${trunc}: closed-form costs of the backward ops equal the ledger`, async () => {
     const c = TINY, B = 1, S = 4, N = B * S, d = c.hidden;
     const w = randomRobertaLayerWeights(c, 7, 0.3);

@@ -19,7 +19,6 @@
  */
 import {
   type CostModel,
-  mulNoTruncAll,
   reciprocal,
   type ReciprocalOptions,
   reciprocalPlan,
@@ -107,7 +106,7 @@ export async function adamStep(
     const k = (c: number) => ringFill([n], be.fp.encodeScalar(c * 2 ** XB));
     // v is kept with VB extra fractional bits (ring value v·2^(f+VB)): (1 − β₂)g² would otherwise
     // sit within a few ulps of 0 for |g| ≲ 0.25.
-    const g2 = await be.truncate(await be.mulNoTrunc(gf, gf), f - VB);
+    const g2 = await be.mul(gf, gf, f - VB);
     const [m, v] = await truncateAll(be, [
       be.add(be.mulRing(mf, k(o.beta1)), be.mulRing(gf, k(1 - o.beta1))),
       be.add(be.mulRing(vf, k(o.beta2)), be.mulRing(g2, k(1 - o.beta2))),
@@ -115,11 +114,11 @@ export async function adamStep(
     const t = state.t + 1;
     // r = 1/√(2^VB(v + δ)); s = (2^VB·v)·r/2^(VB/2) = v/√(v + δ) ≈ √v.
     const r = await rsqrt(be, be.addPublic(v, o.delta * 2 ** VB), o.rsqrt);
-    const s = await be.truncate(await be.mulNoTrunc(v, r), f + VB / 2);
+    const s = await be.mul(v, r, f + VB / 2);
     const inv = await reciprocal(be, be.addPublic(s, o.eps), o.reciprocal);
     const alpha = o.lr * Math.sqrt(1 - o.beta2 ** t) / (1 - o.beta1 ** t);
-    const [mi] = await mulNoTruncAll(be, [[m, inv]]);
-    const upd = await be.truncate(be.mulRing(await be.truncate(mi), k(alpha)), f + XB);
+    const mi = await be.mul(m, inv);
+    const upd = await be.truncate(be.mulRing(mi, k(alpha)), f + XB);
     const shape = w.shape;
     return {
       w: be.reshape(be.sub(flat(w), upd), shape),

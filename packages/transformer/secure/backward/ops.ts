@@ -316,7 +316,7 @@ export async function layerNormTrain(
     const varV = await mulConst(be, await be.truncate(ssq, f - LN_V), 1 / d);
     const r = await rsqrt(be, be.addPublic(varV, eps * 2 ** LN_V), { extraBits: LN_K });
     const sh = LN_K - LN_V / 2;
-    const xhat = await be.truncate(await be.mulNoTrunc(c, be.broadcastTo(r, [rows, d])), f + sh);
+    const xhat = await be.mul(c, be.broadcastTo(r, [rows, d]), f + sh);
     const g = be.broadcastTo(be.reshape(gamma, [1, d]), [rows, d]);
     const y = be.add(await be.mul(xhat, g), be.broadcastTo(be.reshape(beta, [1, d]), [rows, d]));
     return { y: be.reshape(y, x.shape), cache: { xhat, r, gamma } };
@@ -328,7 +328,7 @@ export function layerNormTrainPlan(m: CostModel, rows: number, d: number): CostM
   const n = rows * d;
   m.truncate(rows).truncate(rows).mulNoTrunc(n).truncate(rows).truncate(rows);
   rsqrtPlan(m, rows, { extraBits: LN_K });
-  return m.mulNoTrunc(n).truncate(n).mul(n);
+  return m.mul(n).mul(n);
 }
 
 /** Gradients of LayerNorm. */
