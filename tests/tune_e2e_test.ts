@@ -44,4 +44,10 @@ Deno.test("tune flags: bad values give one-line errors naming the flag", () => {
   assert.throws(() => parseTuneFlags(["--task=sst2"]), /--task: unknown task "sst2"/);
   assert.throws(() => parseTuneFlags(["--shots=0"]), /--shots: expected an integer/);
   assert.throws(() => parseTuneFlags(["--bogus"]), /bogus/);
+  assert.throws(
+    () => parseTuneFlags(["--trunc=floor"]),
+    /--trunc: expected one of exact, local, got "floor"/,
+  );
+  assert.equal((parseTuneFlags([]) as TuneFlags).trunc, "exact");
+  assert.equal((parseTuneFlags(["--trunc=local"]) as TuneFlags).trunc, "local");
 });

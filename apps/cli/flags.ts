@@ -17,6 +17,8 @@ export interface TuneFlags {
   attention: "softmax" | "rfa";
   features: number;
   cos: "exact" | "paper" | "iterative";
+  /** Truncation of the secure backend. */
+  trunc: "exact" | "local";
   net: "none" | "lan" | "wan" | "wan200";
   seed: string | undefined;
   out: string;
@@ -42,6 +44,8 @@ export const TUNE_HELP =
   --attention softmax|rfa   attention under MPC (default softmax; rfa: the committed RFA-adapted model)
   --features D              RFA random features (default 64)
   --cos exact|paper|iterative   cosine protocol for RFA (default exact)
+  --trunc exact|local       secure truncation (default exact: never fails for |x| < 2^62; local:
+                            no dealer pair / 1 round fewer on 3pc, fails with probability ≈ |x|/2^63)
   --net none|lan|wan|wan200 delay in-process links per a network profile (default none)
   --seed S                  seed for splits, projection and CMA-ES (default: fresh from the CSPRNG)
   --test-size N             test texts scored before and after tuning (default 32; 0 = all)
@@ -96,6 +100,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       attention: { type: "string" },
       features: { type: "string" },
       cos: { type: "string" },
+      trunc: { type: "string" },
       net: { type: "string" },
       seed: { type: "string" },
       out: { type: "string" },
@@ -126,6 +131,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     attention: oneOf("attention", values.attention, "softmax", ["softmax", "rfa"] as const),
     features: int("features", values.features, 64, 1, 4096),
     cos: oneOf("cos", values.cos, "exact", ["exact", "paper", "iterative"] as const),
+    trunc: oneOf("trunc", values.trunc, "exact", ["exact", "local"] as const),
     net: oneOf("net", values.net, "none", ["none", "lan", "wan", "wan200"] as const),
     seed: values.seed,
     out: values.out ??

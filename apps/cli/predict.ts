@@ -18,6 +18,7 @@ export const PREDICT_HELP =
   --file F                  texts, one per line (- for standard input)
   --backend plain|2pc|3pc   backend (default 2pc)
   --cos exact|paper|iterative   cosine protocol when the prompt was tuned with RFA (default exact)
+  --trunc exact|local       secure truncation (default exact; local: probabilistic, cheaper)
   --net none|lan|wan|wan200 delay in-process links per a network profile (default none)
   --batch N                 texts per secure pass (default 32)
   --json                    one JSON object per text, then one with the cost
@@ -30,6 +31,7 @@ export interface PredictFlags {
   file?: string;
   backend: "plain" | "2pc" | "3pc";
   cos: "exact" | "paper" | "iterative";
+  trunc: "exact" | "local";
   net: "none" | "lan" | "wan" | "wan200";
   batch: number;
   json: boolean;
@@ -54,6 +56,7 @@ export function parsePredictFlags(args: string[]): PredictFlags | "help" {
       file: { type: "string" },
       backend: { type: "string" },
       cos: { type: "string" },
+      trunc: { type: "string" },
       net: { type: "string" },
       batch: { type: "string" },
       json: { type: "boolean" },
@@ -75,6 +78,7 @@ export function parsePredictFlags(args: string[]): PredictFlags | "help" {
     file: values.file,
     backend: oneOf("backend", values.backend, "2pc", ["plain", "2pc", "3pc"] as const),
     cos: oneOf("cos", values.cos, "exact", ["exact", "paper", "iterative"] as const),
+    trunc: oneOf("trunc", values.trunc, "exact", ["exact", "local"] as const),
     net: oneOf("net", values.net, "none", ["none", "lan", "wan", "wan200"] as const),
     batch,
     json: values.json ?? false,
@@ -125,6 +129,7 @@ export async function runPredict(
       attention: pf.attention,
       features: pf.features,
       cos: flags.cos,
+      trunc: flags.trunc,
       net: flags.net,
       maxTokens: pf.maxTokens,
       promptLen: pf.promptLen,

@@ -21,7 +21,10 @@ export async function readDeployment(path: string): Promise<string> {
  * (the same the in-process session would get). The backend kind must match the config's.
  */
 export async function connectParties(
-  flags: Pick<TuneFlags, "parties" | "backend" | "net" | "attention" | "cos" | "features">,
+  flags: Pick<
+    TuneFlags,
+    "parties" | "backend" | "net" | "attention" | "cos" | "trunc" | "features"
+  >,
   ops: ModelOps,
   log: (line: string) => void = (l) => console.error(l),
 ): Promise<RemoteSession> {
@@ -37,5 +40,11 @@ export async function connectParties(
   if (flags.net !== "none") {
     throw new Error("--net delays in-process links only; with --parties the links are real");
   }
-  return await RemoteSession.connect({ config: text, ops, opsSpec: opsSpecOf(flags), log });
+  return await RemoteSession.connect({
+    config: text,
+    ops,
+    opsSpec: opsSpecOf(flags),
+    trunc: flags.trunc,
+    log,
+  });
 }

@@ -20,7 +20,15 @@ import { SecureOracle } from "./secure.ts";
 /** The flags that decide how prompts are scored. */
 export type OracleFlags = Pick<
   TuneFlags,
-  "backend" | "attention" | "features" | "cos" | "net" | "maxTokens" | "promptLen" | "parties"
+  | "backend"
+  | "attention"
+  | "features"
+  | "cos"
+  | "trunc"
+  | "net"
+  | "maxTokens"
+  | "promptLen"
+  | "parties"
 >;
 
 /** An oracle and, for secure backends, the session behind it (close it when done). */
@@ -48,6 +56,7 @@ export async function openOracle(
       kind: flags.backend,
       weights,
       ops: secureOps(flags),
+      trunc: flags.trunc,
       profile: flags.net === "none" ? undefined : getProfile(flags.net),
     });
   const oracle = new SecureOracle({ session, config: weights.config, ...common });
