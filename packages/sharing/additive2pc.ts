@@ -12,6 +12,7 @@ import { FloatTensor, matmulShapes, RingTensor, type Shape } from "@secp/field";
 import type { PartyId } from "@secp/transport";
 import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
 import { and, ltzBits, planeWords, signOfSum, toPlanes, xor } from "./bits.ts";
+import { assertShapes } from "./base.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
 import type { MaskKind } from "./reveal_log.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
@@ -189,9 +190,7 @@ export class Additive2pc extends Networked implements SecretBackend {
 
   /** x ⊙ y without truncation (1 round, 16 bytes per element sent per party). */
   async mulNoTrunc(x: Shared, y: Shared): Promise<Shared> {
-    if (x.shape.length !== y.shape.length || x.shape.some((v, i) => v !== y.shape[i])) {
-      throw new RangeError(`mul: shape mismatch [${x.shape}] vs [${y.shape}]`);
-    }
+    assertShapes("mul", x, y);
     return await this.#beaver(x, y, x.shape, (u, v) => u.mul(v), "mul");
   }
 

@@ -183,7 +183,8 @@ function sameDims(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-function assertShapes(op: string, x: Shared, y: Shared): void {
+/** Throws a RangeError naming both shapes unless x and y have the same shape. */
+export function assertShapes(op: string, x: Shared, y: Shared): void {
   if (!sameDims(x.shape, y.shape)) {
     throw new RangeError(`${op}: shape mismatch [${x.shape}] vs [${y.shape}]`);
   }

@@ -9,7 +9,7 @@
  */
 import { FloatTensor, matmulShapes, type RingTensor, type Shape, sizeOf } from "@secp/field";
 import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
-import { RingOps } from "./base.ts";
+import { assertShapes, RingOps } from "./base.ts";
 import { Prg, randomSeed } from "./prg.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
 
@@ -278,8 +278,6 @@ function checkValueShape(op: string, got: Shape, want: Shape): void {
 }
 
 function binary(op: string, x: Shared, y: Shared, r: FloatTensor | undefined): FloatTensor {
-  if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) {
-    throw new RangeError(`${op}: shape mismatch [${x.shape}] vs [${y.shape}]`);
-  }
+  assertShapes(op, x, y);
   return r!;
 }

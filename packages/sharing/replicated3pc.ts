@@ -17,6 +17,7 @@ import { FloatTensor, matmulShapes, RingTensor, type Shape } from "@secp/field";
 import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
 import { and, ltzBits, planes, planeWords, signOfSum, toPlanes, xor, xorParts } from "./bits.ts";
 import type { PartyId } from "@secp/transport";
+import { assertShapes } from "./base.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
 import type { MaskKind } from "./reveal_log.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
@@ -164,9 +165,7 @@ export class Replicated3pc extends Networked implements SecretBackend {
 
   /** x ⊙ y without truncation. */
   async mulNoTrunc(x: Shared, y: Shared): Promise<Shared> {
-    if (x.shape.length !== y.shape.length || x.shape.some((v, i) => v !== y.shape[i])) {
-      throw new RangeError(`mul: shape mismatch [${x.shape}] vs [${y.shape}]`);
-    }
+    assertShapes("mul", x, y);
     return await this.#product(x, y, x.shape, (u, v) => u.mul(v), "mul");
   }
 
@@ -179,9 +178,7 @@ export class Replicated3pc extends Networked implements SecretBackend {
   /** x ⊙ y, truncated by 2^bits (exact: fused with the product, see `#productTrunc`). */
   override async mul(x: Shared, y: Shared, bits = this.fp.fracBits): Promise<Shared> {
     if (this.trunc === "local") return await this.truncate(await this.mulNoTrunc(x, y), bits);
-    if (x.shape.length !== y.shape.length || x.shape.some((v, i) => v !== y.shape[i])) {
-      throw new RangeError(`mul: shape mismatch [${x.shape}] vs [${y.shape}]`);
-    }
+    assertShapes("mul", x, y);
     return await this.#productTrunc(x, y, x.shape, (u, v) => u.mul(v), "mul", bits);
   }
 
