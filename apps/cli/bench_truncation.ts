@@ -1,9 +1,9 @@
 /**
  * `deno task bench truncation`: how often local (probabilistic) truncation would fail in one
- * `bench model` forward (32 imdb sentences + a 16-token prompt). Local truncation — 3PC's only kind,
- * and 2PC's with `--trunc local` — turns x into x/2^k unless the shares wrap, which happens with
- * probability ≈ |x|/2^64 per element (x as a ring integer); a failure is off by about 2^(64−k)
- * ulps. The plain ring backend sees every true value before it is truncated, so the expected
+ * `bench model` forward (32 imdb sentences + a 16-token prompt). Local truncation — 2PC's and
+ * 3PC's with `--trunc local` (exact is the default) — turns x into x/2^k unless the shares wrap,
+ * which happens with probability ≈ |x|/2^64 per element (x as a ring integer); a failure is off by
+ * about 2^(64−k) ulps. The plain ring backend sees every true value before it is truncated, so the expected
  * number of failures of one forward is Σ|x|/2^64 over all truncated elements, measured exactly.
  *
  * One JSON line per attention: elements truncated, the widest value (bits), the expected failures
@@ -80,7 +80,7 @@ export async function benchTruncation(
       const m = await shareUseLite(be, weights.config, weights.invTimescales, weights);
       armed = true;
       await embedSecure(be, m, layout, ids, model.ops, { length: 16, rows: promptRows });
-      // Protocols take the paths of local truncation (3PC's), e.g. RFA keeps Π_cos's rescale.
+      // Protocols take the paths of local truncation, e.g. RFA keeps Π_cos's rescale.
     }, { trunc: "local", plainTruncProbe: (v, b, p) => armed && tally.probe(v, b, p) });
     const top = [...tally.byPath.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
     const row: TruncationRow = {
