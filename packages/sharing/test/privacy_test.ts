@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { FloatTensor, type RingTensor } from "@secp/field";
+import { FloatTensor, RingTensor } from "@secp/field";
+import type { Channel, PartyId, SendMeta } from "@secp/transport";
 import { runLocal } from "../mod.ts";
 
 /** Chi-square statistic of the top byte of each element against the uniform distribution. */
@@ -70,3 +71,53 @@ Deno.test("3pc with fixed test seeds is reproducible (input masks included)", as
   const b = await runLocal("3pc", program, { insecureSeed: "det3" });
   assert.deepEqual(a.results.get(1), b.results.get(1));
 });
+
+/** Records the payloads sent under the "op" scope, keyed by link and path. */
+function recordOp(log: Map<string, Uint8Array[]>) {
+  return (ch: Channel): Channel => ({
+    self: ch.self,
+    parties: ch.parties,
+    ledger: ch.ledger,
+    send(to: PartyId, payload: Uint8Array, meta: SendMeta) {
+      if (meta.path.startsWith("op/")) {
+        const k = `${ch.self}>${to} ${meta.phase} ${meta.path}`;
+        log.set(k, [...(log.get(k) ?? []), payload.slice()]);
+      }
+      ch.send(to, payload, meta);
+    },
+    recv: (from, meta) => ch.recv(from, meta),
+    flush: () => ch.flush(),
+    close: () => ch.close(),
+  });
+}
+
+// Exact truncation (2PC: the dealer's pair, the opening of x + r + 2^62; 3PC: party 2's pair and
+// masked share, the opening, the reshare halves): every message is uniform whatever the secret,
+// and 3PC's party 2 receives nothing.
+for (const kind of ["2pc", "3pc"] as const) {
+  Deno.test(`${kind} exact truncation: every message of a product and a truncation is uniform`, async () => {
+    const n = 1 << 14;
+    for (const secret of [0, 12345.5]) {
+      const log = new Map<string, Uint8Array[]>();
+      await runLocal(kind, async (be) => {
+        const v = be.is("dataOwner")
+          ? FloatTensor.from(new Float64Array(n).fill(secret))
+          : undefined;
+        const x = await be.input("dataOwner", v, [n]);
+        await be.scope("op", async () => {
+          await be.mul(x, x);
+          await be.truncate(be.mulInt(x, 1 << 16));
+        });
+      }, { insecureSeed: `privacy-trunc-${secret}`, trunc: "exact", wrapChannel: recordOp(log) });
+      assert.ok(log.size >= 3, [...log.keys()].join(", "));
+      for (const [link, payloads] of log) {
+        if (kind === "3pc") assert.ok(!link.includes(">2 "), `party 2 received ${link}`);
+        for (const p of payloads) {
+          const t = RingTensor.fromBytes(p, [p.length / 8]);
+          const chi = chiSquareTopByte(t);
+          assert.ok(chi < CHI2_999, `secret ${secret}, ${link}: chi-square ${chi.toFixed(1)}`);
+        }
+      }
+    }
+  });
+}
