@@ -182,8 +182,8 @@ export class Additive2pc extends Networked implements SecretBackend {
       this.opened("open", "uniform-ring", x.shape);
       this.opened("open", "uniform-ring", y.shape);
       const e = e0.add(e1), f = f0.add(f1);
-      let z = c.add(prod(e, b)).add(prod(a, f));
-      if (this.party === 0) z = z.add(prod(e, f));
+      // z = c + e·b + a·f (+ e·f at party 0), as c + e·(b + f) + a·f: two products, not three.
+      const z = c.add(prod(e, this.party === 0 ? b.add(f) : b)).add(prod(a, f));
       return new Shared(outShape, [z]);
     });
   }
