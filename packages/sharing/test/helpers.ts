@@ -1,6 +1,6 @@
 /** Test helpers: run a program on a backend and compare against the plain ring backend. */
 import type { FloatTensor } from "@secp/field";
-import type { Ledger } from "@secp/transport";
+import type { Channel, Ledger, PartyId, SendMeta } from "@secp/transport";
 import type { BackendKind, Cost, SecretBackend, Shared, TruncMode } from "../mod.ts";
 import { type LocalRunOptions, Networked, runLocal } from "../mod.ts";
 
@@ -79,4 +79,25 @@ export async function measure<S = Shared[]>(
     offlineBytes,
     offlineRounds: full.rounds("offline") - base.rounds("offline"),
   };
+}
+
+/**
+ * A `wrapChannel` that calls `onSend(from, to, payload copy, meta)` for every message a party sends,
+ * then sends it (to record transcripts in tests).
+ */
+export function recordSends(
+  onSend: (from: PartyId, to: PartyId, payload: Uint8Array, meta: SendMeta) => void,
+): (ch: Channel) => Channel {
+  return (ch: Channel): Channel => ({
+    self: ch.self,
+    parties: ch.parties,
+    ledger: ch.ledger,
+    send(to: PartyId, payload: Uint8Array, meta: SendMeta) {
+      onSend(ch.self, to, payload.slice(), meta);
+      ch.send(to, payload, meta);
+    },
+    recv: (from, meta) => ch.recv(from, meta),
+    flush: () => ch.flush(),
+    close: () => ch.close(),
+  });
 }

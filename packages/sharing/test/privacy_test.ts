@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FloatTensor, RingTensor } from "@secp/field";
-import type { Channel, PartyId, SendMeta } from "@secp/transport";
 import { runLocal } from "../mod.ts";
+import { recordSends } from "./helpers.ts";
 
 /** Chi-square statistic of the top byte of each element against the uniform distribution. */
 function chiSquareTopByte(t: RingTensor): number {
@@ -72,22 +72,12 @@ Deno.test("3pc with fixed test seeds is reproducible (input masks included)", as
   assert.deepEqual(a.results.get(1), b.results.get(1));
 });
 
-/** Records the payloads sent under the "op" scope, keyed by link and path. */
+/** Records the payloads sent under the "op" scope, keyed by link, phase and path. */
 function recordOp(log: Map<string, Uint8Array[]>) {
-  return (ch: Channel): Channel => ({
-    self: ch.self,
-    parties: ch.parties,
-    ledger: ch.ledger,
-    send(to: PartyId, payload: Uint8Array, meta: SendMeta) {
-      if (meta.path.startsWith("op/")) {
-        const k = `${ch.self}>${to} ${meta.phase} ${meta.path}`;
-        log.set(k, [...(log.get(k) ?? []), payload.slice()]);
-      }
-      ch.send(to, payload, meta);
-    },
-    recv: (from, meta) => ch.recv(from, meta),
-    flush: () => ch.flush(),
-    close: () => ch.close(),
+  return recordSends((from, to, payload, meta) => {
+    if (!meta.path.startsWith("op/")) return;
+    const k = `${from}>${to} ${meta.phase} ${meta.path}`;
+    log.set(k, [...(log.get(k) ?? []), payload]);
   });
 }
 

@@ -1,24 +1,14 @@
 import assert from "node:assert/strict";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { FloatTensor } from "@secp/field";
-import type { Channel, PartyId, SendMeta } from "@secp/transport";
 import { runLocal, type SecretBackend } from "../mod.ts";
+import { recordSends } from "./helpers.ts";
 
 /** Records every payload each party sends, per destination, in order. */
 function recorder(log: Map<string, Uint8Array[]>) {
-  return (ch: Channel): Channel => ({
-    self: ch.self,
-    parties: ch.parties,
-    ledger: ch.ledger,
-    send(to: PartyId, payload: Uint8Array, meta: SendMeta) {
-      const k = `${ch.self}>${to}`;
-      if (!log.has(k)) log.set(k, []);
-      log.get(k)!.push(payload.slice());
-      ch.send(to, payload, meta);
-    },
-    recv: (from, meta) => ch.recv(from, meta),
-    flush: () => ch.flush(),
-    close: () => ch.close(),
+  return recordSends((from, to, payload) => {
+    const k = `${from}>${to}`;
+    log.set(k, [...(log.get(k) ?? []), payload]);
   });
 }
 
