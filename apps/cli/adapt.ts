@@ -66,7 +66,7 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
   --features D          random features D of the adapted model (default 64)
   --variant raw|normalised  RFA input: √scale·q (raw, default: no secure normalisation) or
                         √τ·q/‖q‖ with a learned per-head τ (one secure inverse sqrt per token and head)
-  --steps N             distillation steps (default 700)
+  --steps N             distillation steps (default 1000)
   --seed S              seed of the random features and the batch order (default 0)
   --out FILE            checkpoint (default packages/transformer/checkpoints/use-lite-rfa-D<D>.json,
                         -normalised-D<D> for --variant normalised)
@@ -218,7 +218,7 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
   return {
     features,
     variant,
-    steps: int("steps", values.steps, 700, 1, 1_000_000),
+    steps: int("steps", values.steps, 1000, 1, 1_000_000),
     seed,
     out: values.out ?? new URL(name, CHECKPOINT_DIR).pathname,
     report: values.report ?? new URL("adapt-report.json", CHECKPOINT_DIR).pathname,
