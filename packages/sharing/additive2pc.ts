@@ -158,23 +158,16 @@ export class Additive2pc extends Networked implements SecretBackend {
     return await this.scope(op, async () => {
       const d = this.#dealer;
       if (this.#isDealer) {
-        const [a0, b0, c0] = [
-          await this.prg(0).ring(x.shape),
-          await this.prg(0).ring(y.shape),
-          await this.prg(0).ring(outShape),
-        ];
+        const [a0, b0] = [await this.prg(0).ring(x.shape), await this.prg(0).ring(y.shape)];
         const [a1, b1] = [await this.prg(1).ring(x.shape), await this.prg(1).ring(y.shape)];
-        const c = prod(a0.add(a1), b0.add(b1));
-        this.sendRing(1, [c.sub(c0)], "triple", "offline");
+        await this.dealShares([prod(a0.add(a1), b0.add(b1))], "triple");
         await this.flush();
         return this.#phantom(outShape);
       }
       if (!this.computing) return this.#phantom(outShape);
       const a = await this.prg(d).ring(x.shape);
       const b = await this.prg(d).ring(y.shape);
-      const c = this.party === 0
-        ? await this.prg(d).ring(outShape)
-        : (await this.recvRing(d, [outShape], "triple", "offline"))[0];
+      const [c] = await this.takeShares(d, [outShape], "triple");
       const other = 1 - this.party;
       const e0 = x.parts[0].sub(a), f0 = y.parts[0].sub(b);
       this.sendRing(other, [e0, f0], "open");
@@ -239,7 +232,7 @@ export class Additive2pc extends Networked implements SecretBackend {
     await this.scope("matmul-fixed", async () => {
       for (let i = 0; i < count; i++) {
         if (this.#isDealer) {
-          await this.#fixedCorrection(xShape, out, st.b!);
+          await this.#fixedCorrection(xShape, st.b!);
           st.readyCount = st.readyCount ?? new Map();
           st.readyCount.set(key, (st.readyCount.get(key) ?? 0) + 1);
         } else if (this.computing) {
@@ -254,10 +247,9 @@ export class Additive2pc extends Networked implements SecretBackend {
   }
 
   /** Dealer: C = (A_0 + A_1)·B, party 1's share C − C_0 sent offline. */
-  async #fixedCorrection(xShape: Shape, out: Shape, b: RingTensor): Promise<void> {
-    const a0 = await this.prg(0).ring(xShape), c0 = await this.prg(0).ring(out);
-    const a1 = await this.prg(1).ring(xShape);
-    this.sendRing(1, [a0.add(a1).matmul(b).sub(c0)], "triple", "offline");
+  async #fixedCorrection(xShape: Shape, b: RingTensor): Promise<void> {
+    const a0 = await this.prg(0).ring(xShape), a1 = await this.prg(1).ring(xShape);
+    await this.dealShares([a0.add(a1).matmul(b)], "triple");
     await this.flush();
   }
 
@@ -265,9 +257,7 @@ export class Additive2pc extends Networked implements SecretBackend {
   async #fixedMaskPair(xShape: Shape, out: Shape): Promise<{ a: RingTensor; c: RingTensor }> {
     const d = this.#dealer;
     const a = await this.prg(d).ring(xShape);
-    const c = this.party === 0
-      ? await this.prg(d).ring(out)
-      : (await this.recvRing(d, [out], "triple", "offline"))[0];
+    const [c] = await this.takeShares(d, [out], "triple");
     return { a, c };
   }
 
@@ -280,7 +270,7 @@ export class Additive2pc extends Networked implements SecretBackend {
       if (this.#isDealer) {
         const left = st.readyCount?.get(key) ?? 0;
         if (left > 0) st.readyCount!.set(key, left - 1);
-        else await this.#fixedCorrection(x.shape, out, st.b!);
+        else await this.#fixedCorrection(x.shape, st.b!);
         return this.#phantom(out);
       }
       if (!this.computing) return this.#phantom(out);
@@ -330,11 +320,10 @@ export class Additive2pc extends Networked implements SecretBackend {
       if (this.#isDealer) {
         const t = (await this.prg(0).ringMod(shape, k)).add(await this.prg(1).ringMod(shape, k))
           .mod2k(k);
-        const cos0 = await this.prg(0).ring(shape), sin0 = await this.prg(0).ring(shape);
         const ang = Float64Array.from(t.data, (v) => (2 * Math.PI * Number(v)) / 2 ** k);
         const cos = this.fp.encode(new FloatTensor(ang.map(Math.cos), shape));
         const sin = this.fp.encode(new FloatTensor(ang.map(Math.sin), shape));
-        this.sendRing(1, [cos.sub(cos0), sin.sub(sin0)], "tuple", "offline");
+        await this.dealShares([cos, sin], "tuple");
         await this.flush();
         const ph = this.#phantom(shape);
         return { t: ph, cos: ph, sin: ph };
@@ -344,13 +333,7 @@ export class Additive2pc extends Networked implements SecretBackend {
         return { t: ph, cos: ph, sin: ph };
       }
       const t = await this.prg(d).ringMod(shape, k);
-      let cos: RingTensor, sin: RingTensor;
-      if (this.party === 0) {
-        cos = await this.prg(d).ring(shape);
-        sin = await this.prg(d).ring(shape);
-      } else {
-        [cos, sin] = await this.recvRing(d, [shape, shape], "tuple", "offline");
-      }
+      const [cos, sin] = await this.takeShares(d, [shape, shape], "tuple");
       return {
         t: new Shared(shape, [t]),
         cos: new Shared(shape, [cos]),
@@ -372,20 +355,15 @@ export class Additive2pc extends Networked implements SecretBackend {
     return await this.scope("and", async () => {
       const d = this.#dealer;
       if (this.#isDealer) {
-        const u0 = await this.prg(0).ring(shape),
-          v0 = await this.prg(0).ring(shape),
-          w0 = await this.prg(0).ring(shape);
+        const u0 = await this.prg(0).ring(shape), v0 = await this.prg(0).ring(shape);
         const u1 = await this.prg(1).ring(shape), v1 = await this.prg(1).ring(shape);
-        const w = and(xor(u0, u1), xor(v0, v1));
-        this.sendRing(1, [xor(w, w0)], "triple", "offline");
+        await this.dealShares([and(xor(u0, u1), xor(v0, v1))], "triple", true);
         await this.flush();
         return pairs.map(() => []);
       }
       if (!this.computing) return pairs.map(() => []);
       const u = await this.prg(d).ring(shape), v = await this.prg(d).ring(shape);
-      const w = this.party === 0
-        ? await this.prg(d).ring(shape)
-        : (await this.recvRing(d, [shape], "triple", "offline"))[0];
+      const [w] = await this.takeShares(d, [shape], "triple");
       const x = RingTensor.concat(pairs.map(([a]) => a[0].reshape([n])), 0);
       const y = RingTensor.concat(pairs.map(([, b]) => b[0].reshape([n])), 0);
       const e0 = xor(x, u), f0 = xor(y, v);

@@ -10,6 +10,7 @@ import type { Role } from "./backend.ts";
 import { RingOps } from "./base.ts";
 import type { Shared } from "./shared.ts";
 import { Prg, randomSeed } from "./prg.ts";
+import { xor } from "./bits.ts";
 import type { MaskKind, RevealSink } from "./reveal_log.ts";
 import { TRUNC_OFFSET, truncPairOf, truncShareFromOpened } from "./trunc_pair.ts";
 import { packLowBytes, packRing, unpackLowBytes, unpackRing } from "./wire.ts";
@@ -164,6 +165,36 @@ export abstract class Networked extends RingOps {
   }
 
   /**
+   * Helper side of correlated randomness for computing parties 0 and 1 (the 2PC dealer, the 3PC
+   * party 2): party 0's shares of `values` are expanded from the seed it shares with this party,
+   * party 1 gets the corrections v − v0 (XOR for boolean shares) in one offline message.
+   */
+  protected async dealShares(
+    values: readonly RingTensor[],
+    op: string,
+    boolean = false,
+  ): Promise<void> {
+    const corrections: RingTensor[] = [];
+    for (const v of values) {
+      const v0 = await this.prg(0).ring(v.shape);
+      corrections.push(boolean ? xor(v, v0) : v.sub(v0));
+    }
+    this.sendRing(1, corrections, op, "offline");
+  }
+
+  /** Computing party 0 or 1: its shares of `helper`'s values of `shapes` (see `dealShares`). */
+  protected async takeShares(
+    helper: PartyId,
+    shapes: readonly Shape[],
+    op: string,
+  ): Promise<RingTensor[]> {
+    if (this.party !== 0) return await this.recvRing(helper, shapes, op, "offline");
+    const out: RingTensor[] = [];
+    for (const s of shapes) out.push(await this.prg(helper).ring(s));
+    return out;
+  }
+
+  /**
    * Helper side of an exact truncation between computing parties 0 and 1 (the 2PC dealer, the 3PC
    * party 2): derives r = r0 + r1 from the seeds it shares with each, and sends party 1 the
    * correction of its shares of (msb r, low r) as offline traffic (party 0's come from its seed).
@@ -172,9 +203,8 @@ export abstract class Networked extends RingOps {
    */
   protected async dealTruncPair(shape: Shape, bits: number, fold?: RingTensor): Promise<void> {
     const r = (await this.prg(0).ring(shape)).add(await this.prg(1).ring(shape));
-    const msb0 = await this.prg(0).ring(shape), low0 = await this.prg(0).ring(shape);
     const { msb, low } = truncPairOf(r, bits);
-    this.sendRing(1, [msb.sub(msb0), low.sub(low0)], "pair", "offline");
+    await this.dealShares([msb, low], "pair");
     if (fold) {
       const masked = fold.add(await this.prg(0).ring(shape)).add(await this.prg(1).ring(shape));
       for (const p of [0, 1]) this.sendRing(p, [masked], "fold");
@@ -196,13 +226,7 @@ export abstract class Networked extends RingOps {
   ): Promise<RingTensor> {
     const shape = u.shape;
     const r = await this.prg(helper).ring(shape);
-    let msb: RingTensor, low: RingTensor;
-    if (this.party === 0) {
-      msb = await this.prg(helper).ring(shape);
-      low = await this.prg(helper).ring(shape);
-    } else {
-      [msb, low] = await this.recvRing(helper, [shape, shape], "pair", "offline");
-    }
+    const [msb, low] = await this.takeShares(helper, [shape, shape], "pair");
     let mine = u.add(r);
     if (fold) mine = mine.sub(await this.prg(helper).ring(shape)); // σ_i
     if (this.party === 0) mine = mine.addScalar(TRUNC_OFFSET);
