@@ -197,9 +197,10 @@ export class PlainBackend extends RingOps implements SecretBackend {
 
   /** x ⊙ y, truncated by 2^bits (default f). */
   async mul(x: Shared, y: Shared, bits = this.fp.fracBits): Promise<Shared> {
-    if (bits !== this.fp.fracBits) return await this.truncate(await this.mulNoTrunc(x, y), bits);
-    if (x.float) return this.#wrapF(binary("mul", x, y, x.float.mul(this.#f(y))));
-    return await this.truncate(await this.mulNoTrunc(x, y));
+    if (x.float && bits === this.fp.fracBits) {
+      return this.#wrapF(binary("mul", x, y, x.float.mul(this.#f(y))));
+    }
+    return await this.truncate(await this.mulNoTrunc(x, y), bits);
   }
 
   /** x ⊙ y without truncation. */
@@ -216,10 +217,8 @@ export class PlainBackend extends RingOps implements SecretBackend {
 
   /** x @ y, truncated by 2^bits (default f). */
   async matmul(x: Shared, y: Shared, bits = this.fp.fracBits): Promise<Shared> {
-    if (bits !== this.fp.fracBits) return await this.truncate(await this.matmulNoTrunc(x, y), bits);
-    const { out } = matmulShapes(x.shape, y.shape);
-    if (x.float) return this.#wrapF(x.float.matmul(this.#f(y)));
-    return await this.truncate(new Shared(out, [x.parts[0].matmul(y.parts[0])]));
+    if (x.float && bits === this.fp.fracBits) return this.#wrapF(x.float.matmul(this.#f(y)));
+    return await this.truncate(await this.matmulNoTrunc(x, y), bits);
   }
 
   /** x @ y without truncation (float mode: the value times 2^f, as `mulNoTrunc`). */
