@@ -3,8 +3,9 @@
  * `bench model` forward (32 imdb sentences + a 16-token prompt). Local truncation — 2PC's and
  * 3PC's with `--trunc local` (exact is the default) — turns x into x/2^k unless the shares wrap,
  * which happens with probability ≈ |x|/2^64 per element (x as a ring integer); a failure is off by
- * about 2^(64−k) ulps. The plain ring backend sees every true value before it is truncated, so the expected
- * number of failures of one forward is Σ|x|/2^64 over all truncated elements, measured exactly.
+ * about 2^(64−k) ulps. The plain ring backend sees every true value before it is truncated, so
+ * the expected number of failures of one forward is Σ|x|/2^64 over all truncated elements,
+ * measured exactly.
  *
  * One JSON line per attention: elements truncated, the widest value (bits), the expected failures
  * and the ops contributing most. A failure corrupts the row it lands in (a token's hidden state),

@@ -96,7 +96,7 @@ async function expScores(
   const mx = await maxLastAxis(be, x);
   let d = be.sub(x, be.broadcastTo(mx, x.shape));
   // Padded keys enter exp as 0, not as −bound − max: their result is zeroed anyway, and a large
-  // |d| makes exp's squarings wide values, which local (3PC) truncation fails on ∝ |value|.
+  // |d| makes exp's squarings wide values, which local truncation fails on ∝ |value|.
   if (mask) d = be.mulRing(d, mask.raw);
   let e = await exp(be, d, { iters: n });
   if (mask) e = be.mulRing(e, mask.raw);

@@ -33,9 +33,9 @@ export interface SecretBackend {
   /** True for parties that hold shares and compute. */
   readonly computing: boolean;
   /**
-   * True when `truncate` is exact for any |x| < 2^62 as a ring integer (plain; 2PC `exact`), so a
-   * caller may defer a truncation and rescale a wider value later. False for local truncation
-   * (3PC; 2PC `local`), which fails with probability ≈ |x|/2^64 per element: keep values narrow.
+   * True when `truncate` is exact for any |x| < 2^62 as a ring integer (plain; 2PC and 3PC
+   * `exact`), so a caller may defer a truncation and rescale a wider value later. False for local
+   * truncation (`local`), which fails with probability ≈ |x|/2^64 per element: keep values narrow.
    */
   readonly exactTruncation: boolean;
   /** The ledger of this run (shared by all parties in one process), if any. */
