@@ -94,16 +94,17 @@ export function summariseTuning(rows: TuningRow[]): TuningTaskSummary[] {
     const rs = rows.filter((r) => r.task === task);
     const mean = (f: (r: TuningRow) => number) => rs.reduce((s, r) => s + f(r), 0) / rs.length;
     const gains = rs.map((r) => r.gain_points);
+    const gainMean = mean((r) => r.gain_points);
     return {
       task,
       metric: rs[0].metric,
       seeds: rs.length,
       untuned_mean: mean((r) => r.untuned),
       tuned_mean: mean((r) => r.tuned),
-      gain_points_mean: mean((r) => r.gain_points),
+      gain_points_mean: gainMean,
       gain_points_min: Math.min(...gains),
       gain_points_max: Math.max(...gains),
-      gain_5_points: mean((r) => r.gain_points) >= 5,
+      gain_5_points: gainMean >= 5,
     };
   });
 }
