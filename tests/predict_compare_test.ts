@@ -39,6 +39,41 @@ Deno.test("compare: same job on plain, 2pc and 3pc; secure logits match plain; p
   }
 });
 
+Deno.test("compare --attention rfa: every backend runs the adapted RFA model, secure matches plain", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const run = async (attention: string, backends: string) => {
+      const parsed = parseCompareArgs([
+        ...TINY,
+        `--attention=${attention}`,
+        `--backends=${backends}`,
+        `--out=${out}/${attention}`,
+      ]);
+      assert.ok(parsed !== "help");
+      const rows = await runCompare(parsed.backends, parsed.flags, () => {});
+      const report = (b: string) =>
+        JSON.parse(Deno.readTextFileSync(`${out}/${attention}/${b}/report.json`));
+      return { rows, report };
+    };
+    const rfa = await run("rfa", "2pc");
+    const softmax = await run("softmax", "plain");
+    const plainRfa = rfa.report("plain");
+    assert.equal(plainRfa.summary.attention, "rfa");
+    assert.match(plainRfa.summary.attention_checkpoint, /use-lite-rfa-D\d+\.json$/);
+    assert.equal(softmax.report("plain").summary.attention_checkpoint, null);
+    // The plaintext oracle evaluates the adapted model with RFA, not the npm softmax model.
+    const a: number[] = plainRfa.test_logits.untuned;
+    const b: number[] = softmax.report("plain").test_logits.untuned;
+    assert.equal(a.length, b.length);
+    assert.ok(a.some((x, i) => Math.abs(x - b[i]) > 1e-3), "rfa logits equal softmax logits");
+    const secure = rfa.rows[1];
+    assert.equal(secure.backend, "2pc");
+    assert.ok(secure.max_cos_error_vs_plain! <= 1e-3, `2pc error ${secure.max_cos_error_vs_plain}`);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("compare flags: clear errors", () => {
   assert.throws(() => parseCompareArgs(["--backend=2pc"]), /use --backends/);
   assert.throws(() => parseCompareArgs(["--backends=2pc,4pc"]), /unknown backend "4pc"/);

@@ -4,7 +4,6 @@
  * shared weights; only each text's class logits are opened, to the data owner.
  */
 import { parseArgs } from "node:util";
-import { loadUseLite } from "@secp/transformer";
 import type { OracleCost } from "@secp/fot";
 import { openOracle } from "./oracles/open.ts";
 import { readPromptFile } from "./prompt_file.ts";
@@ -116,12 +115,6 @@ export async function runPredict(
 ): Promise<{ predictions: Prediction[]; cost: OracleCost; wallMs: number }> {
   const pf = await readPromptFile(flags.prompt);
   const texts = await readTexts(flags);
-  const { weights, tokenizer } = await loadUseLite();
-  if (pf.embedDim !== weights.config.embedDim) {
-    throw new Error(
-      `prompt file ${flags.prompt}: embedDim ${pf.embedDim} does not match the model's ${weights.config.embedDim}`,
-    );
-  }
   const t0 = performance.now();
   const opened = await openOracle(
     {
@@ -134,12 +127,16 @@ export async function runPredict(
       maxTokens: pf.maxTokens,
       promptLen: pf.promptLen,
     },
-    weights,
-    tokenizer,
   );
   const predictions: Prediction[] = [];
   const cost: OracleCost = {};
   try {
+    const { embedDim } = opened.model.weights.config;
+    if (pf.embedDim !== embedDim) {
+      throw new Error(
+        `prompt file ${flags.prompt}: embedDim ${pf.embedDim} does not match the model's ${embedDim}`,
+      );
+    }
     const C = pf.labelTexts.length;
     for (let s = 0; s < texts.length; s += flags.batch) {
       const part = texts.slice(s, s + flags.batch);

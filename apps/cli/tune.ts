@@ -15,7 +15,7 @@ import {
   seedFromCrypto,
   tune,
 } from "@secp/fot";
-import { loadUseLite, promptFromTokenIds, type UseLiteWeights } from "@secp/transformer";
+import { promptFromTokenIds, type UseLiteWeights } from "@secp/transformer";
 import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "./flags.ts";
 import { openOracle } from "./oracles/open.ts";
 import { PROMPT_FORMAT, writePromptFile } from "./prompt_file.ts";
@@ -56,27 +56,28 @@ export async function runTune(
     await Deno.mkdir(flags.out, { recursive: true });
     await Deno.writeTextFile(runFile, JSON.stringify(flags, null, 2));
   }
-  const { weights, tokenizer } = await loadUseLite();
   const task = await loadTask(flags.task);
   const split = fewShotSplit(task, { shots: flags.shots, seed: flags.seed! });
   const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
   const L = flags.promptLen;
-  const initIds = tokenizer.encode("the following text");
-  const p0 = promptFromTokenIds(
-    weights,
-    Array.from({ length: L }, (_, i) => initIds[i % initIds.length]),
-  );
-  const projection = new RandomProjection({
-    promptLength: L,
-    embedDim: weights.config.embedDim,
-    intrinsicDim: flags.dim,
-    seed: flags.seed!,
-    embeddingStd: tokenTermStd(weights),
-    init: p0,
-  });
-  const opened = await openOracle(flags, weights, tokenizer);
-  const { oracle, session } = opened;
+  const opened = await openOracle(flags);
+  const { oracle, session, model } = opened;
   try {
+    // The prompt lives in the embedding space, which RFA adaptation leaves unchanged.
+    const { weights, tokenizer } = model;
+    const initIds = tokenizer.encode("the following text");
+    const p0 = promptFromTokenIds(
+      weights,
+      Array.from({ length: L }, (_, i) => initIds[i % initIds.length]),
+    );
+    const projection = new RandomProjection({
+      promptLength: L,
+      embedDim: weights.config.embedDim,
+      intrinsicDim: flags.dim,
+      seed: flags.seed!,
+      embeddingStd: tokenTermStd(weights),
+      init: p0,
+    });
     log(
       `secp-tuning: task ${task.name} (${flags.shots}-shot, ${test.length} test texts), backend ${flags.backend}, ` +
         `attention ${flags.attention}, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
@@ -123,6 +124,8 @@ export async function runTune(
       task: task.name,
       backend: flags.backend,
       attention: flags.attention,
+      // rfa: the adapted checkpoint the model owner serves (its hashes were verified on load).
+      attention_checkpoint: model.checkpoint?.path ?? null,
       seed_recorded_in: runFile,
       metric: task.metric,
       generations: result.generations,
