@@ -49,5 +49,8 @@ Deno.test("tune flags: bad values give one-line errors naming the flag", () => {
     /--trunc: expected one of exact, local, got "floor"/,
   );
   assert.equal((parseTuneFlags([]) as TuneFlags).trunc, "exact");
+  // SecP-Tuning's attention is RFA (the adapted model); softmax is the baseline flag.
+  assert.equal((parseTuneFlags([]) as TuneFlags).attention, "rfa");
+  assert.equal((parseTuneFlags(["--attention=softmax"]) as TuneFlags).attention, "softmax");
   assert.equal((parseTuneFlags(["--trunc=local"]) as TuneFlags).trunc, "local");
 });

@@ -25,6 +25,7 @@ import { parseArgs } from "node:util";
 import { isTestText, loadTask, TASK_NAMES } from "@secp/fot";
 import {
   calibrateTemperatures,
+  DEFAULT_ADAPTED_FEATURES,
   embed,
   loadUseLite,
   USE_LITE_PACKAGE,
@@ -63,7 +64,7 @@ features) on State of the Union sentences, writes the adapted checkpoint (change
 adapt-report-D<D>.json (softmax, normalised softmax and adapted RFA at D = 32, 64, 128, 256: held-out
 embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task).
 
-  --features D          random features D of the adapted model (default 64)
+  --features D          random features D of the adapted model (default ${DEFAULT_ADAPTED_FEATURES})
   --variant raw|normalised  RFA input: √scale·q (raw, default: no secure normalisation) or
                         √τ·q/‖q‖ with a learned per-head τ (one secure inverse sqrt per token and head)
   --steps N             distillation steps (default 1000)
@@ -89,7 +90,9 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
   --eval-rows LIST      report rows besides softmax and the trained D, comma-separated from
                         normalised, 32, 64, 128, 256 (default all; fewer for quicker runs)
   --spam-eval N         spam test texts scored (fixed subsample; default 400)
-  --max-train-minutes M stop training early (recorded in the report) after M minutes (default 36)
+  --max-train-minutes M stop training early (recorded in the report) after M minutes (default 38)
+  --stop-at-step K      run only the first K steps of the --steps schedule, with no time guard:
+                        replays a run the guard stopped at step K (its reproduce line says so)
   --eval-limit N        score at most N texts per task and N held-out sentences (smoke runs)
   --help                this text`;
 
@@ -133,6 +136,8 @@ export interface AdaptFlags {
   spamEval: number;
   /** `--max-train-minutes`: training time guard. */
   maxTrainMinutes: number;
+  /** `--stop-at-step`: run only the first K steps of the schedule (undefined = all). */
+  stopAtStep?: number;
   /** `--eval-limit`: texts per task and held-out sentences scored (0 = all). */
   evalLimit: number;
 }
@@ -184,6 +189,7 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
       "eval-rows": { type: "string" },
       "spam-eval": { type: "string" },
       "max-train-minutes": { type: "string" },
+      "stop-at-step": { type: "string" },
       "eval-limit": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -196,7 +202,7 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
   if (variant !== "raw" && variant !== "normalised") {
     throw new Error(`--variant: expected raw or normalised, got ${JSON.stringify(variant)}`);
   }
-  const features = int("features", values.features, 64, 1, 4096);
+  const features = int("features", values.features, DEFAULT_ADAPTED_FEATURES, 1, 4096);
   const lr = values.lr === undefined ? 1e-3 : Number(values.lr);
   if (!(lr > 0 && lr < 1)) throw new Error(`--lr: expected a number in (0, 1), got ${values.lr}`);
   const groupNames = ["v", "out", "ln1", "ffn", "pool"] as const;
@@ -221,10 +227,13 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
   const seed = values.seed ?? "0";
   if (seed.trim() === "") throw new Error("--seed: expected a non-empty value");
   const tag = variant === "raw" ? `D${features}` : `normalised-D${features}`;
+  const steps = int("steps", values.steps, 1000, 1, 1_000_000);
+  const stop = values["stop-at-step"];
   return {
     features,
     variant,
-    steps: int("steps", values.steps, 1000, 1, 1_000_000),
+    steps,
+    ...(stop === undefined ? {} : { stopAtStep: int("stop-at-step", stop, steps, 1, steps) }),
     seed,
     out: values.out ?? new URL(`use-lite-rfa-${tag}.json`, CHECKPOINT_DIR).pathname,
     report: values.report ?? new URL(`adapt-report-${tag}.json`, CHECKPOINT_DIR).pathname,
@@ -242,7 +251,7 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
       r === "normalised" ? r : Number(r) as 32 | 64 | 128 | 256
     ),
     spamEval: int("spam-eval", values["spam-eval"], 400, 0, 100_000),
-    maxTrainMinutes: int("max-train-minutes", values["max-train-minutes"], 36, 1, 100_000),
+    maxTrainMinutes: int("max-train-minutes", values["max-train-minutes"], 38, 1, 100_000),
     evalLimit: int("eval-limit", values["eval-limit"], 0, 0, 1_000_000),
   };
 }
@@ -387,7 +396,10 @@ export async function runAdapt(
     relationalWeight: flags.relationalWeight,
     hiddenWeight: flags.hiddenWeight,
     anchorPhrases: anchorTexts,
-    timeBudgetMs: flags.maxTrainMinutes * 60000,
+    // A replay (--stop-at-step) must not be cut short by a slower machine.
+    ...(flags.stopAtStep === undefined
+      ? { timeBudgetMs: flags.maxTrainMinutes * 60000 }
+      : { stopAtStep: flags.stopAtStep }),
   };
   let window: number[] = [];
   let relWindow: number[] = [];
@@ -416,7 +428,8 @@ export async function runAdapt(
     },
   });
   lap("trainMs", t);
-  if (result.steps < flags.steps) {
+  const stoppedAt = result.steps < flags.steps ? result.steps : undefined;
+  if (stoppedAt !== undefined && flags.stopAtStep === undefined) {
     log(`warning: --max-train-minutes reached after ${result.steps} of ${flags.steps} steps`);
   }
   const exported = exportWeights(student, flags.variant);
@@ -439,7 +452,8 @@ export async function runAdapt(
       `${flags.maxTokens} --lr ${flags.lr} --groups ${flags.groups.join(",")} ` +
       `--tokens-per-batch ${flags.tokensPerBatch} --relational-weight ` +
       `${flags.relationalWeight} --hidden-weight ${flags.hiddenWeight} --anchor-phrases ` +
-      `${flags.anchorPhrases} --force`,
+      `${flags.anchorPhrases}` + (stoppedAt === undefined ? "" : ` --stop-at-step ${stoppedAt}`) +
+      " --force",
   };
   const draft = await encodeCheckpoint(weights, exported.weights, {
     ...meta,

@@ -12,6 +12,9 @@ Deno.test("adapt flags: defaults, help and one-line errors", () => {
   assert.ok(f.report.endsWith(`packages/transformer/checkpoints/adapt-report-D${f.features}.json`));
   assert.equal(f.relationalWeight, 0);
   assert.equal(f.hiddenWeight, 0);
+  assert.equal(f.stopAtStep, undefined);
+  const stop = parseAdaptFlags(["--steps", "10", "--stop-at-step", "7"]);
+  assert.ok(stop !== "help" && stop.stopAtStep === 7);
   assert.equal(f.anchorPhrases, 0);
   assert.deepEqual(f.evalRows, ["normalised", 32, 64, 128, 256]);
   const q = parseAdaptFlags([
@@ -46,6 +49,10 @@ Deno.test("adapt flags: defaults, help and one-line errors", () => {
       [["--relational-weight", "x"], /--relational-weight/],
       [["--hidden-weight", ""], /--hidden-weight: expected a number/],
       [["--hidden-weight", "-0.1"], /--hidden-weight/],
+      [
+        ["--steps", "10", "--stop-at-step", "11"],
+        /--stop-at-step: expected an integer in \[1, 10\]/,
+      ],
       [["--anchor-phrases", "99"], /--anchor-phrases/],
       [["--eval-rows", "48"], /--eval-rows: unknown row "48"/],
       [["extra"], /unexpected argument/],

@@ -1,9 +1,9 @@
 /**
  * `deno task bench model`: the real USE-lite on 32 real sentences with a 16-token soft prompt, one
- * JSON line per backend and attention: the original model (softmax attention) and the model
- * owner's RFA-adapted checkpoint (random feature attention, Π_cos, on its adapted weights; same
- * batch). Each line: float64 reference time and secure time from the same run (forward only;
- * sharing the weights once is excluded), online bytes sent by the busiest party and dependent
+ * JSON line per backend and attention: the original model (softmax attention) and each of the
+ * model owner's committed RFA-adapted checkpoints (random feature attention with D features,
+ * Π_cos, on its adapted weights; same batch). Each line: float64 reference time and secure time
+ * from the same run (forward only; sharing the weights once is excluded), online bytes sent by the busiest party and dependent
  * rounds of the forward (from the ledger), and the max abs error of the secure normalised
  * embedding against the float64 reference forward of the same weights and attention. The RFA
  * line also carries the checkpoint's held-out cosine to the original model, as recorded by
@@ -24,6 +24,7 @@ import {
   cosine,
   embedSecure,
   forward,
+  listAdaptedCheckpoints,
   type ModelOps,
   promptFromTokenIds,
   protocolOps,
@@ -107,8 +108,17 @@ export async function benchModel(
 ): Promise<(ModelRow | LayerRow)[]> {
   const rows: (ModelRow | LayerRow)[] = [];
   const task = await loadTask("imdb");
-  for (const kind of attentions) {
-    const model = await loadModelFor(kind === "rfa" ? "rfa" : "softmax");
+  // "rfa" runs every committed (raw-input) adapted checkpoint, one row per D.
+  const rfaFeatures = listAdaptedCheckpoints().filter((c) => c.input === "raw").map((c) =>
+    c.numFeatures
+  );
+  const jobs = attentions.flatMap((kind): { kind: typeof kind; features: number }[] =>
+    kind === "rfa" ? rfaFeatures.map((d) => ({ kind, features: d })) : [{ kind, features: 0 }]
+  );
+  for (const { kind, features } of jobs) {
+    const model = kind === "rfa"
+      ? await loadModelFor("rfa", features)
+      : await loadModelFor("softmax");
     let { attention, ops } = model;
     let extra: Partial<ModelRow> = {};
     const held = model.checkpoint?.metrics.heldOutCosine;

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { isTaskName, TASK_NAMES } from "@secp/fot";
+import { DEFAULT_ADAPTED_FEATURES } from "@secp/transformer";
 
 /** Validated tuning configuration. */
 export interface TuneFlags {
@@ -41,8 +42,9 @@ export const TUNE_HELP =
   --dim D                   intrinsic dimension of z (default 100)
   --prompt-len L            soft-prompt tokens (default 4)
   --budget G                CMA-ES generations (default 6)
-  --attention softmax|rfa   attention under MPC (default softmax; rfa: the committed RFA-adapted model)
-  --features D              RFA random features (default 64)
+  --attention rfa|softmax   attention under MPC (default rfa: the model owner's RFA-adapted model,
+                            committed checkpoint for --features; softmax: the npm model, baseline)
+  --features D              RFA random features (default ${DEFAULT_ADAPTED_FEATURES}, the default checkpoint's)
   --cos exact|paper|iterative   cosine protocol for RFA (default exact)
   --trunc exact|local       secure truncation (default exact: never fails for |x| < 2^62; local:
                             no dealer pair / 1 round fewer on 3pc, fails with probability ≈ |x|/2^63)
@@ -128,8 +130,8 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     dim: int("dim", values.dim, 100, 1, 100_000),
     promptLen: int("prompt-len", values["prompt-len"], 4, 1, 64),
     budget: int("budget", values.budget, 6, 1),
-    attention: oneOf("attention", values.attention, "softmax", ["softmax", "rfa"] as const),
-    features: int("features", values.features, 64, 1, 4096),
+    attention: oneOf("attention", values.attention, "rfa", ["rfa", "softmax"] as const),
+    features: int("features", values.features, DEFAULT_ADAPTED_FEATURES, 1, 4096),
     cos: oneOf("cos", values.cos, "exact", ["exact", "paper", "iterative"] as const),
     trunc: oneOf("trunc", values.trunc, "exact", ["exact", "local"] as const),
     net: oneOf("net", values.net, "none", ["none", "lan", "wan", "wan200"] as const),

@@ -8,6 +8,7 @@ import type { CosVariant } from "@secp/protocols";
 import {
   adaptedCheckpointName,
   type AttentionVariant,
+  DEFAULT_ADAPTED_FEATURES,
   listAdaptedCheckpoints,
   loadAdaptedUseLite,
   loadUseLite,
@@ -46,9 +47,9 @@ export interface ModelFor {
 
 /**
  * Loads the model for `--attention`: `softmax` is the npm USE-lite as is; `rfa` applies the
- * committed RFA-adapted checkpoint for `features` random features (default: the only raw-input
- * checkpoint present, or the smallest D if several) after verifying its hashes. Throws an Error
- * naming the checkpoint folder and the D values available when there is none for `features`.
+ * committed RFA-adapted checkpoint for `features` random features (default:
+ * `DEFAULT_ADAPTED_FEATURES`, else the smallest D present) after verifying its hashes. Throws an
+ * Error naming the checkpoint folder and the D values available when there is none for `features`.
  */
 export async function loadModelFor(
   attention: "softmax" | "rfa",
@@ -69,9 +70,9 @@ export async function loadModelFor(
     };
   }
   const available = listAdaptedCheckpoints().filter((c) => c.input === "raw");
-  const file = features === undefined
-    ? available[0]
-    : available.find((c) => c.numFeatures === features);
+  const D = features ?? DEFAULT_ADAPTED_FEATURES;
+  const file = available.find((c) => c.numFeatures === D) ??
+    (features === undefined ? available[0] : undefined);
   if (file === undefined) {
     const dir = "packages/transformer/checkpoints/";
     const have = available.length > 0
@@ -79,8 +80,8 @@ export async function loadModelFor(
       : "none is committed";
     throw new Error(
       `--attention rfa${features === undefined ? "" : ` --features ${features}`}: no RFA-adapted ` +
-        `checkpoint ${dir}${adaptedCheckpointName(features ?? 64)} (${have}); the model owner ` +
-        `makes one with 'deno task adapt --features ${features ?? 64}'`,
+        `checkpoint ${dir}${adaptedCheckpointName(D)} (${have}); the model owner makes one ` +
+        `with 'deno task adapt --features ${D}'`,
     );
   }
   const adapted = await loadAdaptedUseLite(weights, file.url);

@@ -19,6 +19,7 @@ import {
   DEFAULT_ADAPTED_CHECKPOINT,
   DEFAULT_ADAPTED_FEATURES,
   encodeCheckpoint,
+  listAdaptedCheckpoints,
   loadAdaptedUseLite,
   readCheckpoint,
   useLiteWeightsSha256,
@@ -183,6 +184,34 @@ Deno.test("distill: a few steps raise the cosine to the teacher (small random mo
   assert.equal(res.steps, 30);
   const after = tfEmbedAll(model, sentences, attention).embeddings;
   assert.ok(dot(after) > dot(before), `${dot(after)} > ${dot(before)}`);
+});
+
+Deno.test("distill: stopAtStep replays the first K steps of a longer schedule exactly", async () => {
+  await useAdaptBackend();
+  const weights = randomUseLiteWeights(small, "distill-test");
+  const features = makeRfaFeatures(small, { numFeatures: 16, seed: 1 });
+  const attention = { kind: "rfa", input: "raw", features, floor: 1 / 16 } as const;
+  const teacher = tfEmbedAll(buildTfModel(weights, { frozen: true }), sentences, {
+    kind: "softmax",
+  }).embeddings;
+  const run = (stopAtStep?: number) => {
+    const model = buildTfModel(weights, { initLogA: [[-1, -1], [-1, -1]] });
+    const losses: number[] = [];
+    const res = distill(model, weights, { ids: sentences, teacher }, {
+      attention,
+      steps: 8,
+      seed: 0,
+      lr: 1e-2,
+      tokensPerBatch: 200,
+      ...(stopAtStep === undefined ? {} : { stopAtStep }),
+      onStep: (s) => losses.push(s.loss),
+    });
+    return { steps: res.steps, losses };
+  };
+  const full = run(), part = run(5);
+  assert.equal(full.steps, 8);
+  assert.equal(part.steps, 5);
+  assert.deepEqual(part.losses, full.losses.slice(0, 5));
 });
 
 Deno.test("relationalLoss: 0 for equal or rotated embeddings, the pairwise-cosine MSE otherwise", async () => {
@@ -465,22 +494,31 @@ Deno.test("secure RFA (raw and normalised, plain backend) equals the float64 ref
   );
 });
 
-for (const kind of ["plain", "2pc", "3pc"] as const) {
-  Deno.test({
-    name: `committed checkpoint: the ${kind} secure forward matches its float64 forward`,
-    fn: async () => {
-      const { weights: base, tokenizer } = await loadUseLite();
-      const { weights, attention } = await loadAdaptedUseLite(base);
-      const ids = [
-        "I love this movie, it was wonderful.",
-        "The stock market fell sharply today.",
-        "Terrible acting and a boring plot, I want my money back.",
-      ].map((t) => tokenizer.encode(t));
-      const err = await secureVsReference(kind, weights, attention, ids);
-      assert.ok(err <= 1e-3, `max abs error of the normalised embedding ${err}`);
-    },
-  });
+const committedRaw = listAdaptedCheckpoints().filter((c) => c.input === "raw");
+for (const file of committedRaw) {
+  for (const kind of ["plain", "2pc", "3pc"] as const) {
+    Deno.test({
+      name: `committed checkpoint D=${file.numFeatures}: the ${kind} secure forward matches ` +
+        `its float64 forward`,
+      fn: async () => {
+        const { weights: base, tokenizer } = await loadUseLite();
+        const { weights, attention } = await loadAdaptedUseLite(base, file.url);
+        const ids = [
+          "I love this movie, it was wonderful.",
+          "The stock market fell sharply today.",
+          "Terrible acting and a boring plot, I want my money back.",
+        ].map((t) => tokenizer.encode(t));
+        const err = await secureVsReference(kind, weights, attention, ids);
+        assert.ok(err <= 1e-3, `max abs error of the normalised embedding ${err}`);
+      },
+    });
+  }
 }
+
+Deno.test("committed checkpoints: the default D is among them", () => {
+  assert.ok(committedRaw.some((c) => c.numFeatures === DEFAULT_ADAPTED_FEATURES));
+  assert.ok(committedRaw.some((c) => c.url.href === DEFAULT_ADAPTED_CHECKPOINT.href));
+});
 
 Deno.test({
   name: "committed checkpoint: hashes verify; a corrupt or missing file is named in the error",

@@ -33,8 +33,11 @@ export const CHECKPOINT_FORMAT = "secp-tuning/use-lite-adapted@1";
 /** Folder of the committed adapted checkpoints (`packages/transformer/checkpoints/`). */
 export const ADAPTED_CHECKPOINT_DIR: URL = new URL("../checkpoints/", import.meta.url);
 
-/** Feature count D of the committed default checkpoint. */
-export const DEFAULT_ADAPTED_FEATURES = 64;
+/**
+ * Feature count D of the committed default checkpoint: 128, the closest to the original model of
+ * the committed ones (D = 64 is the cheaper one; see the adapt README).
+ */
+export const DEFAULT_ADAPTED_FEATURES = 128;
 
 /**
  * File name of the adapted checkpoint for `numFeatures` and RFA input:
@@ -543,9 +546,9 @@ export async function readCheckpoint(path: string | URL): Promise<AdaptedCheckpo
 }
 
 /**
- * Loads an adapted checkpoint (default: the committed D = 64 one) on top of the npm base weights:
- * verifies the base hash and the payloads, applies the deltas, and returns the weights and the RFA
- * attention variant to run them with.
+ * Loads an adapted checkpoint (default: {@link DEFAULT_ADAPTED_CHECKPOINT}) on top of the npm base
+ * weights: verifies the base hash and the payloads, applies the deltas, and returns the weights and
+ * the RFA attention variant to run them with.
  */
 export async function loadAdaptedUseLite(
   baseWeights: UseLiteWeights,

@@ -85,6 +85,11 @@ export interface DistillOptions {
   readonly seed: number | string;
   /** Stop early when this many ms have passed (default: no limit). */
   readonly timeBudgetMs?: number;
+  /**
+   * Run only the first this many steps of the `steps`-step schedule (default: all). Replays a run
+   * that `timeBudgetMs` stopped early: same batches, same learning rates, same result.
+   */
+  readonly stopAtStep?: number;
   /** Called after every step. */
   readonly onStep?: (info: StepInfo) => void;
 }
@@ -206,7 +211,8 @@ function runSteps(
   let step = 0, seen = 0;
   const cosHistory: number[] = [];
   try {
-    for (; step < options.steps; step++) {
+    const last = Math.min(options.steps, options.stopAtStep ?? Infinity);
+    for (; step < last; step++) {
       if (options.timeBudgetMs !== undefined && performance.now() - t0 > options.timeBudgetMs) {
         break;
       }
