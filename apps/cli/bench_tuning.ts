@@ -170,7 +170,11 @@ export async function benchTuning(args: string[]): Promise<TuningRow[]> {
       rows.push(row);
     }
   }
-  const settings = `${tuneArgs.join(" ")} (tune defaults otherwise)`;
+  // The model is named whatever the flags or the defaults chose, so results say what they measure.
+  const model = base.attention === "rfa"
+    ? `attention rfa, D = ${base.features} (adapted checkpoint)`
+    : "attention softmax (npm model)";
+  const settings = `${tuneArgs.join(" ")} (tune defaults otherwise; ${model})`;
   await Deno.writeTextFile(
     `${out}/tuning.json`,
     JSON.stringify({ settings, rows, tasks: summariseTuning(rows) }, null, 2),
