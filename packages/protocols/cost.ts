@@ -24,6 +24,7 @@ import {
   truncatedProductCost,
   truncCost,
   type TruncMode,
+  zeroCost,
 } from "@secp/sharing";
 
 export type { BackendKind, Cost, TruncMode } from "@secp/sharing";
@@ -37,8 +38,6 @@ export interface CostOptions {
 }
 
 const W = 8; // bytes per ring element
-
-const zeroCost = (): Cost => ({ rounds: 0, bytes: {}, offlineBytes: 0, offlineRounds: 0 });
 
 /** Message pattern of a primitive, for the round model. */
 type Pattern = "none" | "exchange" | "ring" | "oneToZero" | "fold";

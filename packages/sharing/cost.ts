@@ -25,7 +25,7 @@ const W = 8; // bytes per ring element
 export function truncCost(kind: BackendKind, n: number, trunc: TruncMode = "exact"): Cost {
   if (kind === "2pc") {
     return trunc === "local"
-      ? { rounds: 0, bytes: {}, offlineBytes: 0, offlineRounds: 0 }
+      ? zeroCost()
       : { rounds: 1, bytes: { 0: W * n, 1: W * n }, offlineBytes: 2 * W * n, offlineRounds: 1 };
   }
   if (kind === "3pc") {
@@ -38,7 +38,7 @@ export function truncCost(kind: BackendKind, n: number, trunc: TruncMode = "exac
         offlineRounds: 1,
       };
   }
-  return zero();
+  return zeroCost();
 }
 
 /**
@@ -81,7 +81,7 @@ export function mulNoTruncCost(kind: BackendKind, n: number): Cost {
       offlineRounds: 0,
     };
   }
-  return zero();
+  return zeroCost();
 }
 
 /** Cost of a (batched) matmul [b,m,k]@[k,n] (bBatched: [b,k,n]) without truncation. */
@@ -106,7 +106,7 @@ export function matmulNoTruncCost(
       offlineRounds: 0,
     };
   }
-  return zero();
+  return zeroCost();
 }
 
 /** Cost of a fixed-operand matmul [m,k]@W[k,n] after `fixed(W)`, without truncation. */
@@ -131,12 +131,12 @@ export function openMod2kCost(kind: BackendKind, n: number, k: number): Cost {
   if (kind === "3pc") {
     return { rounds: 1, bytes: { 0: b, 1: b, 2: b }, offlineBytes: 0, offlineRounds: 0 };
   }
-  return zero();
+  return zeroCost();
 }
 
 /** Sequential composition: rounds and bytes add. */
 export function seq(...cs: Cost[]): Cost {
-  const out = zero();
+  const out = zeroCost();
   for (const c of cs) {
     out.rounds += c.rounds;
     out.offlineBytes += c.offlineBytes;
@@ -146,7 +146,8 @@ export function seq(...cs: Cost[]): Cost {
   return out;
 }
 
-function zero(): Cost {
+/** The cost of doing nothing (a fresh value to accumulate into). */
+export function zeroCost(): Cost {
   return { rounds: 0, bytes: {}, offlineBytes: 0, offlineRounds: 0 };
 }
 
@@ -180,5 +181,5 @@ export function ltzCost(kind: BackendKind, n: number, bits = 64): Cost {
       offlineRounds: 0,
     };
   }
-  return zero();
+  return zeroCost();
 }

@@ -42,6 +42,7 @@ export {
   seq,
   truncatedProductCost,
   truncCost,
+  zeroCost,
 } from "./cost.ts";
 export type { FixedPoint, FloatTensor, RingTensor, Shape } from "@secp/field";
 export type * from "@secp/transport";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { benchProtocols } from "../bench.ts";
+import { SECURE } from "./helpers.ts";
 
 Deno.test("bench protocols: Π_cos lines per truncation mode, RFA cheaper than softmax", async () => {
   const lines = await benchProtocols({
@@ -26,12 +27,7 @@ Deno.test("bench protocols: Π_cos lines per truncation mode, RFA cheaper than s
   assert.equal(get("cos", "exact", "3pc", "exact").rounds, 3);
   // f = 16 phase bits: 2 bytes per element opened, to one peer (2PC).
   assert.equal(get("cos", "exact", "2pc", "local").bytes_sent, 2 * 8 * 16);
-  for (
-    const [backend, trunc] of [["2pc", "exact"], ["2pc", "local"], ["3pc", "exact"], [
-      "3pc",
-      "local",
-    ]]
-  ) {
+  for (const [backend, trunc] of SECURE) {
     const soft = get("attention", "softmax", backend, trunc);
     const rfa = get("attention", "rfa-exact", backend, trunc);
     assert.ok(rfa.bytes_sent < soft.bytes_sent && rfa.rounds < soft.rounds);

@@ -4,7 +4,7 @@
  * stated bounds; closed-form costs equal to the ledger.
  */
 import assert from "node:assert/strict";
-import { comparable, inputFrom, measure, testData } from "../../protocols/test/helpers.ts";
+import { comparable, inputFrom, measure, SECURE, testData } from "../../protocols/test/helpers.ts";
 import { FloatTensor } from "@secp/field";
 import { costOf, softmaxAttentionReference } from "@secp/protocols";
 import {
@@ -297,12 +297,7 @@ for (const kind of KINDS) {
   });
 }
 
-for (
-  const [kind, trunc] of [["2pc", "exact"], ["2pc", "local"], ["3pc", "exact"], [
-    "3pc",
-    "local",
-  ]] as const
-) {
+for (const [kind, trunc] of SECURE) {
   Deno.test(`${kind}/${trunc}: closed-form costs of the backward ops equal the ledger`, async () => {
     const c = TINY, B = 1, S = 4, N = B * S, d = c.hidden;
     const w = randomRobertaLayerWeights(c, 7, 0.3);
