@@ -359,8 +359,8 @@ export function cosPreprocessPlan(m: CostModel, n: number, opts: CosOptions = {}
  * - exact: trigTuple(n) offline + openMod2k(n, k) [1 round, ⌈k/8⌉·n bytes per party, k =
  *   phaseBits, default f] + trunc(m·n);
  * - paper: 2 trigTuples(n) offline + revealRing(n, all) [1 round, 8n bytes per party] + trunc(m·n);
- * - iterative: [trunc(n) if k > f] + trunc(n) [θ = 2πu] + mul(n) [first
- *   squaring] + (iters − 1)·(mulNoTrunc(3n) + trunc(2n)) [+ trunc(m·n) when scale ≠ 1].
+ * - iterative: [trunc(n) if k > f] + trunc(n) [θ = 2πu] + mul(n) [first squaring] +
+ *   (iters − 1)·(mulNoTrunc(3n) + trunc(2n)) [+ trunc(m·n) when scale ≠ 1].
  */
 export function cosCost(kind: BackendKind, shape: Shape, opts: CosCostOptions = {}): Cost {
   return costOf(kind, opts, (m) => cosPlan(m, sizeOf(shape), opts));

@@ -14,8 +14,8 @@
  * Π_cos on u with 1/√D folded into its public factors (its trig tuples can be drawn ahead of time
  * by {@link rfaPreprocess}); the denominator rides along as an extra all-ones column of V, so
  * [numerator | denominator] = φ(q)·(φ(k)ᵀ·[V | 1]) is two secure matmuls. With exact truncation
- * (plain, `exact` on 2PC and 3PC) Π_cos leaves φ unrescaled (2f fractional bits) and each matmul truncates by
- * 2f instead of f: one truncation round and 4·B·H·S·D truncated elements fewer.
+ * (plain, `exact` on 2PC and 3PC) Π_cos leaves φ unrescaled (2f fractional bits) and each matmul
+ * truncates by 2f instead of f: one truncation round and 4·B·H·S·D truncated elements fewer.
  *
  * Options: D features, σ, ℓ2-normalised q/k with a temperature τ (x̂ = √τ·x/‖x‖, one rsqrt per
  * token; the kernel becomes ∝ exp(τ·q̂·k̂/σ²)), a public key padding mask (padded keys' features

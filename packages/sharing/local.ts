@@ -23,7 +23,10 @@ import type { RevealSink } from "./reveal_log.ts";
 export interface LocalRunOptions {
   /** Fractional bits (default 16). */
   fracBits?: number;
-  /** 2PC/3PC truncation (default `exact`); for `plain`, the kind protocols are told (`PlainOptions.trunc`). */
+  /**
+   * 2PC/3PC truncation (default `exact`); for `plain`, the kind protocols are told
+   * (`PlainOptions.trunc`).
+   */
   trunc?: TruncMode;
   /**
    * Seed label for deterministic runs: **tests only** (insecure, recomputable). Without it every
