@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { runKeys } from "../apps/cli/keys.ts";
-import { parseDeployment } from "@secp/transformer";
+import { parseDeployment } from "@secp/sharing/run";
 import { loopbackDeployment, spawnDeno } from "./testdata/deploy_tiny.ts";
 
 const clusterCli = new URL("../apps/cli/cluster.ts", import.meta.url).pathname;

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { protocolOps, RemoteSession } from "@secp/transformer";
+import { RemoteSession } from "@secp/sharing/run";
 import {
   loopbackDeployment,
   reap,
   spawnDeno,
   tinyBatch,
   tinyPrompts,
+  tinySetup,
 } from "./testdata/deploy_tiny.ts";
 
 const tinyParty = new URL("./testdata/deploy_party.ts", import.meta.url).pathname;
@@ -25,8 +26,8 @@ Deno.test("deploy: a frozen peer beyond the timeout is an error for every party,
   try {
     const session = await RemoteSession.connect({
       config,
-      ops: protocolOps({ kind: "softmax" }),
-      opsSpec: { kind: "softmax" },
+      setup: tinySetup,
+      announce: { kind: "softmax" },
     });
     const { spec, inputs } = tinyBatch();
     const id = await session.prepare(spec, inputs);

@@ -1,21 +1,22 @@
 import assert from "node:assert/strict";
 import type { FloatTensor } from "@secp/field";
 import type { Ledger } from "@secp/transport";
-import { LocalSession, protocolOps, RemoteSession, type SecureSession } from "@secp/transformer";
+import { LocalSession, RemoteSession, type SecureSession } from "@secp/sharing/run";
+import type { BatchInputs, BatchSpec } from "@secp/transformer";
 import {
   loopbackDeployment,
   reap,
   spawnDeno,
   tinyBatch,
   tinyPrompts,
-  tinyWeights,
+  tinySetup,
 } from "./testdata/deploy_tiny.ts";
 
 const partyScript = new URL("./testdata/deploy_party.ts", import.meta.url).pathname;
 const SEED = "deploy-equality";
 
 /** The job: prepare one batch, evaluate two populations. */
-async function job(s: SecureSession): Promise<FloatTensor[]> {
+async function job(s: SecureSession<BatchSpec, BatchInputs>): Promise<FloatTensor[]> {
   const { spec, inputs } = tinyBatch();
   const id = await s.prepare(spec, inputs);
   return [
@@ -28,8 +29,8 @@ const entries = (l: Ledger) => l.entries().map((e) => JSON.stringify(e)).sort();
 
 /** The job in one process and across 5 processes; asserts identical results, ledger, reveals. */
 async function compare(kind: "2pc" | "3pc"): Promise<void> {
-  const ops = protocolOps({ kind: "softmax" });
-  const local = await LocalSession.start({ kind, weights: tinyWeights(), ops, insecureSeed: SEED });
+  const announce = { kind: "softmax" };
+  const local = await LocalSession.start({ kind, setup: tinySetup, announce, insecureSeed: SEED });
   const want = await job(local);
   await local.close();
 
@@ -42,8 +43,8 @@ async function compare(kind: "2pc" | "3pc"): Promise<void> {
   try {
     const remote = await RemoteSession.connect({
       config,
-      ops,
-      opsSpec: { kind: "softmax" },
+      setup: tinySetup,
+      announce,
       insecureSeed: SEED,
     });
     const got = await job(remote);

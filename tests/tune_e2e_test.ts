@@ -39,7 +39,7 @@ for (const backend of ["2pc", "3pc"] as const) {
 Deno.test("tune flags: bad values give one-line errors naming the flag", () => {
   assert.throws(
     () => parseTuneFlags(["--backend=4pc"]),
-    /--backend: expected one of plain, 2pc, 3pc/,
+    /--backend: expected one of reference, plain, 2pc, 3pc/,
   );
   assert.throws(() => parseTuneFlags(["--task=sst2"]), /--task: unknown task "sst2"/);
   assert.throws(() => parseTuneFlags(["--shots=0"]), /--shots: expected an integer/);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_ADAPTED_CHECKPOINT, listAdaptedCheckpoints } from "@secp/transformer";
 import { parseAdaptFlags } from "./adapt.ts";
-import { loadModelFor, secureOps } from "./oracles/ops.ts";
+import { loadModelFor, secureOps } from "@secp/transformer/oracle";
 
 Deno.test("adapt flags: defaults, help and one-line errors", () => {
   const f = parseAdaptFlags([]);

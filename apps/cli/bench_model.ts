@@ -36,7 +36,7 @@ import {
 import { loadTask } from "@secp/fot";
 import { type FotVariant, measureForward } from "./bench_paper/runs.ts";
 import { costUnder } from "./bench_sharing.ts";
-import { loadModelFor } from "./oracles/ops.ts";
+import { loadModelFor } from "@secp/transformer/oracle";
 
 /** One result line. */
 export interface ModelRow {

@@ -12,17 +12,10 @@
 import { parseArgs } from "node:util";
 import { FloatTensor } from "@secp/field";
 import { fuzzChildTarget, LAN, type Ledger, modelTime, WAN } from "@secp/transport";
-import {
-  type BatchSpec,
-  loadUseLite,
-  LocalSession,
-  promptFromTokenIds,
-  RemoteSession,
-  type SecureSession,
-} from "@secp/transformer";
+import { LocalSession, RemoteSession, type SecureSession } from "@secp/sharing/run";
+import { type BatchInputs, type BatchSpec, promptFromTokenIds } from "@secp/transformer";
+import { announceModel, loadModelFor, partySetup, useLiteSetup } from "@secp/transformer/oracle";
 import { makeDeploymentConfig, partyArgs } from "./deploy/config.ts";
-import { opsSpecOf } from "./deploy/setup.ts";
-import { secureOps } from "./oracles/ops.ts";
 
 const TEXTS = [
   "I love this movie, it was wonderful.",
@@ -33,7 +26,7 @@ const TEXTS = [
 
 /** One measured forward: what the data owner saw, costs from the session's global ledger. */
 async function measure(
-  session: SecureSession,
+  session: SecureSession<BatchSpec, BatchInputs>,
   spec: BatchSpec,
   inputs: { textIds: number[][]; labelIds: number[][] },
   prompts: FloatTensor,
@@ -91,7 +84,9 @@ export async function benchNet(args: string[]): Promise<void> {
       `bench net: need 1 ≤ --texts ≤ ${TEXTS.length}, --prompts ≥ 1, --prompt-len ≥ 1`,
     );
   }
-  const { weights, tokenizer } = await loadUseLite();
+  const flags = { attention: "softmax", cos: "exact", features: 64 } as const;
+  const model = await loadModelFor(flags.attention, flags.features, flags.cos);
+  const { weights, tokenizer } = model;
   const textIds = TEXTS.slice(0, T).map((t) => tokenizer.encode(t));
   const labelIds = ["It was terrible.", "It was great."].map((t) => tokenizer.encode(t));
   const seq = (ids: number[][]) => Math.max(...ids.map((r) => r.length));
@@ -110,8 +105,6 @@ export async function benchNet(args: string[]): Promise<void> {
     const ids = Array.from({ length: L }, (_, i) => init[(i + p) % init.length]);
     prompts.data.set(promptFromTokenIds(weights, ids), p * L * E);
   }
-  const flags = { attention: "softmax", cos: "exact", features: 64 } as const;
-  const ops = secureOps(flags);
   const batch = {
     model: "USE-lite (npm), softmax attention",
     sequences: P * T,
@@ -123,7 +116,11 @@ export async function benchNet(args: string[]): Promise<void> {
 
   // All parties in this process.
   const t = performance.now();
-  const local = await LocalSession.start({ kind: "2pc", weights, ops });
+  const local = await LocalSession.start<BatchSpec, BatchInputs>({
+    kind: "2pc",
+    setup: useLiteSetup(model),
+    announce: announceModel(flags),
+  });
   const m1 = await measure(local, spec, { textIds, labelIds }, prompts, t);
   await local.close();
   console.log(JSON.stringify({
@@ -152,7 +149,11 @@ export async function benchNet(args: string[]): Promise<void> {
   );
   try {
     const t = performance.now();
-    const remote = await RemoteSession.connect({ config, ops, opsSpec: opsSpecOf(flags) });
+    const remote = await RemoteSession.connect<BatchSpec, BatchInputs>({
+      config,
+      setup: partySetup,
+      announce: announceModel(flags),
+    });
     const m2 = await measure(remote, spec, { textIds, labelIds }, prompts, t);
     await remote.close();
     const codes = await Promise.all(children.map((c) => c.status.then((s) => s.code)));

@@ -17,7 +17,7 @@ import type { RingTensor } from "@secp/field";
 import { runLocal } from "@secp/sharing";
 import { embedSecure, shareUseLite } from "@secp/transformer";
 import { benchBatch } from "./bench_model.ts";
-import { loadModelFor } from "./oracles/ops.ts";
+import { loadModelFor } from "@secp/transformer/oracle";
 
 /** One result line. */
 export interface TruncationRow {

@@ -3,7 +3,7 @@
  * every task × seed, prints one JSON line per run and writes `tuning.json` and `tuning.md` with the
  * untuned and tuned test metric, the gain, and the mean gain per task over the seeds.
  *
- * Defaults: all tasks, seeds acc-1..acc-3, `--backend plain` (`deno task compare` shows the secure
+ * Defaults: all tasks, seeds acc-1..acc-3, `--backend reference` (`deno task compare` shows the secure
  * backends reach the same accuracy on the same seed), 300 test texts; every other flag is `tune`'s.
  *
  * @module
@@ -18,7 +18,7 @@ const HELP =
   --seeds a,b,…     seeds, one run each (default acc-1,acc-2,acc-3; fixed so runs can be repeated)
   --out DIR         output directory (default bench/results/tuning; each run in DIR/<task>-<seed>)
   --help            this text
-  any tune flag     passed to every run (defaults here: --backend plain --test-size 300)
+  any tune flag     passed to every run (defaults here: --backend reference --test-size 300)
 
 ${TUNE_HELP.split("\n").slice(2).join("\n")}`;
 
@@ -66,7 +66,7 @@ export function splitTuningArgs(
       own[name.slice(2)] = v;
     } else tuneArgs.push(a);
   }
-  for (const [k, v] of [["--backend", "plain"], ["--test-size", "300"]]) {
+  for (const [k, v] of [["--backend", "reference"], ["--test-size", "300"]]) {
     if (!tuneArgs.some((a) => a === k || a.startsWith(`${k}=`))) tuneArgs.push(k, v);
   }
   if (

@@ -6,7 +6,7 @@ Deno.test("bench tuning: own flags split from tune's, plain and 300 test texts b
   assert.deepEqual(a.tasks, ["imdb", "spam"]);
   assert.deepEqual(a.seeds, ["acc-1", "acc-2", "acc-3"]);
   assert.equal(a.out, "/x");
-  assert.deepEqual(a.tuneArgs, ["--budget", "2", "--backend", "plain", "--test-size", "300"]);
+  assert.deepEqual(a.tuneArgs, ["--budget", "2", "--backend", "reference", "--test-size", "300"]);
   const b = splitTuningArgs(["--backend", "2pc", "--test-size=8", "--seeds", "s"]);
   assert.deepEqual(b.tuneArgs, ["--backend", "2pc", "--test-size=8"]);
   assert.deepEqual(b.seeds, ["s"]);

@@ -5,7 +5,7 @@
  * have: 0 if every party ended cleanly, 1 otherwise (after naming the parties that failed).
  */
 import { parseArgs } from "node:util";
-import { describeRole, parseDeployment } from "@secp/transformer";
+import { describeRole, parseDeployment } from "@secp/sharing/run";
 import { partyArgs } from "./deploy/config.ts";
 
 /** `--help` text. */

@@ -1,6 +1,6 @@
 /**
- * `deno task compare`: the same small tuning job, same seed, under `plain`, `2pc` and `3pc` side by
- * side, so a user can choose a security model: accuracy, error of the secure logits against the
+ * `deno task compare`: the same small tuning job, same seed, under the float64 `reference` model and
+ * the `2pc` and `3pc` backends side by side, so a user can choose a security model: accuracy, error of the secure logits against the
  * plaintext model on the same (untuned) prompt and texts, bytes and rounds per party, offline
  * bytes, wall time, modelled LAN/WAN time, and the trust assumption of each backend.
  */
@@ -8,15 +8,15 @@ import { existsSync } from "node:fs";
 import { seedFromCrypto } from "@secp/fot";
 import type { LedgerSummary } from "@secp/transport";
 import { parseTuneFlags, type TuneFlags } from "./flags.ts";
-import { LOGIT_SCALE } from "./oracles/tokens.ts";
+import { BACKENDS } from "@secp/sharing";
+import { LOGIT_SCALE } from "@secp/transformer/oracle";
 import { runTune } from "./tune.ts";
 
-/** What each backend trusts (semi-honest adversaries throughout). */
+/** What each backend trusts (semi-honest adversaries throughout; from the backend registry). */
 export const TRUST: Record<TuneFlags["backend"], string> = {
-  plain: "no privacy: the model runs in the clear (the reference)",
-  "2pc": "2 parties + dealer; secure unless the dealer colludes with a party",
-  "3pc": "3 parties, replicated; secure unless 2 of 3 collude (honest majority)",
-};
+  reference: "no privacy: the float64 model runs in the clear (the reference)",
+  ...Object.fromEntries(Object.values(BACKENDS).map((b) => [b.kind, b.trust])),
+} as Record<TuneFlags["backend"], string>;
 
 /** Defaults of compare's small job (tune's flags; any of them may be overridden). */
 export const COMPARE_DEFAULTS = [
@@ -36,15 +36,15 @@ export const COMPARE_DEFAULTS = [
 
 /** `--help` text. */
 export const COMPARE_HELP =
-  `deno task compare [--backends plain,2pc,3pc] [tune flags]: one small tuning job per backend, same seed
+  `deno task compare [--backends reference,2pc,3pc] [tune flags]: one small tuning job per backend, same seed
 
-Runs deno task tune's job under each backend (default: plain, 2pc, 3pc) with the same seed and
-prints a table: tuned/untuned test metric, max |logit error| against plain on the untuned prompt,
+Runs deno task tune's job under each backend (default: reference, 2pc, 3pc) with the same seed and
+prints a table: tuned/untuned test metric, max |logit error| against reference on the untuned prompt,
 bytes sent per party (online) and offline, rounds per generation, wall time, modelled LAN/WAN time
 per generation, and the trust assumption. Writes <out>/<backend>/ (tune's files) and
 <out>/compare.json.
 
-  --backends LIST   comma-separated subset of plain,2pc,3pc (plain is always run first: the reference)
+  --backends LIST   comma-separated subset of reference,plain,2pc,3pc (reference always runs first)
   --out DIR         default runs/compare-<time>
   tune flags        --task --shots --popsize --dim --prompt-len --budget --attention --features --cos
                     --net --seed --test-size --max-tokens --eval-every (defaults: ${
@@ -58,8 +58,8 @@ export interface CompareRow {
   trust: string;
   untuned_test_metric: number;
   tuned_test_metric: number;
-  /** max |secure − plain| over the untuned prompt's test logits, in cosine units. */
-  max_cos_error_vs_plain: number | null;
+  /** max |secure − reference| over the untuned prompt's test logits, in cosine units. */
+  max_cos_error_vs_reference: number | null;
   online_bytes_sent_per_party: Record<string, number>;
   offline_bytes_total: number;
   rounds_per_generation: number;
@@ -73,21 +73,23 @@ export function parseCompareArgs(
   args: string[],
 ): { backends: TuneFlags["backend"][]; flags: TuneFlags } | "help" {
   const rest: string[] = [];
-  let backends: string[] = ["plain", "2pc", "3pc"];
+  let backends: string[] = ["reference", "2pc", "3pc"];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--backend" || a.startsWith("--backend=")) {
-      throw new Error("--backend: compare runs several; use --backends plain,2pc,3pc");
+      throw new Error("--backend: compare runs several; use --backends reference,2pc,3pc");
     }
     if (a === "--resume") throw new Error("--resume: not supported by compare (run tune --resume)");
     if (a === "--backends" || a.startsWith("--backends=")) {
       const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : args[++i];
-      if (v === undefined) throw new Error("--backends: expected a list such as plain,2pc,3pc");
+      if (v === undefined) throw new Error("--backends: expected a list such as reference,2pc,3pc");
       backends = v.split(",").map((b) => b.trim()).filter((b) => b.length > 0);
       for (const b of backends) {
         if (!(b in TRUST)) {
           throw new Error(
-            `--backends: unknown backend ${JSON.stringify(b)}; known: plain, 2pc, 3pc`,
+            `--backends: unknown backend ${JSON.stringify(b)}; known: ${
+              Object.keys(TRUST).join(", ")
+            }`,
           );
         }
       }
@@ -97,8 +99,8 @@ export function parseCompareArgs(
   }
   const flags = parseTuneFlags([...COMPARE_DEFAULTS, ...rest]);
   if (flags === "help") return "help";
-  const ordered = (["plain", "2pc", "3pc"] as const).filter((b) =>
-    b === "plain" || backends.includes(b)
+  const ordered = (Object.keys(TRUST) as TuneFlags["backend"][]).filter((b) =>
+    b === "reference" || backends.includes(b)
   );
   if (!args.some((a) => a === "--out" || a.startsWith("--out="))) {
     flags.out = flags.out.replace("runs/tune-", "runs/compare-");
@@ -106,7 +108,7 @@ export function parseCompareArgs(
   return { backends: ordered, flags };
 }
 
-/** Runs the comparison; returns the rows (plain first). */
+/** Runs the comparison; returns the rows (reference first). */
 export async function runCompare(
   backends: TuneFlags["backend"][],
   flags: TuneFlags,
@@ -129,7 +131,7 @@ export async function runCompare(
       test_logits: { untuned: number[] };
     };
     const untuned = report.test_logits.untuned;
-    if (backend === "plain") reference = untuned;
+    if (backend === "reference") reference = untuned;
     const s = report.summary;
     const scale = LOGIT_SCALE;
     rows.push({
@@ -137,7 +139,7 @@ export async function runCompare(
       trust: TRUST[backend],
       untuned_test_metric: s.untuned_test_metric,
       tuned_test_metric: s.tuned_test_metric,
-      max_cos_error_vs_plain: reference
+      max_cos_error_vs_reference: reference
         ? Math.max(...untuned.map((v, i) => Math.abs(v - reference![i]) / scale))
         : null,
       online_bytes_sent_per_party: Object.fromEntries(
@@ -176,7 +178,7 @@ export function compareTable(rows: CompareRow[]): string {
     r.backend,
     r.untuned_test_metric.toFixed(3),
     r.tuned_test_metric.toFixed(3),
-    r.max_cos_error_vs_plain === null ? "-" : r.max_cos_error_vs_plain.toExponential(1),
+    r.max_cos_error_vs_reference === null ? "-" : r.max_cos_error_vs_reference.toExponential(1),
     Object.entries(r.online_bytes_sent_per_party).map(([p, b]) => `P${p} ${mb(b)}`).join(", ") ||
     "-",
     mb(r.offline_bytes_total),

@@ -4,11 +4,17 @@
  */
 import { parseArgs } from "node:util";
 import { isTaskName, TASK_NAMES } from "@secp/fot";
+import { BACKEND_KINDS } from "@secp/sharing";
 import { DEFAULT_ADAPTED_FEATURES } from "@secp/transformer";
+import type { OracleBackend } from "@secp/transformer/oracle";
+
+/** Every `--backend`: the float64 reference model, then the registry's backends. */
+export const BACKEND_CHOICES: readonly OracleBackend[] = ["reference", ...BACKEND_KINDS];
 
 /** Validated tuning configuration. */
 export interface TuneFlags {
-  backend: "plain" | "2pc" | "3pc";
+  /** `reference` (float64, in the clear), `plain` (the secure code, cleartext), `2pc`, `3pc`. */
+  backend: OracleBackend;
   task: string;
   shots: number;
   popsize: number;
@@ -35,7 +41,9 @@ export interface TuneFlags {
 export const TUNE_HELP =
   `deno task tune [flags]: SecP-Tuning end to end (CMA-ES at the data owner, the model under MPC)
 
-  --backend plain|2pc|3pc   secure backend (default 2pc: additive sharing + dealer)
+  --backend reference|plain|2pc|3pc   who evaluates the model (default 2pc: additive sharing +
+                            dealer; 3pc: replicated; plain: the same secure code in cleartext
+                            fixed point; reference: the float64 model in the clear, fastest)
   --task NAME               ${TASK_NAMES.join(" | ")} (default imdb)
   --shots K                 training examples per class (default 4; dev uses the same count)
   --popsize N               CMA-ES population (default 6)
@@ -73,7 +81,8 @@ function int(
   return n;
 }
 
-function oneOf<T extends string>(
+/** `v` if it is one of `allowed` (else a one-line error naming `--name`), or `dflt` if absent. */
+export function oneOf<T extends string>(
   name: string,
   v: string | undefined,
   dflt: T,
@@ -121,7 +130,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       `--task: unknown task ${JSON.stringify(task)}; known: ${TASK_NAMES.join(", ")}`,
     );
   }
-  const backend = oneOf("backend", values.backend, "2pc", ["plain", "2pc", "3pc"] as const);
+  const backend = oneOf("backend", values.backend, "2pc", BACKEND_CHOICES);
   return {
     backend,
     task,

@@ -5,7 +5,7 @@
  * one file per party holding only that party's keys (give each host only its own).
  */
 import { parseArgs } from "node:util";
-import { describeRole, parseDeployment } from "@secp/transformer";
+import { describeRole, parseDeployment } from "@secp/sharing/run";
 import { configFor, makeDeploymentConfig } from "./deploy/config.ts";
 
 /** `--help` text. */

@@ -6,8 +6,8 @@
  * mismatch, a port in use) it prints one line naming the party, the peer and the op, and exits 1.
  */
 import { parseArgs } from "node:util";
-import { parseDeployment, serveParty } from "@secp/transformer";
-import { tunePartySetup } from "./deploy/setup.ts";
+import { parseDeployment, serveParty } from "@secp/sharing/run";
+import { partySetup } from "@secp/transformer/oracle";
 
 /** `--help` text. */
 export const PARTY_HELP = `deno task party --config FILE --id N: run party N of a deployment
@@ -57,7 +57,7 @@ if (import.meta.main) {
     await serveParty({
       config: text,
       self: id,
-      setup: tunePartySetup,
+      setup: partySetup,
       log: quiet ? undefined : (l) => console.log(l),
     });
     Deno.exit(0);

@@ -5,7 +5,9 @@
  */
 import { parseArgs } from "node:util";
 import type { OracleCost } from "@secp/fot";
-import { openOracle } from "./oracles/open.ts";
+import { openFlagsOracle } from "./oracle.ts";
+import type { OracleBackend } from "@secp/transformer/oracle";
+import { BACKEND_CHOICES, oneOf } from "./flags.ts";
 import { readPromptFile } from "./prompt_file.ts";
 
 /** `--help` text. */
@@ -15,7 +17,7 @@ export const PREDICT_HELP =
   --prompt FILE             prompt.json written by deno task tune (required)
   --text T                  a text to classify (repeatable)
   --file F                  texts, one per line (- for standard input)
-  --backend plain|2pc|3pc   backend (default 2pc)
+  --backend reference|plain|2pc|3pc   who evaluates (default 2pc; see deno task tune --help)
   --cos exact|paper|iterative   cosine protocol when the prompt was tuned with RFA (default exact)
   --trunc exact|local       secure truncation (default exact; local: probabilistic, cheaper)
   --net none|lan|wan|wan200 delay in-process links per a network profile (default none)
@@ -28,20 +30,12 @@ export interface PredictFlags {
   prompt: string;
   texts: string[];
   file?: string;
-  backend: "plain" | "2pc" | "3pc";
+  backend: OracleBackend;
   cos: "exact" | "paper" | "iterative";
   trunc: "exact" | "local";
   net: "none" | "lan" | "wan" | "wan200";
   batch: number;
   json: boolean;
-}
-
-function oneOf<T extends string>(name: string, v: string | undefined, d: T, ok: readonly T[]): T {
-  if (v === undefined) return d;
-  if (!(ok as readonly string[]).includes(v)) {
-    throw new Error(`--${name}: expected one of ${ok.join(", ")}, got ${JSON.stringify(v)}`);
-  }
-  return v as T;
 }
 
 /** Parses `args`; `"help"` for --help. Throws a one-line Error on bad input. */
@@ -75,7 +69,7 @@ export function parsePredictFlags(args: string[]): PredictFlags | "help" {
     prompt: values.prompt,
     texts: values.text ?? [],
     file: values.file,
-    backend: oneOf("backend", values.backend, "2pc", ["plain", "2pc", "3pc"] as const),
+    backend: oneOf("backend", values.backend, "2pc", BACKEND_CHOICES),
     cos: oneOf("cos", values.cos, "exact", ["exact", "paper", "iterative"] as const),
     trunc: oneOf("trunc", values.trunc, "exact", ["exact", "local"] as const),
     net: oneOf("net", values.net, "none", ["none", "lan", "wan", "wan200"] as const),
@@ -116,7 +110,7 @@ export async function runPredict(
   const pf = await readPromptFile(flags.prompt);
   const texts = await readTexts(flags);
   const t0 = performance.now();
-  const opened = await openOracle(
+  const opened = await openFlagsOracle(
     {
       backend: flags.backend,
       attention: pf.attention,
@@ -126,6 +120,7 @@ export async function runPredict(
       net: flags.net,
       maxTokens: pf.maxTokens,
       promptLen: pf.promptLen,
+      parties: undefined,
     },
   );
   const predictions: Prediction[] = [];
@@ -183,7 +178,7 @@ if (import.meta.main) {
         const mb = ((cost.bytesSent ?? 0) / 1e6).toFixed(1);
         console.log(
           `${predictions.length} texts on ${flags.backend} in ${(wallMs / 1000).toFixed(1)} s` +
-            (flags.backend === "plain"
+            (flags.backend === "reference"
               ? ""
               : `: ${mb} MB sent (busiest party), ${cost.rounds ?? 0} rounds, modelled LAN ${
                 ((cost.lanMs ?? 0) / 1000).toFixed(2)

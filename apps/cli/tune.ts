@@ -17,7 +17,7 @@ import {
 } from "@secp/fot";
 import { promptFromTokenIds, type UseLiteWeights } from "@secp/transformer";
 import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "./flags.ts";
-import { openOracle } from "./oracles/open.ts";
+import { openFlagsOracle } from "./oracle.ts";
 import { PROMPT_FORMAT, writePromptFile } from "./prompt_file.ts";
 import { barChart, lineChart, reportHtml } from "./report.ts";
 
@@ -60,7 +60,7 @@ export async function runTune(
   const split = fewShotSplit(task, { shots: flags.shots, seed: flags.seed! });
   const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
   const L = flags.promptLen;
-  const opened = await openOracle(flags);
+  const opened = await openFlagsOracle(flags);
   const { oracle, session, model } = opened;
   try {
     // The prompt lives in the embedding space, which RFA adaptation leaves unchanged.
@@ -125,7 +125,7 @@ export async function runTune(
       backend: flags.backend,
       attention: flags.attention,
       // rfa: the adapted checkpoint the model owner serves (its hashes were verified on load).
-      attention_checkpoint: model.checkpoint?.path ?? null,
+      attention_checkpoint: model.checkpoint?.file ?? null,
       seed_recorded_in: runFile,
       metric: task.metric,
       generations: result.generations,

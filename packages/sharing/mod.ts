@@ -19,13 +19,22 @@
 export { Additive2pc, type Additive2pcOptions } from "./additive2pc.ts";
 export type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
 export {
+  type BackendOptions,
   type LocalRun,
   type LocalRunOptions,
   localTopology,
   makeBackend,
   pairwiseSeeds,
   runLocal,
-} from "./local.ts";
+} from "./run/mod.ts";
+export {
+  BACKEND_KINDS,
+  type BackendInfo,
+  backendInfo,
+  type BackendParams,
+  BACKENDS,
+  NETWORKED_KINDS,
+} from "./registry.ts";
 export { RingOps } from "./base.ts";
 export { Networked, type NetworkedOptions, type Roles } from "./networked.ts";
 export { PlainBackend, type PlainOptions } from "./plain.ts";
@@ -46,7 +55,7 @@ export {
 } from "./cost.ts";
 export type { FixedPoint, FloatTensor, RingTensor, Shape } from "@secp/field";
 export type * from "@secp/transport";
-export { connectParty, type ConnectPartyOptions, deriveSeeds } from "./tcp.ts";
+export { connectParty, type ConnectPartyOptions, deriveSeeds } from "./run/mod.ts";
 export {
   MASK_KINDS,
   type MaskKind,

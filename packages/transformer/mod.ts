@@ -143,19 +143,13 @@ export {
   prepareBatch,
   type PreparedState,
 } from "./secure/steps.ts";
-export { LocalSession, type SecureSession, type SessionOptions } from "./secure/session.ts";
 export {
-  type Deployment,
-  describeRole,
-  parseDeployment,
-  type PartySetup,
-  RemoteSession,
-  type RemoteSessionOptions,
-  type ServedSession,
-  serveParty,
-  type ServePartyOptions,
-  type SessionAnnouncement,
-} from "./secure/remote_session.ts";
+  parseUseLiteBatchSpec,
+  parseUseLitePublicModel,
+  useLiteJob,
+  type UseLitePublicModel,
+  useLitePublicModel,
+} from "./use_lite/job.ts";
 export { l2normalize, protocolOps, type SecureAttention } from "./secure/protocol_ops.ts";
 
 // Model-owner RFA adaptation: committed checkpoints (the training code, which needs tfjs, is in
@@ -366,3 +360,10 @@ export {
   hfPrepareBatch,
   type HfPreparedBatch,
 } from "./hf/steps.ts";
+export {
+  hfJob,
+  type HfPublicModel,
+  hfPublicModel,
+  parseHfBatchSpec,
+  parseHfPublicModel,
+} from "./hf/job.ts";

@@ -2,8 +2,8 @@
  * One non-data-owner party of a session on the tiny model, for the multi-process tests:
  * `deno run -A deploy_party.ts <config.json> <id> [insecure seed label]`.
  */
-import { protocolOps, type SecureAttention, serveParty } from "@secp/transformer";
-import { tinyWeights } from "./deploy_tiny.ts";
+import { serveParty } from "@secp/sharing/run";
+import { tinySetup } from "./deploy_tiny.ts";
 
 const [path, id, seed] = Deno.args;
 try {
@@ -11,10 +11,7 @@ try {
     config: await Deno.readTextFile(path),
     self: Number(id),
     insecureSeed: seed || undefined,
-    setup: (spec, { modelOwner }) => ({
-      ops: protocolOps(spec as SecureAttention),
-      weights: modelOwner ? tinyWeights() : undefined,
-    }),
+    setup: tinySetup,
     log: (l) => console.log(l),
   });
   console.log(`commands ${served.commands}`);

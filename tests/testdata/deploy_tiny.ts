@@ -4,13 +4,20 @@
  */
 import { FloatTensor } from "@secp/field";
 import { generateKeys } from "@secp/transport";
+import type { JobSetup } from "@secp/sharing/run";
 import {
   type BatchInputs,
   type BatchSpec,
   gaussianArray,
   makeUseLiteConfig,
+  parseUseLitePublicModel,
+  type PreparedState,
+  protocolOps,
   randomUseLiteWeights,
+  type SecureAttention,
   seededRng,
+  useLiteJob,
+  useLitePublicModel,
   type UseLiteWeights,
 } from "@secp/transformer";
 
@@ -26,6 +33,23 @@ export function tinyWeights(): UseLiteWeights {
   });
   return randomUseLiteWeights(config, "deploy-tests");
 }
+
+/**
+ * Every party's side of the tiny model's job: the announced attention's protocols (the job
+ * description is the `SecureAttention` itself), the weights on the model owner.
+ */
+export const tinySetup: JobSetup<BatchSpec, BatchInputs, PreparedState> = (announced, role) => {
+  const w = tinyWeights();
+  return {
+    publicModel: role.modelOwner ? useLitePublicModel(w) : undefined,
+    job: (pub) =>
+      useLiteJob(
+        parseUseLitePublicModel(pub),
+        protocolOps(announced as SecureAttention),
+        role.modelOwner ? w : undefined,
+      ),
+  };
+};
 
 /** Three texts, two label texts. */
 export function tinyBatch(): { spec: BatchSpec; inputs: BatchInputs } {

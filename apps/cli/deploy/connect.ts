@@ -1,11 +1,10 @@
 /**
- * The data owner's side of `deno task tune --parties FILE`: connect to the parties of a
- * deployment (started with `deno task party` or `deno task cluster`) instead of running them in
- * this process.
+ * The data owner's side of `deno task tune --parties FILE`: read and check the deployment the
+ * other parties run (started with `deno task party` or `deno task cluster`), instead of running
+ * them in this process.
  */
-import { type ModelOps, parseDeployment, RemoteSession } from "@secp/transformer";
+import { parseDeployment } from "@secp/sharing/run";
 import type { TuneFlags } from "../flags.ts";
-import { opsSpecOf } from "./setup.ts";
 
 /** Reads a deployment config file; errors name the file. */
 export async function readDeployment(path: string): Promise<string> {
@@ -17,17 +16,12 @@ export async function readDeployment(path: string): Promise<string> {
 }
 
 /**
- * A session whose other parties run per `flags.parties`; `ops` are the data owner's protocols
- * (the same the in-process session would get). The backend kind must match the config's.
+ * The deployment text of `flags.parties`, checked against the flags: the backend kind must match
+ * the config's, and `--net` (which delays in-process links) cannot apply.
  */
-export async function connectParties(
-  flags: Pick<
-    TuneFlags,
-    "parties" | "backend" | "net" | "attention" | "cos" | "trunc" | "features"
-  >,
-  ops: ModelOps,
-  log: (line: string) => void = (l) => console.error(l),
-): Promise<RemoteSession> {
+export async function deploymentFor(
+  flags: Pick<TuneFlags, "parties" | "backend" | "net">,
+): Promise<string> {
   const path = flags.parties!;
   const text = await readDeployment(path);
   const dep = parseDeployment(text);
@@ -40,11 +34,5 @@ export async function connectParties(
   if (flags.net !== "none") {
     throw new Error("--net delays in-process links only; with --parties the links are real");
   }
-  return await RemoteSession.connect({
-    config: text,
-    ops,
-    opsSpec: opsSpecOf(flags),
-    trunc: flags.trunc,
-    log,
-  });
+  return text;
 }

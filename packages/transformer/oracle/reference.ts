@@ -1,46 +1,59 @@
 /**
- * The plaintext fitness oracle: the float64 reference model (exact softmax / RFA attention) run by
- * the data owner itself. Used for `--backend plain`, zero-shot baselines, and as the reference the
- * secure oracle is compared with.
+ * The reference fitness oracle: the float64 reference model (exact softmax / RFA attention) run in
+ * the clear by whoever holds the weights. `--backend reference`, zero-shot baselines, and the
+ * reference the secure oracle is compared with. (`--backend plain` is different: the secure code
+ * on `PlainBackend`, fixed-point, no parties.)
+ *
+ * @module
  */
 import type { FitnessOracle, OracleBatch, OracleResult, PreparedBatch } from "@secp/fot";
-import {
-  type AttentionVariant,
-  embed,
-  type UseLiteWeights,
-  type UseTokenizer,
-} from "@secp/transformer";
+import type { AttentionVariant } from "../reference/attention.ts";
+import { embed } from "../reference.ts";
+import type { UseTokenizer } from "../tokenizer/use_tokenizer.ts";
+import type { UseLiteWeights } from "../weights/use_lite.ts";
 import { LOGIT_SCALE, tokenize } from "./tokens.ts";
 
-interface PlainBatch extends PreparedBatch {
+/** A prepared batch: token ids and label embeddings. */
+export interface ReferenceBatch extends PreparedBatch {
+  /** Token ids of the texts. */
   ids: number[][];
+  /** Label embeddings. */
   labels: Float64Array[];
 }
 
-/** Options of {@link PlainOracle}. */
-export interface PlainOracleOptions {
+/** Options of {@link ReferenceOracle}. */
+export interface ReferenceOracleOptions {
+  /** The model's weights. */
   weights: UseLiteWeights;
+  /** Its tokenizer. */
   tokenizer: UseTokenizer;
+  /** Soft-prompt tokens L. */
   promptLength: number;
   /** Clip texts to this many tokens (0: only the model's limit). */
   maxTokens?: number;
+  /** Attention of the reference forward (default softmax). */
   attention?: AttentionVariant;
+  /** Scale of the cosine logits (default {@link LOGIT_SCALE}). */
   logitScale?: number;
 }
 
 /** Logits = scale · cos(embedding of the prompted text, embedding of each label text). */
-export class PlainOracle implements FitnessOracle<PlainBatch> {
+export class ReferenceOracle implements FitnessOracle<ReferenceBatch> {
+  /** Soft-prompt tokens L. */
   readonly promptLength: number;
+  /** Embedding width E. */
   readonly embedDim: number;
-  readonly #o: PlainOracleOptions;
+  readonly #o: ReferenceOracleOptions;
 
-  constructor(o: PlainOracleOptions) {
+  /** An oracle over `o.weights`. */
+  constructor(o: ReferenceOracleOptions) {
     this.#o = o;
     this.promptLength = o.promptLength;
     this.embedDim = o.weights.config.embedDim;
   }
 
-  prepare(batch: OracleBatch): Promise<PlainBatch> {
+  /** Tokenises the texts and embeds the label texts. */
+  prepare(batch: OracleBatch): Promise<ReferenceBatch> {
     const { weights, tokenizer, attention } = this.#o;
     const ids = tokenize(
       tokenizer,
@@ -54,7 +67,8 @@ export class PlainOracle implements FitnessOracle<PlainBatch> {
     return Promise.resolve({ size: ids.length, numClasses: labels.length, ids, labels });
   }
 
-  evaluate(prompts: Float64Array[], batch: PlainBatch): Promise<OracleResult> {
+  /** Scaled cosine logits of every (prompt, text, class). */
+  evaluate(prompts: Float64Array[], batch: ReferenceBatch): Promise<OracleResult> {
     const { weights, attention } = this.#o;
     const scale = this.#o.logitScale ?? LOGIT_SCALE;
     const T = batch.size, C = batch.numClasses;

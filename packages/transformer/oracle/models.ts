@@ -1,25 +1,36 @@
 /**
- * The model the oracles run, chosen by the tune flags: the weights (the npm USE-lite, or the model
+ * The model the oracles run, chosen by its attention: the weights (the npm USE-lite, or the model
  * owner's RFA-adapted checkpoint on top of them), the attention variant of the float64 reference
  * forward (plaintext oracle), and the secure nonlinear protocols (secure oracle). Both oracles must
- * get the same {@link ModelFor} so that plain and secure backends evaluate the same function.
+ * get the same {@link ModelFor} so that the reference and the secure backends evaluate the same
+ * function.
+ *
+ * @module
  */
 import type { CosVariant } from "@secp/protocols";
 import {
   adaptedCheckpointName,
-  type AttentionVariant,
   DEFAULT_ADAPTED_FEATURES,
   listAdaptedCheckpoints,
   loadAdaptedUseLite,
-  loadUseLite,
-  type ModelOps,
-  protocolOps,
-  type SecureAttention,
-  secureRfaAttention,
-  type UseLiteWeights,
-  type UseTokenizer,
-} from "@secp/transformer";
-import type { TuneFlags } from "../flags.ts";
+} from "../adapt/checkpoint.ts";
+import { secureRfaAttention } from "../adapt/secure.ts";
+import { loadUseLite } from "../assets.ts";
+import type { AttentionVariant } from "../reference/attention.ts";
+import type { ModelOps } from "../secure/ops.ts";
+import { protocolOps, type SecureAttention } from "../secure/protocol_ops.ts";
+import type { UseTokenizer } from "../tokenizer/use_tokenizer.ts";
+import type { UseLiteWeights } from "../weights/use_lite.ts";
+
+/** Which model variant to run: the attention, RFA's feature count and cosine protocol. */
+export interface ModelChoice {
+  /** `softmax` (the npm USE-lite) or `rfa` (the model owner's RFA-adapted checkpoint). */
+  attention: "softmax" | "rfa";
+  /** RFA random features D (selects the checkpoint). */
+  features: number;
+  /** Cosine protocol of RFA. */
+  cos: CosVariant;
+}
 
 /** Weights and attention for one `--attention` choice (see {@link loadModelFor}). */
 export interface ModelFor {
@@ -37,6 +48,9 @@ export interface ModelFor {
   readonly ops: ModelOps;
   /** rfa: the checkpoint file used and its recorded provenance/metrics; softmax: null. */
   readonly checkpoint: {
+    /** The checkpoint's file name (in the package's checkpoint folder). */
+    readonly file: string;
+    /** Its absolute path on this machine (not for reports). */
     readonly path: string;
     readonly numFeatures: number;
     readonly input: "raw" | "normalised";
@@ -95,6 +109,7 @@ export async function loadModelFor(
     secure,
     ops: protocolOps(secure),
     checkpoint: {
+      file: file.url.pathname.split("/").pop()!,
       path: file.url.pathname,
       numFeatures: a.numFeatures,
       input: a.input,
@@ -109,10 +124,7 @@ export async function loadModelFor(
  * adapted model from {@link loadModelFor} (its ops run on its adapted weights only, which the
  * session must be started with); `--features` must match it.
  */
-export function secureOps(
-  flags: Pick<TuneFlags, "attention" | "cos" | "features">,
-  model?: ModelFor,
-): ModelOps {
+export function secureOps(flags: ModelChoice, model?: ModelFor): ModelOps {
   if (flags.attention === "softmax") return protocolOps({ kind: "softmax" });
   if (model?.kind !== "rfa" || model.checkpoint === null) {
     throw new Error(
@@ -124,7 +136,7 @@ export function secureOps(
   if (model.checkpoint.numFeatures !== flags.features) {
     throw new Error(
       `--features ${flags.features}: the loaded RFA checkpoint has D = ` +
-        `${model.checkpoint.numFeatures} (${model.checkpoint.path})`,
+        `${model.checkpoint.numFeatures} (${model.checkpoint.file})`,
     );
   }
   return protocolOps({ ...model.secure, cos: flags.cos } as SecureAttention);

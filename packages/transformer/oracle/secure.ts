@@ -1,32 +1,38 @@
 /**
- * The secure fitness oracle: the data owner's side of a `LocalSession` (all parties in this
- * process). Texts and prompts are secret-shared by the data owner, weights by the model owner;
- * only the C cosine logits of each (prompt, text) are opened, to the data owner.
+ * The secure fitness oracle: the data owner's side of a USE-lite session of the runtime (all
+ * parties in this process, or deployed). Texts and prompts are secret-shared by the data owner,
+ * weights by the model owner; only the C cosine logits of each (prompt, text) are opened, to the
+ * data owner.
+ *
+ * @module
  */
 import { FloatTensor } from "@secp/field";
-import type {
-  FitnessOracle,
-  OracleBatch,
-  OracleCost,
-  OracleResult,
-  PreparedBatch,
-} from "@secp/fot";
-import { LAN, type Ledger, modelTime, WAN, WAN200 } from "@secp/transport";
-import type { SecureSession, UseLiteConfig, UseTokenizer } from "@secp/transformer";
+import type { FitnessOracle, OracleBatch, OracleResult, PreparedBatch } from "@secp/fot";
+import { costSince, type SecureSession } from "@secp/sharing/run";
+import type { BatchInputs, BatchSpec } from "../secure/steps.ts";
+import type { UseTokenizer } from "../tokenizer/use_tokenizer.ts";
+import type { UseLiteConfig } from "../weights/use_lite_config.ts";
 import { LOGIT_SCALE, tokenize } from "./tokens.ts";
 
-interface SecureBatch extends PreparedBatch {
+/** A prepared batch: its id in the session. */
+export interface SecureBatch extends PreparedBatch {
+  /** The session's batch id. */
   id: number;
 }
 
 /** Options of {@link SecureOracle}. */
 export interface SecureOracleOptions {
-  session: SecureSession;
+  /** A session serving the USE-lite job. */
+  session: SecureSession<BatchSpec, BatchInputs>;
+  /** The data owner's tokenizer. */
   tokenizer: UseTokenizer;
+  /** The public model config. */
   config: UseLiteConfig;
+  /** Soft-prompt tokens L. */
   promptLength: number;
   /** Clip texts to this many tokens (0: only the model's limit). */
   maxTokens?: number;
+  /** Scale of the cosine logits (default {@link LOGIT_SCALE}). */
   logitScale?: number;
 }
 
@@ -36,34 +42,22 @@ function layoutOf(ids: number[][]): { seq: number; lengths: number[] } {
   return { seq: Math.max(1, ...lengths), lengths };
 }
 
-/** Online/offline cost of the traffic since `before`, with modelled network time. */
-export function costSince(ledger: Ledger, before: Ledger, computeMs: number): OracleCost {
-  const d = ledger.since(before);
-  const s = d.summary();
-  const model = (p: typeof LAN) => 1000 * modelTime(d, p, computeMs / 1000);
-  return {
-    bytesSent: s.maxBytesSent.online,
-    bytesOffline: s.total.offline.bytes,
-    rounds: s.rounds.online,
-    messages: s.total.online.messages,
-    lanMs: model(LAN),
-    wanMs: model(WAN),
-    wan200Ms: model(WAN200),
-  };
-}
-
 /** Logits = scale · cos(secure embedding of the prompted text, secure label embedding). */
 export class SecureOracle implements FitnessOracle<SecureBatch> {
+  /** Soft-prompt tokens L. */
   readonly promptLength: number;
+  /** Embedding width E. */
   readonly embedDim: number;
   readonly #o: SecureOracleOptions;
 
+  /** An oracle on `o.session`. */
   constructor(o: SecureOracleOptions) {
     this.#o = o;
     this.promptLength = o.promptLength;
     this.embedDim = o.config.embedDim;
   }
 
+  /** Tokenises at the data owner and prepares the batch in the session. */
   async prepare(batch: OracleBatch): Promise<SecureBatch> {
     const { tokenizer, config, session } = this.#o;
     const textIds = tokenize(tokenizer, batch.texts, config, this.promptLength, this.#o.maxTokens);
@@ -80,6 +74,7 @@ export class SecureOracle implements FitnessOracle<SecureBatch> {
     return { id, size: textIds.length, numClasses: labelIds.length };
   }
 
+  /** The whole population in one secure pass; the cost is measured from the session's ledger. */
   async evaluate(prompts: Float64Array[], batch: SecureBatch): Promise<OracleResult> {
     const { session } = this.#o;
     const L = this.promptLength, E = this.embedDim;
@@ -90,6 +85,9 @@ export class SecureOracle implements FitnessOracle<SecureBatch> {
     const cos = await session.evaluate(batch.id, new FloatTensor(flat, [prompts.length, L, E]));
     const ms = performance.now() - t0;
     const scale = this.#o.logitScale ?? LOGIT_SCALE;
-    return { logits: cos.data.map((v) => v * scale), cost: costSince(session.ledger, before, ms) };
+    return {
+      logits: cos.data.map((v) => v * scale),
+      cost: { ...costSince(session.ledger, before, ms) },
+    };
   }
 }

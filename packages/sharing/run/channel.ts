@@ -1,0 +1,123 @@
+/**
+ * A deployed party's channel with a watchdog: every link is watched, and the first failure of any
+ * link (other than an orderly close) fails the session with one error naming the lost peer and
+ * the op this party was in.
+ *
+ * @module
+ */
+import {
+  type Channel,
+  type LedgerSink,
+  type LinkFailure,
+  type PartyId,
+  type SendMeta,
+  type TcpChannel,
+  TransportError,
+} from "@secp/transport";
+
+/**
+ * A party's channel with a watchdog: the first failure of any link (other than an orderly close)
+ * fails the session, and every pending or later operation rejects with that one error, which
+ * names the lost peer and the operation this party was in.
+ */
+export class SessionChannel implements Channel {
+  readonly self: PartyId;
+  readonly parties: readonly PartyId[];
+  readonly ledger: LedgerSink;
+  readonly inner: TcpChannel;
+  #fatal: Error | undefined;
+  #abort: Promise<never>;
+  #rejectAbort!: (e: Error) => void;
+  #op = "setup";
+  #path = "setup";
+  #armed = true;
+  #unsubscribe: () => void;
+
+  /** Watches every link of `inner`. */
+  constructor(inner: TcpChannel) {
+    this.inner = inner;
+    this.self = inner.self;
+    this.parties = inner.parties;
+    this.ledger = inner.ledger;
+    this.#abort = new Promise<never>((_, reject) => (this.#rejectAbort = reject));
+    this.#abort.catch(() => {});
+    this.#unsubscribe = inner.onLinkFailure((peer, f) => this.#onFailure(peer, f));
+  }
+
+  /** The error that ended the session, if any. */
+  get failure(): Error | undefined {
+    return this.#fatal;
+  }
+
+  /** Orderly shutdown from here on: peers closing their links is expected. */
+  disarm(): void {
+    this.#armed = false;
+  }
+
+  #onFailure(peer: PartyId, f: LinkFailure): void {
+    if (!this.#armed || f.kind === "closed") return;
+    this.fail(
+      new TransportError(`${f.reason} during ${this.#op} at ${this.#path}`, {
+        kind: f.kind,
+        party: this.self,
+        peer,
+        path: this.#path,
+        cause: f.cause,
+      }),
+    );
+  }
+
+  /** Fail the session with `e` (the first failure wins). */
+  fail(e: Error): void {
+    if (this.#fatal !== undefined) return;
+    this.#fatal = e;
+    this.#rejectAbort(e);
+  }
+
+  send(to: PartyId, payload: Uint8Array, meta: SendMeta): void {
+    if (this.#fatal) throw this.#fatal;
+    this.#op = "send";
+    this.#path = meta.path;
+    this.inner.send(to, payload, meta);
+  }
+
+  async recv(from: PartyId, meta: SendMeta): Promise<Uint8Array> {
+    if (this.#fatal) throw this.#fatal;
+    this.#op = "recv";
+    this.#path = meta.path;
+    try {
+      return await Promise.race([this.inner.recv(from, meta), this.#abort]);
+    } catch (e) {
+      throw this.#fatal ?? e;
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.#fatal) throw this.#fatal;
+    try {
+      await Promise.race([this.inner.flush(), this.#abort]);
+    } catch (e) {
+      throw this.#fatal ?? e;
+    }
+  }
+
+  /** Orderly close (after the session ended). */
+  async close(): Promise<void> {
+    this.#armed = false;
+    this.#unsubscribe();
+    await this.inner.close();
+  }
+
+  /** Drop every link without close notices, telling every peer why (after a failure). */
+  async abort(why?: unknown): Promise<void> {
+    this.#armed = false;
+    this.#unsubscribe();
+    let reason: string | undefined;
+    if (why !== undefined) {
+      reason = (why instanceof Error ? why.message : String(why)).replace(/\s*\n\s*/g, " ");
+      const prefix = `party ${this.self}: `;
+      if (reason.startsWith(prefix)) reason = reason.slice(prefix.length);
+    }
+    await this.inner.abort(reason);
+  }
+}

@@ -1,0 +1,396 @@
+/**
+ * The session with every party in its own process or host, over authenticated TCP. The data
+ * owner's {@link RemoteSession} has the API of `LocalSession`; every other party (computing
+ * parties, the 2PC dealer, the model owner) runs {@link serveParty}: the same job setup and the
+ * same control loop as in one process, so the same job sends the same messages and gives the same
+ * result.
+ *
+ * Session setup, after the TCP handshakes: pairwise PRG seeds are derived fresh from the pair keys
+ * (or, in tests, from an insecure label); the data owner announces the session (backend kind,
+ * fixed-point settings and the job's description, from which each party builds its side of the
+ * job); the model owner sends its public model description (shapes and public constants) and
+ * shares its weights. After the weight sharing and after every command each party reports what it
+ * recorded (report.ts), so the data owner's `ledger` and `reveals` are the global ones.
+ *
+ * Failures: every link of every party is watched (channel.ts). When any link breaks (peer killed,
+ * host gone, silent beyond the timeout with keepalive on, tampered frame), the party stops at once
+ * with an error naming the lost peer and the op it was in, e.g. `party 0: lost connection to party
+ * 1 during recv at evaluate/layer0/ffn1/matmul-fixed/open`, and drops its own links without close
+ * notices, so the failure reaches everyone within a round trip.
+ *
+ * @module
+ */
+import type { FloatTensor } from "@secp/field";
+import { Ledger, type PartyId, type SendMeta, TransportError } from "@secp/transport";
+import type { BackendKind, SecretBackend, TruncMode } from "../backend.ts";
+import { RevealLog } from "../reveal_log.ts";
+import { SessionChannel } from "./channel.ts";
+import { type Command, CONTROL, DataOwnerSteps, encodeCommand, partyLoop } from "./control.ts";
+import { type Deployment, describeRole, parseDeployment } from "./deployment.ts";
+import type { Job, JobSetup } from "./job.ts";
+import { absorb, Reporter } from "./report.ts";
+import type { SecureSession } from "./session.ts";
+import { linkParty } from "./tcp.ts";
+
+/** What the data owner announces to every party when a session starts. */
+export interface SessionAnnouncement {
+  /** Format version (2: jobs). */
+  version: 2;
+  /** Backend. */
+  kind: BackendKind;
+  /** Fractional bits. */
+  fracBits: number;
+  /** Truncation of the 2PC or 3PC backend. */
+  trunc: TruncMode;
+  /** The data owner's description of the job (each party builds its side of the job from it). */
+  job: unknown;
+  /** Whether the session uses insecure test seeds (both sides must agree). */
+  insecure: boolean;
+}
+
+const SETUP_SESSION: SendMeta = { path: "setup/session", phase: "online", oob: true };
+const SETUP_MODEL: SendMeta = { path: "setup/model", phase: "online", oob: true };
+const REPORT: SendMeta = { path: "control/report", phase: "online", oob: true };
+
+const json = (x: unknown) => new TextEncoder().encode(JSON.stringify(x ?? null));
+const unjson = (b: Uint8Array, what: string): any => {
+  try {
+    return JSON.parse(new TextDecoder().decode(b));
+  } catch {
+    throw new Error(`malformed ${what} (not JSON)`);
+  }
+};
+
+/**
+ * The public model description: the model owner publishes its own (and sends it to every other
+ * party); every other party receives it.
+ */
+async function exchangeModel(
+  ch: SessionChannel,
+  modelOwner: PartyId,
+  publicModel: unknown,
+): Promise<unknown> {
+  if (modelOwner !== ch.self) return unjson(await ch.recv(modelOwner, SETUP_MODEL), "model");
+  if (publicModel === undefined) throw new Error("the model owner's job has no public model");
+  for (const p of ch.parties) if (p !== ch.self) ch.send(p, json(publicModel), SETUP_MODEL);
+  await ch.flush();
+  return publicModel;
+}
+
+/** Options of {@link RemoteSession.connect}. */
+export interface RemoteSessionOptions<Spec, Inputs> {
+  /** The deployment config (JSON text or parsed object; see {@link parseDeployment}). */
+  config: string | unknown;
+  /** The data owner's side of the job. */
+  setup: JobSetup<Spec, Inputs>;
+  /** The job's description every party builds its side from (JSON-serialisable). */
+  announce: unknown;
+  /** Fractional bits (default 16). */
+  fracBits?: number;
+  /** Truncation of the 2PC or 3PC backend (default exact). */
+  trunc?: TruncMode;
+  /** Deterministic seeds: tests only (insecure); every party must be started with the same. */
+  insecureSeed?: string;
+  /** An already-open listener for the data owner's port. */
+  listener?: Deno.TcpListener;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+/** The data owner's handle on a session whose other parties run in their own processes. */
+export class RemoteSession<Spec = unknown, Inputs = unknown>
+  implements SecureSession<Spec, Inputs> {
+  /** Every message of the session: the data owner's own and those the parties reported. */
+  readonly ledger: Ledger;
+  /** Every opening any party performed (the parties' reports merged). */
+  readonly reveals: RevealLog;
+  /** The data owner's backend. */
+  readonly backend: SecretBackend;
+  /** The validated deployment. */
+  readonly deployment: Deployment;
+  readonly #ch: SessionChannel;
+  readonly #steps: DataOwnerSteps<Spec, Inputs, unknown>;
+  #closed = false;
+
+  private constructor(
+    deployment: Deployment,
+    ledger: Ledger,
+    reveals: RevealLog,
+    backend: SecretBackend,
+    ch: SessionChannel,
+    steps: (broadcast: (cmd: Command) => void) => DataOwnerSteps<Spec, Inputs, unknown>,
+  ) {
+    this.deployment = deployment;
+    this.ledger = ledger;
+    this.reveals = reveals;
+    this.backend = backend;
+    this.#ch = ch;
+    this.#steps = steps((cmd) => this.#broadcast(cmd));
+  }
+
+  /** The backend kind. */
+  get kind(): BackendKind {
+    return this.deployment.kind;
+  }
+
+  /**
+   * Connects to every party of the deployment (they must be running `serveParty`, e.g. `deno task
+   * party`), announces the session, lets the model owner share the weights, and returns once every
+   * party reported them shared.
+   */
+  static async connect<Spec, Inputs>(
+    opts: RemoteSessionOptions<Spec, Inputs>,
+  ): Promise<RemoteSession<Spec, Inputs>> {
+    const dep = parseDeployment(opts.config);
+    const self = dep.roles.dataOwner;
+    const log = opts.log ?? (() => {});
+    const ledger = new Ledger();
+    const reveals = new RevealLog();
+    const me = dep.tcp.parties.find((p) => p.id === self)!;
+    log(`data owner (party ${self}): connecting to the parties of a ${dep.kind} deployment`);
+    let ch: SessionChannel | undefined;
+    const linked = await linkParty(dep.tcp, self, {
+      ledger,
+      listener: opts.listener,
+      insecureSeed: opts.insecureSeed,
+      wrap: (tcp) => (ch = new SessionChannel(tcp)),
+    });
+    const sc = ch!;
+    try {
+      const others = sc.parties.filter((p) => p !== self);
+      log(
+        `data owner: connected to parties ${
+          others.join(", ")
+        } (listening on ${me.host}:${me.port})`,
+      );
+      const announcement: SessionAnnouncement = {
+        version: 2,
+        kind: dep.kind,
+        fracBits: opts.fracBits ?? 16,
+        trunc: opts.trunc ?? "exact",
+        job: opts.announce,
+        insecure: opts.insecureSeed !== undefined,
+      };
+      for (const p of others) sc.send(p, json(announcement), SETUP_SESSION);
+      await sc.flush();
+      const mo = dep.roles.modelOwner;
+      const side = await opts.setup(opts.announce, { modelOwner: mo === self, dataOwner: true });
+      const job: Job<Spec, Inputs> = await side.job(await exchangeModel(sc, mo, side.publicModel));
+      const be = linked.backend(dep.kind, dep.roles, {
+        fracBits: announcement.fracBits,
+        trunc: announcement.trunc,
+        reveals,
+      });
+      const model = await job.share(be);
+      const session = new RemoteSession<Spec, Inputs>(
+        dep,
+        ledger,
+        reveals,
+        be,
+        sc,
+        (broadcast) => new DataOwnerSteps(model, broadcast),
+      );
+      await session.#collect();
+      log(`data owner: weights shared by party ${mo}; session ready`);
+      return session;
+    } catch (e) {
+      const err = sc.failure ?? e;
+      await sc.abort(err);
+      throw err;
+    }
+  }
+
+  /** Receives every other party's report of the step just done. */
+  async #collect(): Promise<void> {
+    for (const p of this.#ch.parties) {
+      if (p === this.#ch.self) continue;
+      absorb(this.ledger, this.reveals, await this.#ch.recv(p, REPORT), p);
+    }
+  }
+
+  #broadcast(cmd: Command): void {
+    const bytes = encodeCommand(cmd);
+    for (const p of this.#ch.parties) if (p !== this.#ch.self) this.#ch.send(p, bytes, CONTROL);
+  }
+
+  /** Runs one step; after a failure every call rejects with the session's error. */
+  async #step<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new Error("the session is closed");
+    try {
+      const out = await fn();
+      await this.#collect();
+      return out;
+    } catch (e) {
+      throw this.#ch.failure ?? e;
+    }
+  }
+
+  /** Announces and prepares a batch (the inputs are the data owner's). */
+  prepare(spec: Spec, inputs: Inputs): Promise<number> {
+    return this.#step(() => this.#steps.prepare(spec, inputs));
+  }
+
+  /** Logits `[P·T, C]` of prompts `[P, L, E]` on prepared batch `id`. */
+  evaluate(id: number, prompts: FloatTensor): Promise<FloatTensor> {
+    return this.#step(() => this.#steps.evaluate(id, prompts));
+  }
+
+  /** The error that ended the session, if any. */
+  get failure(): Error | undefined {
+    return this.#ch.failure;
+  }
+
+  /**
+   * Stops every party (they exit cleanly) and closes the links. After a failure it only drops the
+   * links: the parties fail too, as they should.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ch.failure !== undefined) {
+      await this.#ch.abort(this.#ch.failure);
+      return;
+    }
+    try {
+      this.#broadcast({ op: "stop" });
+      await this.#ch.flush();
+    } catch (e) {
+      await this.#ch.abort(this.#ch.failure ?? e);
+      return;
+    }
+    this.#ch.disarm();
+    await this.#ch.close();
+  }
+}
+
+/** Options of {@link serveParty}. */
+export interface ServePartyOptions {
+  /** The deployment config (JSON text or parsed object; see {@link parseDeployment}). */
+  config: string | unknown;
+  /** This party's id (not the data owner's). */
+  self: PartyId;
+  /**
+   * Builds this party's side of the job the data owner announced (on the model owner: loads the
+   * weights).
+   */
+  setup: JobSetup;
+  /** Deterministic seeds: tests only (insecure); the data owner must use the same. */
+  insecureSeed?: string;
+  /** An already-open listener for this party's port. */
+  listener?: Deno.TcpListener;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+/** What {@link serveParty} returns after the data owner stopped the session. */
+export interface ServedSession {
+  /** Commands executed. */
+  commands: number;
+  /** What this party sent. */
+  ledger: Ledger;
+  /** What this party opened. */
+  reveals: RevealLog;
+}
+
+/** Checks the data owner's announcement against this party's deployment and seeds. */
+function checkAnnouncement(a: any, dep: Deployment, insecure: boolean): SessionAnnouncement {
+  if (a?.version !== 2) throw new Error("unsupported session announcement from the data owner");
+  if (a.kind !== dep.kind) {
+    throw new Error(
+      `the data owner runs a ${a.kind} session, this party's config says ${dep.kind}`,
+    );
+  }
+  if (a.insecure !== insecure) {
+    throw new Error(
+      a.insecure
+        ? "the data owner uses insecure test seeds and this party does not"
+        : "this party uses insecure test seeds and the data owner does not",
+    );
+  }
+  return a as SessionAnnouncement;
+}
+
+/**
+ * Runs one non-data-owner party of a deployment for one session: connect to every party, wait for
+ * the data owner's announcement, build this party's side of the job, share the weights (model
+ * owner) and execute the data owner's commands until it stops the session. Rejects with an error
+ * naming the party, the lost peer and the op when anything fails; the links are then dropped so
+ * every other party fails too.
+ */
+export async function serveParty(opts: ServePartyOptions): Promise<ServedSession> {
+  const dep = parseDeployment(opts.config);
+  const self = opts.self;
+  const log = opts.log ?? (() => {});
+  const me = dep.tcp.parties.find((p) => p.id === self);
+  if (me === undefined) {
+    throw new TransportError(
+      `unknown party id ${self} (the config has ${dep.tcp.parties.map((p) => p.id).join(", ")})`,
+      { kind: "config", party: self },
+    );
+  }
+  const dataOwner = dep.roles.dataOwner;
+  if (self === dataOwner) {
+    throw new TransportError(
+      "this id is the data owner's: the data owner runs `deno task tune --parties CONFIG`",
+      { kind: "usage", party: self },
+    );
+  }
+  const ledger = new Ledger();
+  const reveals = new RevealLog();
+  log(
+    `party ${self} (${
+      describeRole(dep, self)
+    }): ${dep.kind}, waiting for peers on ${me.host}:${me.port}`,
+  );
+  let ch: SessionChannel | undefined;
+  const linked = await linkParty(dep.tcp, self, {
+    ledger,
+    listener: opts.listener,
+    insecureSeed: opts.insecureSeed,
+    wrap: (tcp) => (ch = new SessionChannel(tcp)),
+  });
+  const sc = ch!;
+  try {
+    log(`party ${self}: connected to parties ${sc.parties.filter((p) => p !== self).join(", ")}`);
+    const a = checkAnnouncement(
+      unjson(await sc.recv(dataOwner, SETUP_SESSION), "session announcement"),
+      dep,
+      opts.insecureSeed !== undefined,
+    );
+    const isMo = dep.roles.modelOwner === self;
+    const side = await opts.setup(a.job, { modelOwner: isMo, dataOwner: false });
+    const job = await side.job(await exchangeModel(sc, dep.roles.modelOwner, side.publicModel));
+    const be = linked.backend(dep.kind, dep.roles, {
+      fracBits: a.fracBits,
+      trunc: a.trunc,
+      reveals,
+    });
+    const reporter = new Reporter(ledger, reveals);
+    const report = async () => {
+      sc.send(dataOwner, json(reporter.delta()), REPORT);
+      await sc.flush();
+    };
+    const t0 = performance.now();
+    const model = await job.share(be);
+    await report();
+    log(`party ${self}: weights shared (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    const commands = await partyLoop(model, sc, dataOwner, {
+      afterCommand: report,
+      onStop: () => sc.disarm(),
+    });
+    await sc.close();
+    log(
+      `party ${self}: session done: ${commands} commands, ${
+        (ledger.bytesSent(self) / 1e6).toFixed(1)
+      } MB sent`,
+    );
+    return { commands, ledger, reveals };
+  } catch (e) {
+    const err = sc.failure ?? e;
+    await sc.abort(err);
+    if (err instanceof Error && !err.message.startsWith(`party ${self}:`)) {
+      err.message = `party ${self}: ${err.message}`;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * A long-lived secure session serving one job: the weights are shared once, then the data owner
+ * drives any number of `prepare`/`evaluate` steps, and every other party runs the same SPMD step
+ * on each command. {@link LocalSession} puts every party in this process; `RemoteSession`
+ * (remote.ts) has the same API with the parties in their own processes or hosts.
+ *
+ * @module
+ */
+import type { FloatTensor } from "@secp/field";
+import { Ledger, type NetworkProfile } from "@secp/transport";
+import type { BackendKind, SecretBackend } from "../backend.ts";
+import { RevealLog } from "../reveal_log.ts";
+import { type Command, CONTROL, DataOwnerSteps, encodeCommand, partyLoop } from "./control.ts";
+import type { JobSetup, SharedModel } from "./job.ts";
+import { plainBackend } from "./local.ts";
+import { allOrNothing, type BackendOptions, startLocalParties } from "./start.ts";
+
+/**
+ * The data owner's handle on a secure session, wherever the other parties run: in this process
+ * ({@link LocalSession}) or in their own processes and hosts (`RemoteSession`).
+ */
+export interface SecureSession<Spec = unknown, Inputs = unknown> {
+  /** The backend kind. */
+  readonly kind: BackendKind;
+  /** Every message of the session (all parties; framing excluded). */
+  readonly ledger: Ledger;
+  /** Every opening any party performed, with receiver and mask (the reveal ledger). */
+  readonly reveals: RevealLog;
+  /** The data owner's backend. */
+  readonly backend: SecretBackend;
+  /** Announces and prepares a batch (the inputs are the data owner's). */
+  prepare(spec: Spec, inputs: Inputs): Promise<number>;
+  /** Logits `[P·T, C]` of prompts `[P, L, E]` on prepared batch `id`. */
+  evaluate(id: number, prompts: FloatTensor): Promise<FloatTensor>;
+  /** Stops every party and closes the links. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link LocalSession.start}. */
+export interface LocalSessionOptions<Spec, Inputs> extends BackendOptions {
+  /** Backend. */
+  kind: BackendKind;
+  /** Each party's side of the job (called once per party of the topology). */
+  setup: JobSetup<Spec, Inputs>;
+  /** The data owner's description of the job, as it would announce it to deployed parties. */
+  announce?: unknown;
+  /**
+   * Receive timeout in ms (default 10 minutes: in one process a silent peer is one still computing,
+   * e.g. the data owner waiting for a whole forward pass).
+   */
+  timeoutMs?: number;
+  /** Delay in-memory delivery per a network profile. */
+  profile?: NetworkProfile;
+}
+
+/** The data owner's handle on a running session (all parties in this process). */
+export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSession<Spec, Inputs> {
+  readonly #steps: DataOwnerSteps<Spec, Inputs, unknown>;
+  readonly #broadcastTo: ((bytes: Uint8Array) => void) | undefined;
+  readonly #flush: () => Promise<void>;
+  readonly #loops: Promise<unknown>;
+  readonly #closeAll: () => Promise<void>;
+
+  private constructor(
+    readonly kind: BackendKind,
+    readonly ledger: Ledger,
+    readonly reveals: RevealLog,
+    readonly backend: SecretBackend,
+    model: SharedModel<Spec, Inputs, unknown>,
+    net?: {
+      send: (bytes: Uint8Array) => void;
+      flush: () => Promise<void>;
+      loops: Promise<unknown>;
+      closeAll: () => Promise<void>;
+    },
+  ) {
+    this.#broadcastTo = net?.send;
+    this.#flush = net?.flush ?? (() => Promise.resolve());
+    this.#loops = net?.loops ?? Promise.resolve();
+    this.#closeAll = net?.closeAll ?? (() => Promise.resolve());
+    this.#steps = new DataOwnerSteps(model, (cmd) => this.#broadcast(cmd));
+  }
+
+  /** Starts all parties, shares the weights, and returns the data owner's handle. */
+  static async start<Spec, Inputs>(
+    opts: LocalSessionOptions<Spec, Inputs>,
+  ): Promise<LocalSession<Spec, Inputs>> {
+    const ledger = new Ledger();
+    const reveals = new RevealLog();
+    if (opts.kind === "plain") {
+      const be = plainBackend(opts);
+      const party = await opts.setup(opts.announce, { modelOwner: true, dataOwner: true });
+      const model = await (await party.job(party.publicModel)).share(be);
+      return new LocalSession(opts.kind, ledger, reveals, be, model);
+    }
+    const run = await startLocalParties(opts.kind, { ...opts, ledger, reveals });
+    const { backends, channels, roles, closeAll } = run;
+    const doIndex = backends.findIndex((be) => be.is("dataOwner"));
+    try {
+      const sides = await Promise.all(backends.map((be) =>
+        opts.setup(opts.announce, {
+          modelOwner: be.is("modelOwner"),
+          dataOwner: be.is("dataOwner"),
+        })
+      ));
+      const publicModel = sides[backends.findIndex((be) => be.is("modelOwner"))].publicModel;
+      const jobs = await Promise.all(sides.map((s) => s.job(publicModel)));
+      // The data owner's share step, then every other party's loop until `stop`.
+      let doModel!: SharedModel<Spec, Inputs, unknown>;
+      let ready!: () => void;
+      const shared = new Promise<void>((r) => (ready = r));
+      const loops = allOrNothing(backends.length, async (i) => {
+        const model = await jobs[i].share(backends[i]);
+        if (i === doIndex) {
+          doModel = model;
+          ready();
+          return 0;
+        }
+        return await partyLoop(model as SharedModel, channels[i], roles.dataOwner);
+      }, closeAll);
+      await Promise.race([shared, loops]);
+      loops.catch(() => {});
+      const me = channels[doIndex];
+      const send = (bytes: Uint8Array) => {
+        for (const p of me.parties) if (p !== me.self) me.send(p, bytes, CONTROL);
+      };
+      return new LocalSession(opts.kind, ledger, reveals, backends[doIndex], doModel, {
+        send,
+        flush: () => me.flush(),
+        loops,
+        closeAll,
+      });
+    } catch (e) {
+      await closeAll();
+      throw e;
+    }
+  }
+
+  #broadcast(cmd: Command): void {
+    this.#broadcastTo?.(encodeCommand(cmd));
+  }
+
+  /** Announces and prepares a batch (the inputs are the data owner's). */
+  prepare(spec: Spec, inputs: Inputs): Promise<number> {
+    return this.#steps.prepare(spec, inputs);
+  }
+
+  /** Logits `[P·T, C]` of prompts `[P, L, E]` on prepared batch `id`. */
+  evaluate(id: number, prompts: FloatTensor): Promise<FloatTensor> {
+    return this.#steps.evaluate(id, prompts);
+  }
+
+  /** Stops every party and closes the links. */
+  async close(): Promise<void> {
+    if (this.#broadcastTo === undefined) return;
+    this.#broadcast({ op: "stop" });
+    await this.#flush();
+    await this.#loops;
+    await this.#closeAll();
+  }
+}

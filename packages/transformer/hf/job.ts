@@ -1,0 +1,134 @@
+/**
+ * A Hugging Face BERT/RoBERTa model as a job of the secure runtime (`@secp/sharing/run`), the twin
+ * of the USE-lite job: the model owner shares the encoder (and the MLM head), a batch is the data
+ * owner's texts with their public mask slots and verbalizer token ids (BBT's readout: the MLM
+ * logits at the mask restricted to one label word per class), and each evaluation runs a
+ * population of soft prompts, opening only the C logits of each (prompt, text) to the data owner.
+ *
+ * @module
+ */
+import type { Job, SharedModel } from "@secp/sharing/run";
+import type { LayerAttention } from "../secure/roberta_layer.ts";
+import { type HfConfig, hfConfigToJson, parseHfConfig } from "./config.ts";
+import { shareHfModel } from "./secure.ts";
+import {
+  type HfBatchInputs,
+  type HfBatchSpec,
+  hfEvaluatePrompts,
+  type HfHeadSpec,
+  hfPrepareBatch,
+  type HfPreparedBatch,
+} from "./steps.ts";
+import type { HfWeights } from "./weights.ts";
+
+/** The public part of a HF model (every party gets it from the model owner). */
+export interface HfPublicModel {
+  /** The architecture (config.json). */
+  readonly config: HfConfig;
+  /** Whether the MLM head is shared (the `mlm` readout needs it). */
+  readonly mlmHead: boolean;
+  /** Whether the MLM decoder is separate from the word embeddings. */
+  readonly untiedDecoder: boolean;
+}
+
+/** The model owner's public description of `w` (JSON-serialisable). */
+export function hfPublicModel(w: HfWeights): Record<string, unknown> {
+  const h = w.mlmHead;
+  const untied = h?.decoder != null && h.decoder.some((v, i) => v !== w.wordEmbeddings[i]);
+  return { config: hfConfigToJson(w.config), mlmHead: h != null, untiedDecoder: untied };
+}
+
+/** Validates a public model description received from the model owner. */
+export function parseHfPublicModel(x: unknown): HfPublicModel {
+  const m = x as Record<string, unknown> | null;
+  if (typeof m?.mlmHead !== "boolean" || typeof m?.untiedDecoder !== "boolean") {
+    throw new Error("bad model description from the model owner: mlmHead/untiedDecoder");
+  }
+  return {
+    config: parseHfConfig(m.config, "the model owner's description"),
+    mlmHead: m.mlmHead,
+    untiedDecoder: m.untiedDecoder,
+  };
+}
+
+const isCount = (v: unknown, max: number): v is number =>
+  typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= max;
+
+/** Validates a batch spec received from the data owner (against the public config). */
+export function parseHfBatchSpec(x: unknown, config: HfConfig): HfBatchSpec {
+  const bad = (why: string): never => {
+    throw new Error(`malformed command from the data owner: ${why}`);
+  };
+  const s = (x ?? {}) as Record<string, any>;
+  if (!isCount(s.texts, 1 << 20)) bad("spec.texts");
+  if (!isCount(s.textSeq, config.maxPositionEmbeddings)) bad("spec.textSeq");
+  const counts = (v: unknown, n: number, max: number, what: string): number[] => {
+    if (!Array.isArray(v) || v.length !== n || !v.every((y) => isCount(y, max))) {
+      bad(`${what} must hold ${n} numbers ≤ ${max}`);
+    }
+    return v as number[];
+  };
+  const textLengths = counts(s.textLengths, s.texts, s.textSeq, "spec.textLengths");
+  const h = s.head ?? {};
+  let head: HfHeadSpec;
+  if (h.kind === "mlm") {
+    const maskAt = counts(h.maskAt, s.texts, Math.max(0, s.textSeq - 1), "spec.head.maskAt");
+    if (!Array.isArray(h.verbalizer) || h.verbalizer.length < 2) {
+      bad("spec.head.verbalizer must hold a token id per class (≥ 2)");
+    }
+    const verbalizer = counts(
+      h.verbalizer,
+      h.verbalizer.length,
+      config.vocabSize - 1,
+      "spec.head.verbalizer",
+    );
+    head = { kind: "mlm", maskAt, verbalizer };
+  } else if (h.kind === "cosine") {
+    if (!isCount(h.labelSeq, config.maxPositionEmbeddings)) bad("spec.head.labelSeq");
+    if (!Array.isArray(h.labelLengths) || h.labelLengths.length < 2) {
+      bad("spec.head.labelLengths must hold a length per class (≥ 2)");
+    }
+    const labelLengths = counts(
+      h.labelLengths,
+      h.labelLengths.length,
+      h.labelSeq,
+      "spec.head.labelLengths",
+    );
+    if (h.scale !== undefined && (typeof h.scale !== "number" || !Number.isFinite(h.scale))) {
+      bad("spec.head.scale");
+    }
+    head = { kind: "cosine", labelSeq: h.labelSeq, labelLengths, scale: h.scale };
+  } else return bad(`spec.head.kind must be "mlm" or "cosine"`);
+  return { texts: s.texts, textSeq: s.textSeq, textLengths, head };
+}
+
+/**
+ * One party's side of the HF job: the public model, the attention every party runs, and on the
+ * model owner the weights.
+ */
+export function hfJob(
+  model: HfPublicModel,
+  attention: LayerAttention,
+  weights?: HfWeights,
+): Job<HfBatchSpec, HfBatchInputs, HfPreparedBatch> {
+  return {
+    async share(be) {
+      const shared = await shareHfModel(
+        be,
+        model.config,
+        be.is("modelOwner") ? weights : undefined,
+        {
+          mlmHead: model.mlmHead,
+          untiedDecoder: model.untiedDecoder,
+        },
+      );
+      const steps: SharedModel<HfBatchSpec, HfBatchInputs, HfPreparedBatch> = {
+        parseSpec: (spec) => parseHfBatchSpec(spec, model.config),
+        prepare: (spec, inputs) => hfPrepareBatch(be, shared, spec, inputs, attention),
+        evaluate: (batch, shape, prompts) =>
+          hfEvaluatePrompts(be, shared, batch, shape, prompts, attention),
+      };
+      return steps;
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * @secp/transformer/oracle — fitness oracles for forward-only tuning, in one call: the float64
+ * reference model, or the model under MPC (any backend, every party in this process or deployed
+ * over TCP), opening only the C logits of each (prompt, text) to the data owner.
+ *
+ * ```ts
+ * import { openOracle } from "@secp/transformer/oracle";
+ * const { oracle, close } = await openOracle({ backend: "2pc", attention: "softmax", promptLength: 4 });
+ * const batch = await oracle.prepare({ texts: ["A moving film."], labelTexts: ["bad", "good"] });
+ * const { logits, cost } = await oracle.evaluate([new Float64Array(4 * oracle.embedDim)], batch);
+ * console.log(logits, cost?.bytesSent);
+ * await close();
+ * ```
+ *
+ * @module
+ */
+export { loadModelFor, type ModelChoice, type ModelFor, secureOps } from "./models.ts";
+export { type OpenedOracle, openOracle, type OracleBackend, type OracleOptions } from "./open.ts";
+export { type ReferenceBatch, ReferenceOracle, type ReferenceOracleOptions } from "./reference.ts";
+export { type SecureBatch, SecureOracle, type SecureOracleOptions } from "./secure.ts";
+export {
+  announceModel,
+  type ModelAnnouncement,
+  parseModelAnnouncement,
+  partySetup,
+  type UseLiteSetup,
+  useLiteSetup,
+} from "./setup.ts";
+export { LOGIT_SCALE, tokenize } from "./tokens.ts";

@@ -1,0 +1,77 @@
+/**
+ * How each party builds its side of the USE-lite job: in one process every party gets the model
+ * the data owner loaded ({@link useLiteSetup}); deployed, the data owner announces the model
+ * choice ({@link announceModel}) and each party loads what it needs ({@link partySetup}): the
+ * nonlinear protocols (and RFA's public feature maps), and on the model owner the weights.
+ *
+ * @module
+ */
+import type { JobParty, JobRole, JobSetup } from "@secp/sharing/run";
+import type { BatchInputs, BatchSpec, PreparedState } from "../secure/steps.ts";
+import { parseUseLitePublicModel, useLiteJob, useLitePublicModel } from "../use_lite/job.ts";
+import { loadModelFor, type ModelChoice, type ModelFor, secureOps } from "./models.ts";
+
+/** The announced job: which model and variant every party must build. */
+export interface ModelAnnouncement extends ModelChoice {
+  /** The model family. */
+  model: "use-lite";
+}
+
+/** What the data owner announces for `choice`. */
+export function announceModel(choice: ModelChoice): ModelAnnouncement {
+  return {
+    model: "use-lite",
+    attention: choice.attention,
+    cos: choice.cos,
+    features: choice.features,
+  };
+}
+
+/** Validates an announced job (it comes over the network). */
+export function parseModelAnnouncement(x: unknown): ModelAnnouncement {
+  const s = x as Partial<ModelAnnouncement> | null;
+  if (
+    typeof s !== "object" || s === null || s.model !== "use-lite" ||
+    (s.attention !== "softmax" && s.attention !== "rfa") ||
+    (s.cos !== "exact" && s.cos !== "paper" && s.cos !== "iterative") ||
+    typeof s.features !== "number" || !Number.isInteger(s.features) || s.features < 1
+  ) {
+    throw new Error(`bad job description from the data owner: ${JSON.stringify(x)}`);
+  }
+  return { model: "use-lite", attention: s.attention, cos: s.cos, features: s.features };
+}
+
+/** The USE-lite job's setup type. */
+export type UseLiteSetup = JobSetup<BatchSpec, BatchInputs, PreparedState>;
+
+/** Every party's side of the USE-lite job on an already loaded model (all parties in one process). */
+export function useLiteSetup(model: ModelFor): UseLiteSetup {
+  return (_announced: unknown, role: JobRole) => ({
+    publicModel: role.modelOwner ? useLitePublicModel(model.weights) : undefined,
+    job: (pub: unknown) =>
+      useLiteJob(
+        parseUseLitePublicModel(pub),
+        model.ops,
+        role.modelOwner ? model.weights : undefined,
+      ),
+  });
+}
+
+/**
+ * A deployed party's side of the announced job: the same protocols as the data owner; the model
+ * owner loads the weights (the npm USE-lite or the RFA-adapted checkpoint), and for RFA every party
+ * loads the checkpoint's public feature maps.
+ */
+export async function partySetup(
+  announced: unknown,
+  role: JobRole,
+): Promise<JobParty<BatchSpec, BatchInputs, PreparedState>> {
+  const s = parseModelAnnouncement(announced);
+  if (s.attention === "softmax" && !role.modelOwner) {
+    const ops = secureOps(s);
+    return { job: (pub: unknown) => useLiteJob(parseUseLitePublicModel(pub), ops) };
+  }
+  const model = await loadModelFor(s.attention, s.features, s.cos);
+  const ops = s.attention === "softmax" ? model.ops : secureOps(s, model);
+  return await useLiteSetup({ ...model, ops })(announced, role);
+}
