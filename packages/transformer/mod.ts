@@ -362,6 +362,7 @@ export {
 } from "./hf/steps.ts";
 export {
   hfJob,
+  hfJobSetup,
   type HfPublicModel,
   hfPublicModel,
   parseHfBatchSpec,

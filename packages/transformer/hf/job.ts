@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Job, SharedModel } from "@secp/sharing/run";
+import type { Job, JobSetup, SharedModel } from "@secp/sharing/run";
 import type { LayerAttention } from "../secure/roberta_layer.ts";
 import { type HfConfig, hfConfigToJson, parseHfConfig } from "./config.ts";
 import { shareHfModel } from "./secure.ts";
@@ -130,5 +130,26 @@ export function hfJob(
       };
       return steps;
     },
+  };
+}
+
+/**
+ * Every party's side of the HF job: `weights` on the model owner (ignored elsewhere), the same
+ * `attention` on every party. In one process pass the loaded weights to every party; deployed, only
+ * the model owner's process loads the checkpoint.
+ */
+export function hfJobSetup(
+  attention: LayerAttention,
+  weights?: HfWeights,
+): JobSetup<HfBatchSpec, HfBatchInputs, HfPreparedBatch> {
+  return (_announced, role) => {
+    if (role.modelOwner && weights === undefined) {
+      throw new Error("the model owner's HF job needs the checkpoint's weights");
+    }
+    return {
+      publicModel: role.modelOwner ? hfPublicModel(weights!) : undefined,
+      job: (pub) =>
+        hfJob(parseHfPublicModel(pub), attention, role.modelOwner ? weights : undefined),
+    };
   };
 }
