@@ -15,22 +15,11 @@ import {
   seedFromCrypto,
   tune,
 } from "@secp/fot";
-import { promptFromTokenIds, type UseLiteWeights } from "@secp/transformer";
+import { promptFromTokenIds, tokenTermStd } from "@secp/transformer";
 import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "./flags.ts";
 import { openFlagsOracle } from "./oracle.ts";
 import { PROMPT_FORMAT, writePromptFile } from "./prompt_file.ts";
 import { barChart, lineChart, reportHtml } from "./report.ts";
-
-/** Standard deviation of the model's layer-0 token term 2·E (what a prompt row replaces). */
-function tokenTermStd(w: UseLiteWeights): number {
-  let s = 0, s2 = 0;
-  const n = w.embeddings.length;
-  for (const v of w.embeddings) {
-    s += 2 * v;
-    s2 += 4 * v * v;
-  }
-  return Math.sqrt(s2 / n - (s / n) ** 2);
-}
 
 const fmtMB = (b: number | undefined) => (b === undefined ? "-" : `${(b / 1e6).toFixed(1)} MB`);
 

@@ -91,6 +91,7 @@ export {
   type LayerIntermediates,
   poolHead,
   promptFromTokenIds,
+  tokenTermStd,
 } from "./reference.ts";
 export {
   attendSentence,

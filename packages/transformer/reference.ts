@@ -104,6 +104,20 @@ function flatPrompt(
   return { data, rows: prompt.length };
 }
 
+/**
+ * Standard deviation of the model's layer-0 token term `2·E` (what a prompt row replaces): the
+ * scale BBT's random projection is set from.
+ */
+export function tokenTermStd(w: UseLiteWeights): number {
+  let s = 0, s2 = 0;
+  const n = w.embeddings.length;
+  for (const v of w.embeddings) {
+    s += 2 * v;
+    s2 += 4 * v * v;
+  }
+  return Math.sqrt(s2 / n - (s / n) ** 2);
+}
+
 /** Rows `2·E[id]` for each id: a soft prompt equal to those tokens' embedding term. */
 export function promptFromTokenIds(weights: UseLiteWeights, ids: readonly number[]): Float64Array {
   const E = weights.config.embedDim;
