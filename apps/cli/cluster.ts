@@ -12,6 +12,8 @@ import { partyArgs } from "./deploy/config.ts";
 export const CLUSTER_HELP = `deno task cluster --config FILE: run all non-data-owner parties here
 
   --config FILE   deployment config (deno task keys)
+  --model DIR     the model owner's HF checkpoint folder (for tune --model DIR; only the model
+                  owner's process reads it)
   --help          this text`;
 
 /** Copies `stream` to `out` line by line, each prefixed. */
@@ -30,7 +32,10 @@ async function prefixLines(
 }
 
 /** Starts the parties of `configPath`; resolves with the exit code for the cluster. */
-export async function runCluster(configPath: string): Promise<number> {
+export async function runCluster(
+  configPath: string,
+  opts: { modelDir?: string } = {},
+): Promise<number> {
   let text: string;
   try {
     text = await Deno.readTextFile(configPath);
@@ -44,7 +49,11 @@ export async function runCluster(configPath: string): Promise<number> {
   const err = (l: string) => Deno.stderr.writeSync(enc.encode(l + "\n"));
   const children = ids.map((id) => {
     const proc = new Deno.Command(Deno.execPath(), {
-      args: partyArgs(configPath, id),
+      args: partyArgs(
+        configPath,
+        id,
+        id === dep.roles.modelOwner && opts.modelDir ? ["--model", opts.modelDir] : [],
+      ),
       stdout: "piped",
       stderr: "piped",
     }).spawn();
@@ -88,12 +97,16 @@ if (import.meta.main) {
     const { values } = parseArgs({
       args: Deno.args,
       strict: true,
-      options: { config: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        config: { type: "string" },
+        model: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     });
     if (values.help) console.log(CLUSTER_HELP);
     else {
       if (!values.config) throw new Error("--config FILE is required");
-      Deno.exit(await runCluster(values.config));
+      Deno.exit(await runCluster(values.config, { modelDir: values.model }));
     }
   } catch (e) {
     console.error(`cluster: ${e instanceof Error ? e.message : e}`);

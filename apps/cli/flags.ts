@@ -15,6 +15,8 @@ export const BACKEND_CHOICES: readonly OracleBackend[] = ["reference", ...BACKEN
 export interface TuneFlags {
   /** `reference` (float64, in the clear), `plain` (the secure code, cleartext), `2pc`, `3pc`. */
   backend: OracleBackend;
+  /** `use-lite` (bundled) or a HF BERT/RoBERTa checkpoint folder (the model owner's). */
+  model: string;
   task: string;
   shots: number;
   popsize: number;
@@ -44,14 +46,19 @@ export const TUNE_HELP =
   --backend reference|plain|2pc|3pc   who evaluates the model (default 2pc: additive sharing +
                             dealer; 3pc: replicated; plain: the same secure code in cleartext
                             fixed point; reference: the float64 model in the clear, fastest)
+  --model use-lite|DIR      the model: the bundled USE-lite (default) or a Hugging Face BERT/RoBERTa
+                            checkpoint folder (config.json, model.safetensors, tokenizer.json)
+                            classified by its MLM head at {mask} restricted to the label words
+                            (give the task a template with {mask} and one-token label words)
   --task NAME               ${TASK_NAMES.join(" | ")} (default imdb)
   --shots K                 training examples per class (default 4; dev uses the same count)
   --popsize N               CMA-ES population (default 6)
   --dim D                   intrinsic dimension of z (default 100)
   --prompt-len L            soft-prompt tokens (default 4)
   --budget G                CMA-ES generations (default 6)
-  --attention rfa|softmax   attention under MPC (default rfa: the model owner's RFA-adapted model,
-                            committed checkpoint for --features; softmax: the npm model, baseline)
+  --attention rfa|softmax   attention under MPC (USE-lite default rfa: the model owner's RFA-adapted
+                            model, committed checkpoint for --features; softmax: the npm model,
+                            baseline; a --model DIR defaults to softmax, as it is not RFA-adapted)
   --features D              RFA random features (default ${DEFAULT_ADAPTED_FEATURES}, the default checkpoint's)
   --cos exact|paper|iterative   cosine protocol for RFA (default exact)
   --trunc exact|local       secure truncation (default exact: never fails for |x| < 2^62; local:
@@ -102,6 +109,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     strict: true,
     options: {
       backend: { type: "string" },
+      model: { type: "string" },
       task: { type: "string" },
       shots: { type: "string" },
       popsize: { type: "string" },
@@ -131,15 +139,24 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     );
   }
   const backend = oneOf("backend", values.backend, "2pc", BACKEND_CHOICES);
+  const model = values.model ?? "use-lite";
+  if (model === "") throw new Error("--model: expected use-lite or a checkpoint folder");
+  const hf = model !== "use-lite";
   return {
     backend,
+    model,
     task,
     shots: int("shots", values.shots, 4, 1),
     popsize: int("popsize", values.popsize, 6, 2, 1000),
     dim: int("dim", values.dim, 100, 1, 100_000),
     promptLen: int("prompt-len", values["prompt-len"], 4, 1, 64),
     budget: int("budget", values.budget, 6, 1),
-    attention: oneOf("attention", values.attention, "rfa", ["rfa", "softmax"] as const),
+    attention: oneOf(
+      "attention",
+      values.attention,
+      hf ? "softmax" : "rfa",
+      ["rfa", "softmax"] as const,
+    ),
     features: int("features", values.features, DEFAULT_ADAPTED_FEATURES, 1, 4096),
     cos: oneOf("cos", values.cos, "exact", ["exact", "paper", "iterative"] as const),
     trunc: oneOf("trunc", values.trunc, "exact", ["exact", "local"] as const),

@@ -11,6 +11,7 @@ import type { TuneFlags } from "./flags.ts";
 export type OracleFlags = Pick<
   TuneFlags,
   | "backend"
+  | "model"
   | "attention"
   | "features"
   | "cos"
@@ -28,6 +29,7 @@ export async function openFlagsOracle(
 ): Promise<OpenedOracle> {
   return await openOracle({
     backend: flags.backend,
+    model: flags.model,
     attention: flags.attention,
     features: flags.features,
     cos: flags.cos,

@@ -7,13 +7,15 @@
  */
 import { parseArgs } from "node:util";
 import { parseDeployment, serveParty } from "@secp/sharing/run";
-import { partySetup } from "@secp/transformer/oracle";
+import { partySetupFor } from "@secp/transformer/oracle";
 
 /** `--help` text. */
 export const PARTY_HELP = `deno task party --config FILE --id N: run party N of a deployment
 
   --config FILE   deployment config (deno task keys); needs the keys of party N's pairs
   --id N          this party's id (not the data owner's: the data owner runs deno task tune)
+  --model DIR     the model owner's HF BERT/RoBERTa checkpoint folder, when the data owner tunes
+                  with --model (only the model owner reads it)
   --quiet         only errors
   --help          this text`;
 
@@ -33,6 +35,7 @@ if (import.meta.main) {
       options: {
         config: { type: "string" },
         id: { type: "string" },
+        model: { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -57,7 +60,7 @@ if (import.meta.main) {
     await serveParty({
       config: text,
       self: id,
-      setup: partySetup,
+      setup: partySetupFor({ modelDir: values.model }),
       log: quiet ? undefined : (l) => console.log(l),
     });
     Deno.exit(0);

@@ -113,6 +113,7 @@ export async function runPredict(
   const opened = await openFlagsOracle(
     {
       backend: flags.backend,
+      model: pf.model ?? "use-lite",
       attention: pf.attention,
       features: pf.features,
       cos: flags.cos,
@@ -126,7 +127,7 @@ export async function runPredict(
   const predictions: Prediction[] = [];
   const cost: OracleCost = {};
   try {
-    const { embedDim } = opened.model.weights.config;
+    const { embedDim } = opened.oracle;
     if (pf.embedDim !== embedDim) {
       throw new Error(
         `prompt file ${flags.prompt}: embedDim ${pf.embedDim} does not match the model's ${embedDim}`,

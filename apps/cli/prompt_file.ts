@@ -20,6 +20,8 @@ export interface PromptFile {
   promptLen: number;
   /** Embedding width E. */
   embedDim: number;
+  /** The model (`use-lite` or the HF checkpoint folder it was tuned on); absent: use-lite. */
+  model?: string;
   /** Attention the prompt was tuned with. */
   attention: "softmax" | "rfa";
   /** RFA features (meaningful for `rfa`). */

@@ -15,7 +15,6 @@ import {
   seedFromCrypto,
   tune,
 } from "@secp/fot";
-import { promptFromTokenIds, tokenTermStd } from "@secp/transformer";
 import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "./flags.ts";
 import { openFlagsOracle } from "./oracle.ts";
 import { PROMPT_FORMAT, writePromptFile } from "./prompt_file.ts";
@@ -50,22 +49,17 @@ export async function runTune(
   const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
   const L = flags.promptLen;
   const opened = await openFlagsOracle(flags);
-  const { oracle, session, model } = opened;
+  const { oracle, session, info } = opened;
   try {
-    // The prompt lives in the embedding space, which RFA adaptation leaves unchanged.
-    const { weights, tokenizer } = model;
-    const initIds = tokenizer.encode("the following text");
-    const p0 = promptFromTokenIds(
-      weights,
-      Array.from({ length: L }, (_, i) => initIds[i % initIds.length]),
-    );
+    // The data owner needs no weights: the model gives the initial prompt and the embedding scale
+    // (for an HF model, a stated disclosure of the model owner: the embedding table's std).
     const projection = new RandomProjection({
       promptLength: L,
-      embedDim: weights.config.embedDim,
+      embedDim: oracle.embedDim,
       intrinsicDim: flags.dim,
       seed: flags.seed!,
-      embeddingStd: tokenTermStd(weights),
-      init: p0,
+      embeddingStd: opened.embeddingStd,
+      init: opened.init,
     });
     log(
       `secp-tuning: task ${task.name} (${flags.shots}-shot, ${test.length} test texts), backend ${flags.backend}, ` +
@@ -74,7 +68,7 @@ export async function runTune(
         } tokens, ${flags.budget} generations`,
     );
     const t0 = performance.now();
-    const zeroShot = await evaluatePrompt(oracle, task, test, p0, { batchSize: 32 });
+    const zeroShot = await evaluatePrompt(oracle, task, test, opened.init, { batchSize: 32 });
     log(
       `untuned prompt: test ${task.metric} ${zeroShot.metric.toFixed(3)} (accuracy ${
         zeroShot.accuracy.toFixed(3)
@@ -113,8 +107,9 @@ export async function runTune(
       task: task.name,
       backend: flags.backend,
       attention: flags.attention,
+      model: info.name,
       // rfa: the adapted checkpoint the model owner serves (its hashes were verified on load).
-      attention_checkpoint: model.checkpoint?.file ?? null,
+      attention_checkpoint: info.checkpoint,
       seed_recorded_in: runFile,
       metric: task.metric,
       generations: result.generations,
@@ -175,7 +170,8 @@ export async function runTune(
       classNames: task.classNames,
       labelTexts: task.labelTexts,
       promptLen: L,
-      embedDim: weights.config.embedDim,
+      embedDim: oracle.embedDim,
+      model: flags.model,
       attention: flags.attention,
       features: flags.features,
       maxTokens: flags.maxTokens,

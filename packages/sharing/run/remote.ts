@@ -108,6 +108,8 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
   readonly backend: SecretBackend;
   /** The validated deployment. */
   readonly deployment: Deployment;
+  /** The model owner's public description of the model. */
+  readonly publicModel: unknown;
   readonly #ch: SessionChannel;
   readonly #steps: DataOwnerSteps<Spec, Inputs, unknown>;
   #closed = false;
@@ -118,9 +120,11 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
     reveals: RevealLog,
     backend: SecretBackend,
     ch: SessionChannel,
+    publicModel: unknown,
     steps: (broadcast: (cmd: Command) => void) => DataOwnerSteps<Spec, Inputs, unknown>,
   ) {
     this.deployment = deployment;
+    this.publicModel = publicModel;
     this.ledger = ledger;
     this.reveals = reveals;
     this.backend = backend;
@@ -175,7 +179,8 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
       await sc.flush();
       const mo = dep.roles.modelOwner;
       const side = await opts.setup(opts.announce, { modelOwner: mo === self, dataOwner: true });
-      const job: Job<Spec, Inputs> = await side.job(await exchangeModel(sc, mo, side.publicModel));
+      const publicModel = await exchangeModel(sc, mo, side.publicModel);
+      const job: Job<Spec, Inputs> = await side.job(publicModel);
       const be = linked.backend(dep.kind, dep.roles, {
         fracBits: announcement.fracBits,
         trunc: announcement.trunc,
@@ -188,6 +193,7 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
         reveals,
         be,
         sc,
+        publicModel,
         (broadcast) => new DataOwnerSteps(model, broadcast),
       );
       await session.#collect();

@@ -28,6 +28,8 @@ export interface SecureSession<Spec = unknown, Inputs = unknown> {
   readonly reveals: RevealLog;
   /** The data owner's backend. */
   readonly backend: SecretBackend;
+  /** The model owner's public description of the model, as every party received it. */
+  readonly publicModel: unknown;
   /** Announces and prepares a batch (the inputs are the data owner's). */
   prepare(spec: Spec, inputs: Inputs): Promise<number>;
   /** Logits `[P·T, C]` of prompts `[P, L, E]` on prepared batch `id`. */
@@ -66,6 +68,7 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
     readonly ledger: Ledger,
     readonly reveals: RevealLog,
     readonly backend: SecretBackend,
+    readonly publicModel: unknown,
     model: SharedModel<Spec, Inputs, unknown>,
     net?: {
       send: (bytes: Uint8Array) => void;
@@ -91,7 +94,7 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
       const be = plainBackend(opts);
       const party = await opts.setup(opts.announce, { modelOwner: true, dataOwner: true });
       const model = await (await party.job(party.publicModel)).share(be);
-      return new LocalSession(opts.kind, ledger, reveals, be, model);
+      return new LocalSession(opts.kind, ledger, reveals, be, party.publicModel, model);
     }
     const run = await startLocalParties(opts.kind, { ...opts, ledger, reveals });
     const { backends, channels, roles, closeAll } = run;
@@ -124,12 +127,21 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
       const send = (bytes: Uint8Array) => {
         for (const p of me.parties) if (p !== me.self) me.send(p, bytes, CONTROL);
       };
-      return new LocalSession(opts.kind, ledger, reveals, backends[doIndex], doModel, {
-        send,
-        flush: () => me.flush(),
-        loops,
-        closeAll,
-      });
+      const session = new LocalSession(
+        opts.kind,
+        ledger,
+        reveals,
+        backends[doIndex],
+        publicModel,
+        doModel,
+        {
+          send,
+          flush: () => me.flush(),
+          loops,
+          closeAll,
+        },
+      );
+      return session;
     } catch (e) {
       await closeAll();
       throw e;

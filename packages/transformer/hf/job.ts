@@ -29,13 +29,35 @@ export interface HfPublicModel {
   readonly mlmHead: boolean;
   /** Whether the MLM decoder is separate from the word embeddings. */
   readonly untiedDecoder: boolean;
+  /**
+   * Standard deviation of the word-embedding table: the one statistic of the weights the model
+   * owner publishes (a stated, minimal disclosure), so the data owner can scale its random
+   * projection as BBT does without holding the weights.
+   */
+  readonly embeddingStd: number;
+}
+
+/** Standard deviation of the word-embedding table of `w`. */
+export function hfEmbeddingStd(w: HfWeights): number {
+  const e = w.wordEmbeddings;
+  let s = 0, s2 = 0;
+  for (const v of e) {
+    s += v;
+    s2 += v * v;
+  }
+  return Math.sqrt(Math.max(0, s2 / e.length - (s / e.length) ** 2));
 }
 
 /** The model owner's public description of `w` (JSON-serialisable). */
 export function hfPublicModel(w: HfWeights): Record<string, unknown> {
   const h = w.mlmHead;
   const untied = h?.decoder != null && h.decoder.some((v, i) => v !== w.wordEmbeddings[i]);
-  return { config: hfConfigToJson(w.config), mlmHead: h != null, untiedDecoder: untied };
+  return {
+    config: hfConfigToJson(w.config),
+    mlmHead: h != null,
+    untiedDecoder: untied,
+    embeddingStd: hfEmbeddingStd(w),
+  };
 }
 
 /** Validates a public model description received from the model owner. */
@@ -44,10 +66,15 @@ export function parseHfPublicModel(x: unknown): HfPublicModel {
   if (typeof m?.mlmHead !== "boolean" || typeof m?.untiedDecoder !== "boolean") {
     throw new Error("bad model description from the model owner: mlmHead/untiedDecoder");
   }
+  const std = m.embeddingStd;
+  if (typeof std !== "number" || !(std > 0) || !Number.isFinite(std)) {
+    throw new Error("bad model description from the model owner: embeddingStd");
+  }
   return {
     config: parseHfConfig(m.config, "the model owner's description"),
     mlmHead: m.mlmHead,
     untiedDecoder: m.untiedDecoder,
+    embeddingStd: std,
   };
 }
 

@@ -15,14 +15,24 @@
  * @module
  */
 export { loadModelFor, type ModelChoice, type ModelFor, secureOps } from "./models.ts";
-export { type OpenedOracle, openOracle, type OracleBackend, type OracleOptions } from "./open.ts";
+export {
+  type OpenedOracle,
+  openOracle,
+  type OracleBackend,
+  type OracleModelInfo,
+  type OracleOptions,
+} from "./open.ts";
+export { type HfBatch, type HfOracleOptions, HfReferenceOracle, HfSecureOracle } from "./hf.ts";
 export { type ReferenceBatch, ReferenceOracle, type ReferenceOracleOptions } from "./reference.ts";
 export { type SecureBatch, SecureOracle, type SecureOracleOptions } from "./secure.ts";
 export {
   announceModel,
+  hfAttentionOf,
   type ModelAnnouncement,
   parseModelAnnouncement,
   partySetup,
+  partySetupFor,
+  type PartySetupOptions,
   type UseLiteSetup,
   useLiteSetup,
 } from "./setup.ts";

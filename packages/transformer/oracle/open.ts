@@ -1,6 +1,7 @@
 /**
- * Opening a fitness oracle in one call: the model of the chosen attention (the npm USE-lite for
- * softmax, the model owner's RFA-adapted checkpoint for rfa), run by the float64 reference
+ * Opening a fitness oracle in one call: the bundled USE-lite (softmax: the npm model; rfa: the
+ * model owner's RFA-adapted checkpoint) or the model owner's HF BERT/RoBERTa checkpoint folder
+ * (MLM head at the mask, restricted to the verbalizer), run by the float64 reference
  * (`reference`), or by the secure job on a backend (`plain`, `2pc`, `3pc`) with every party in
  * this process or deployed. `tune`, `predict`, `compare` and a library user build their oracle
  * here, so all of them score prompts the same way.
@@ -9,12 +10,18 @@
  */
 import type { FitnessOracle } from "@secp/fot";
 import type { BackendKind, NetworkProfile, TruncMode } from "@secp/sharing";
-import { LocalSession, RemoteSession, type SecureSession } from "@secp/sharing/run";
-import type { BatchInputs, BatchSpec } from "../secure/steps.ts";
+import { type JobSetup, LocalSession, RemoteSession, type SecureSession } from "@secp/sharing/run";
+import { DEFAULT_ADAPTED_FEATURES } from "../adapt/checkpoint.ts";
+import { loadHfCheckpoint } from "../hf/checkpoint.ts";
+import { readHfConfig } from "../hf/config.ts";
+import { hfEmbeddingStd, hfJobSetup, parseHfPublicModel } from "../hf/job.ts";
+import { HfTokenizer } from "../hf/tokenizer.ts";
+import { promptFromTokenIds, tokenTermStd } from "../reference.ts";
+import { HfReferenceOracle, HfSecureOracle } from "./hf.ts";
 import { loadModelFor, type ModelChoice, type ModelFor, secureOps } from "./models.ts";
 import { ReferenceOracle } from "./reference.ts";
 import { SecureOracle } from "./secure.ts";
-import { announceModel, partySetup, useLiteSetup } from "./setup.ts";
+import { announceModel, hfAttentionOf, partySetup, useLiteSetup } from "./setup.ts";
 
 /** Who evaluates: the float64 reference model, or the secure job on a backend. */
 export type OracleBackend = "reference" | BackendKind;
@@ -23,6 +30,12 @@ export type OracleBackend = "reference" | BackendKind;
 export interface OracleOptions extends Partial<ModelChoice> {
   /** `reference` (float64, in the clear), `plain` (the secure code, cleartext), `2pc` or `3pc`. */
   backend: OracleBackend;
+  /**
+   * `use-lite` (default, bundled) or the path of a HF BERT/RoBERTa checkpoint folder
+   * (`config.json`, `model.safetensors`, `tokenizer.json`). Deployed, only the model owner's
+   * process reads the weights; the data owner reads `config.json` and `tokenizer.json`.
+   */
+  model?: string;
   /** Soft-prompt tokens L. */
   promptLength: number;
   /** Clip texts to this many tokens (0 or absent: only the model's limit). */
@@ -42,59 +55,135 @@ export interface OracleOptions extends Partial<ModelChoice> {
   insecureSeed?: string;
 }
 
-/** An oracle, its model and, for secure backends, the session behind it (close it when done). */
+/** What the model is, for reports (no absolute paths). */
+export interface OracleModelInfo {
+  /** `use-lite` or `hf`. */
+  family: "use-lite" | "hf";
+  /** e.g. `USE-lite (npm)` or the HF architecture and folder name. */
+  name: string;
+  /** The RFA-adapted checkpoint's file name (USE-lite rfa), else null. */
+  checkpoint: string | null;
+}
+
+/** An oracle, what the data owner needs to start tuning, and the session behind it. */
 export interface OpenedOracle {
   /** The fitness oracle. */
   oracle: FitnessOracle<any>;
-  /** The model the oracle evaluates (weights, tokenizer, attention, checkpoint provenance). */
-  model: ModelFor;
+  /** The model, for reports. */
+  info: OracleModelInfo;
+  /** The initial soft prompt (L × E) the projection is centred on. */
+  init: Float64Array;
+  /** Standard deviation of the embedding rows a prompt row replaces (scales the projection). */
+  embeddingStd: number;
+  /** USE-lite: the loaded model (weights, tokenizer, attention); HF: undefined. */
+  model?: ModelFor;
   /** The secure session, if any. */
-  session?: SecureSession<BatchSpec, BatchInputs>;
+  session?: SecureSession<any, any>;
   /** Closes the session, if any. */
   close(): Promise<void>;
 }
 
-/**
- * Loads the model of `o.attention` (default rfa: the committed checkpoint for `o.features`, hashes
- * verified) and builds the oracle for it: the same weights and attention on every backend.
- */
-export async function openOracle(o: OracleOptions): Promise<OpenedOracle> {
-  const choice: ModelChoice = {
-    attention: o.attention ?? "rfa",
-    features: o.features ?? (await import("../adapt/checkpoint.ts")).DEFAULT_ADAPTED_FEATURES,
+/** The model choice of `o` with its defaults. */
+function choiceOf(o: OracleOptions): ModelChoice {
+  const hf = o.model !== undefined && o.model !== "use-lite";
+  return {
+    attention: o.attention ?? (hf ? "softmax" : "rfa"),
+    features: o.features ?? DEFAULT_ADAPTED_FEATURES,
     cos: o.cos ?? "exact",
   };
+}
+
+/** Starts the session of `setup` (in this process, or with the deployment's parties). */
+async function startSession<S, I>(
+  o: OracleOptions,
+  kind: BackendKind,
+  setup: JobSetup<S, I>,
+  remoteSetup: JobSetup<S, I>,
+  announce: unknown,
+): Promise<SecureSession<S, I>> {
+  const common = { announce, trunc: o.trunc, insecureSeed: o.insecureSeed };
+  if (o.deployment !== undefined) {
+    return await RemoteSession.connect<S, I>({
+      ...common,
+      config: o.deployment,
+      setup: remoteSetup,
+      log: o.log,
+    });
+  }
+  return await LocalSession.start<S, I>({ ...common, kind, setup, profile: o.profile });
+}
+
+/**
+ * Loads the model (USE-lite of `o.attention`, default rfa with its committed checkpoint, hashes
+ * verified; or the HF checkpoint `o.model`, default softmax) and builds the oracle for it: the same
+ * weights and attention on every backend.
+ */
+export async function openOracle(o: OracleOptions): Promise<OpenedOracle> {
+  const choice = choiceOf(o);
+  if (o.model !== undefined && o.model !== "use-lite") return await openHfOracle(o, choice);
   const model = await loadModelFor(choice.attention, choice.features, choice.cos);
   const { weights, tokenizer } = model;
   const common = { tokenizer, promptLength: o.promptLength, maxTokens: o.maxTokens };
+  const initIds = tokenizer.encode("the following text");
+  const base = {
+    model,
+    info: {
+      family: "use-lite" as const,
+      name: `USE-lite (npm)${choice.attention === "rfa" ? ", RFA-adapted" : ""}`,
+      checkpoint: model.checkpoint?.file ?? null,
+    },
+    init: promptFromTokenIds(
+      weights,
+      Array.from({ length: o.promptLength }, (_, i) => initIds[i % initIds.length]),
+    ),
+    embeddingStd: tokenTermStd(weights),
+  };
   if (o.backend === "reference") {
     const oracle = new ReferenceOracle({ weights, attention: model.attention, ...common });
-    return { oracle, model, close: () => Promise.resolve() };
+    return { ...base, oracle, close: () => Promise.resolve() };
   }
   const ops = secureOps(choice, model);
-  const announce = announceModel(choice);
-  let session: SecureSession<BatchSpec, BatchInputs>;
-  if (o.deployment !== undefined) {
-    session = await RemoteSession.connect<BatchSpec, BatchInputs>({
-      config: o.deployment,
-      // The data owner is not the model owner: it only needs the protocols of the announced job.
-      setup: (a, role) =>
-        role.modelOwner ? useLiteSetup({ ...model, ops })(a, role) : partySetup(a, role),
-      announce,
-      trunc: o.trunc,
-      insecureSeed: o.insecureSeed,
-      log: o.log,
-    });
-  } else {
-    session = await LocalSession.start<BatchSpec, BatchInputs>({
-      kind: o.backend,
-      setup: useLiteSetup({ ...model, ops }),
-      announce,
-      trunc: o.trunc,
-      profile: o.profile,
-      insecureSeed: o.insecureSeed,
-    });
-  }
+  const setup = useLiteSetup({ ...model, ops });
+  const session = await startSession(
+    o,
+    o.backend,
+    setup,
+    // Deployed, the data owner is not the model owner: it only needs the announced protocols.
+    (a, role) => role.modelOwner ? setup(a, role) : partySetup(a, role),
+    announceModel(choice),
+  );
   const oracle = new SecureOracle({ session, config: weights.config, ...common });
-  return { oracle, model, session, close: () => session.close() };
+  return { ...base, oracle, session, close: () => session.close() };
+}
+
+/** The HF masked-LM oracle of `o.model` (a checkpoint folder). */
+async function openHfOracle(o: OracleOptions, choice: ModelChoice): Promise<OpenedOracle> {
+  const dir = o.model!;
+  const deployed = o.deployment !== undefined;
+  // Deployed, the data owner holds only the config and the tokenizer, never the weights.
+  const ck = deployed ? undefined : await loadHfCheckpoint(dir);
+  const config = ck?.config ?? await readHfConfig(`${dir}/config.json`);
+  const tokenizer = ck ? ck.tokenizer : await HfTokenizer.load(dir);
+  if (!tokenizer) throw new Error(`--model ${dir}: no tokenizer.json in the checkpoint folder`);
+  const name = `${config.sourceModelType} (${dir.split("/").filter(Boolean).pop()})`;
+  const info = { family: "hf" as const, name, checkpoint: null };
+  // BBT's default: the projection centred on a zero prompt, scaled by the embedding table's std.
+  const init = new Float64Array(o.promptLength * config.hiddenSize);
+  const common = { tokenizer, config, promptLength: o.promptLength, maxTokens: o.maxTokens };
+  if (o.backend === "reference") {
+    const oracle = new HfReferenceOracle({ ...common, weights: ck!.weights });
+    const embeddingStd = hfEmbeddingStd(ck!.weights);
+    return { oracle, info, init, embeddingStd, close: () => Promise.resolve() };
+  }
+  const attention = hfAttentionOf(choice);
+  const session = await startSession(
+    o,
+    o.backend,
+    hfJobSetup(attention, ck?.weights),
+    hfJobSetup(attention),
+    announceModel(choice, "hf"),
+  );
+  const { embeddingStd } = parseHfPublicModel(session.publicModel);
+  const oracle = new HfSecureOracle({ ...common, session });
+  return { oracle, info, init, embeddingStd, session, close: () => session.close() };
 }
