@@ -13,3 +13,60 @@ Deno.test("every workspace member has a name, version, license and exports", asy
     assert.ok(cfg.exports, `${member}: exports`);
   }
 });
+
+/** The `@secp/*` packages and npm packages that `entry`'s module graph reaches. */
+async function graphOf(entry: string): Promise<{ members: Set<string>; npm: Set<string> }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry],
+    cwd: new URL("../", import.meta.url).pathname,
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout));
+  const members = new Set<string>(), npm = new Set<string>();
+  for (const m of info.modules as { specifier: string }[]) {
+    const s = m.specifier;
+    const member = s.match(/\/packages\/([a-z]+)\//)?.[1];
+    if (member) members.add(member + (s.includes("/baselines/") ? "/baselines" : ""));
+    const pkg = s.match(/^npm:\/?(@?[^@/]+(?:\/[^@/]+)?)@/)?.[1];
+    if (pkg) npm.add(pkg);
+  }
+  return { members, npm };
+}
+
+Deno.test("package graph: acyclic, models without tfjs, baselines or transport", async () => {
+  // Each member's main entry, and which members it may reach (the README's dependency column).
+  const allowed: Record<string, string[]> = {
+    field: ["field"],
+    transport: ["transport"],
+    sharing: ["sharing", "field", "transport"],
+    protocols: ["protocols", "sharing", "field", "transport"],
+    fot: ["fot"],
+    transformer: ["transformer", "protocols", "sharing", "field", "transport", "fot"],
+  };
+  for (const [member, ok] of Object.entries(allowed)) {
+    const { members } = await graphOf(`packages/${member}/mod.ts`);
+    for (const m of members) {
+      assert.ok(ok.includes(m.split("/")[0]), `${member} reaches ${m}`);
+      if (member !== "transformer") assert.ok(!m.endsWith("/baselines"));
+    }
+  }
+  const models = await graphOf("packages/transformer/mod.ts");
+  assert.ok(!models.members.has("transformer/baselines"), "the models pull the baselines");
+  assert.ok(![...models.npm].some((p) => p.startsWith("@tensorflow/")), "the models pull tfjs");
+  const oracle = await graphOf("packages/transformer/oracle/mod.ts");
+  assert.ok(![...oracle.npm].some((p) => p.startsWith("@tensorflow/")), "the oracle pulls tfjs");
+  const adapt = await graphOf("packages/transformer/adapt/mod.ts");
+  assert.ok([...adapt.npm].some((p) => p.startsWith("@tensorflow/")), "the trainer uses tfjs");
+  // No file of the model package talks to the network itself: the runtime does.
+  for await (const f of walkTs(new URL("../packages/transformer/", import.meta.url))) {
+    assert.ok(!(await Deno.readTextFile(f)).includes("@secp/transport"), `${f} imports transport`);
+  }
+});
+
+async function* walkTs(dir: URL): AsyncGenerator<URL> {
+  for await (const e of Deno.readDir(dir)) {
+    const u = new URL(e.name + (e.isDirectory ? "/" : ""), dir);
+    if (e.isDirectory) yield* walkTs(u);
+    else if (e.name.endsWith(".ts")) yield u;
+  }
+}

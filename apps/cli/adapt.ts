@@ -53,7 +53,7 @@ import {
   zeroShot,
   type ZeroShotResult,
   type ZeroShotSet,
-} from "../../packages/transformer/adapt/mod.ts";
+} from "@secp/transformer/adapt";
 
 /** `--help` text. */
 export const ADAPT_HELP =

@@ -19,12 +19,11 @@
 import { parseArgs } from "node:util";
 import type { BackendKind } from "@secp/sharing";
 import {
-  ADAM_RECIPROCAL,
-  ADAM_RSQRT,
   ROBERTA_LARGE_LAYER,
   type RobertaLayerConfig,
   robertaLayerParamCount,
 } from "@secp/transformer";
+import { ADAM_RECIPROCAL, ADAM_RSQRT } from "@secp/transformer/baselines";
 import { LAN, WAN, WAN200 } from "@secp/transport";
 import {
   composeTableA,

@@ -5,12 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { costOf } from "@secp/protocols";
+import { type RobertaLayerConfig, robertaLayerForwardPlan } from "@secp/transformer";
 import {
   robertaLayerBackwardPlan,
-  type RobertaLayerConfig,
-  robertaLayerForwardPlan,
   robertaLayerTrainForwardPlan,
-} from "@secp/transformer";
+} from "@secp/transformer/baselines";
 import { type PaperOptions, parsePaperArgs, runPaper } from "../bench_paper.ts";
 import { composeTableA, maxSent, part, repeat, widen } from "./compose.ts";
 import { measureForward, measureTraining } from "./runs.ts";

@@ -9,27 +9,29 @@ import { FloatTensor } from "@secp/field";
 import { gelu, layerNorm } from "@secp/protocols";
 import type { BackendKind, SecretBackend, Shared } from "@secp/sharing";
 import {
+  denseLinear,
+  type LayerAttention,
+  randomRobertaLayerWeights,
+  type RobertaLayerConfig,
+  robertaLayerForward,
+  shareRobertaLayer,
+} from "@secp/transformer";
+import {
   adamInit,
   adamStep,
   crossEntropyGrad,
   denseBackward,
-  denseTrainForward,
   geluBackward,
   geluTrain,
-  type LayerAttention,
   layerNormBackward,
   layerNormTrain,
   prepareDense,
   type PreparedRobertaLayer,
   prepareRobertaLayer,
-  randomRobertaLayerWeights,
   robertaLayerBackward,
-  type RobertaLayerConfig,
-  robertaLayerForward,
   robertaLayerTrainForward,
-  shareRobertaLayer,
   type TrainDense,
-} from "@secp/transformer";
+} from "@secp/transformer/baselines";
 import { type MeasureOptions, measurePhases, type PhaseCost } from "./measure.ts";
 
 /** Attention variants of forward-only tuning measured by the suite. */
@@ -141,10 +143,10 @@ export async function measureForward(
     {
       name: "head-fwd",
       run: async (be: SecretBackend, s: St) => {
-        const a = await be.scope("dense", () => denseTrainForward(be, s.h, s.head.dense));
+        const a = await be.scope("dense", () => denseLinear(be, s.h, s.head.dense));
         const g = await be.scope("gelu", () => gelu(be, a));
         const n = await be.scope("ln", () => layerNorm(be, g, s.head.gamma, s.head.beta));
-        const z = await be.scope("decoder", () => denseTrainForward(be, n, s.head.dec));
+        const z = await be.scope("decoder", () => denseLinear(be, n, s.head.dec));
         return await be.scope("open-logits", () => be.reveal(z, "dataOwner"));
       },
     },
@@ -219,10 +221,10 @@ export async function measureTraining(
       name: "head-train",
       run: async (be, s) => {
         const hd = s.head;
-        const a = await be.scope("dense", () => denseTrainForward(be, s.h, hd.dense));
+        const a = await be.scope("dense", () => denseLinear(be, s.h, hd.dense));
         const g = await be.scope("gelu", () => geluTrain(be, a));
         const n = await be.scope("ln", () => layerNormTrain(be, g.y, hd.gamma, hd.beta));
-        const z = await be.scope("decoder", () => denseTrainForward(be, n.y, hd.dec));
+        const z = await be.scope("decoder", () => denseLinear(be, n.y, hd.dec));
         const dz = await be.scope("ce-grad", () => crossEntropyGrad(be, z, s.labels));
         const dn = await be.scope(
           "decoder",

@@ -11,8 +11,7 @@
  *   LayerNorm (`@secp/protocols`' `layerNorm`).
  * - **Layers.** `robertaLayerForward` of `secure/roberta_layer.ts` (post-LN, softmax or RFA
  *   attention scaled by 1/√headDim with the public padding mask, GELU by PUMA's polynomial): the
- *   HF weights are exactly its `RobertaLayerWeights`. Only W is prepared for products (Wᵀ, which
- *   the training backward needs, is prepared with `transposes: true`).
+ *   HF weights are exactly its `RobertaLayerWeights`. Only W is prepared for products.
  * - **Layout.** `[B, S]` padded batch, padding at the end of each text; the number of tokens of
  *   each text is visible to the computing parties (as in the USE-lite path). RoBERTa positions
  *   are `padding_idx + 1 + t` for the t-th real position, as in the reference for unpadded texts.
@@ -29,12 +28,11 @@
 import { FloatTensor } from "@secp/field";
 import { gelu, layerNorm } from "@secp/protocols";
 import type { FixedOperand, SecretBackend, Shared } from "@secp/sharing";
-import type { TrainDense } from "../secure/backward/ops.ts";
 import { type BatchLayout, denseForward, maskOf, type SecureDense } from "../secure/model.ts";
 import {
+  type ForwardRobertaLayer,
   type LayerAttention,
-  type PreparedRobertaLayer,
-  prepareRobertaLayer,
+  prepareForwardLayer,
   type RobertaLayerConfig,
   robertaLayerForward,
   shareRobertaLayer,
@@ -69,7 +67,7 @@ export interface SecureHfModel {
   /** Embedding LayerNorm. */
   readonly embLn: { gamma: Shared; beta: Shared };
   /** Encoder layers, W prepared. */
-  readonly layers: readonly PreparedRobertaLayer[];
+  readonly layers: readonly ForwardRobertaLayer[];
   /** MLM head, if shared. */
   readonly mlmHead: SecureHfMlmHead | null;
 }
@@ -80,24 +78,11 @@ export interface ShareHfOptions {
   readonly mlmHead?: boolean;
   /** The MLM decoder differs from the word embeddings: share it separately. Default false. */
   readonly untiedDecoder?: boolean;
-  /** Also prepare Wᵀ of every layer dense (for `robertaLayerBackward`). Default false. */
-  readonly transposes?: boolean;
 }
 
 /** The layer shape `robertaLayerForward` takes for this config. */
 export function hfLayerConfig(c: HfConfig): RobertaLayerConfig {
   return { hidden: c.hiddenSize, heads: c.numHeads, ffn: c.intermediateSize, eps: c.layerNormEps };
-}
-
-function forwardOnly(d: { w: Shared; b: Shared }, wf: FixedOperand): TrainDense {
-  return {
-    w: d.w,
-    b: d.b,
-    wf,
-    get wtf(): FixedOperand {
-      throw new Error("shareHfModel: Wᵀ not prepared (share with `transposes: true` for backward)");
-    },
-  };
 }
 
 /**
@@ -134,18 +119,13 @@ export async function shareHfModel(
       gamma: await inp(() => weights!.embLnGamma, [d]),
       beta: await inp(() => weights!.embLnBeta, [d]),
     };
-    const layers: PreparedRobertaLayer[] = [];
+    const layers: ForwardRobertaLayer[] = [];
     for (let l = 0; l < c.numLayers; l++) {
       layers.push(
-        await be.scope(`layer${l}`, async () => {
-          const sh = await shareRobertaLayer(be, lc, weights?.layers[l]);
-          if (opts.transposes) return await prepareRobertaLayer(be, sh);
-          const dense = {} as PreparedRobertaLayer["dense"];
-          for (const n of ["qkv", "out", "ffn1", "ffn2"] as const) {
-            dense[n] = forwardOnly(sh.dense[n], await be.scope(n, () => be.fixed(sh.dense[n].w)));
-          }
-          return { dense, ln1: sh.ln1, ln2: sh.ln2 };
-        }),
+        await be.scope(
+          `layer${l}`,
+          async () => prepareForwardLayer(be, await shareRobertaLayer(be, lc, weights?.layers[l])),
+        ),
       );
     }
     let mlmHead: SecureHfMlmHead | null = null;

@@ -1,17 +1,14 @@
 /**
  * A generic BERT/RoBERTa encoder layer under MPC (post-LayerNorm, GELU FFN), written once against
- * `SecretBackend`, for the paper's cost runs at RoBERTa scale (random weights, as the MPC papers
- * time their models):
+ * `SecretBackend`: what forward-only tuning evaluates, and the layer of the paper's cost runs at
+ * RoBERTa scale (random weights, as the MPC papers time their models):
  *
  *   a = Attention(x·W_qkv + b_qkv) · W_o + b_o;   h = LN₁(x + a)
  *   y = LN₂(h + GELU(h·W₁ + b₁)·W₂ + b₂)
  *
- * Three entry points share the weights and the op order:
- * - {@link robertaLayerForward}: inference as forward-only tuning runs it (`@secp/protocols`'
- *   `softmaxAttention` or `rfaAttention` with Π_cos, `layerNorm`, `gelu`);
- * - {@link robertaLayerTrainForward} + {@link robertaLayerBackward}: the training pass of the
- *   gradient baselines (softmax attention keeping P, LayerNorm keeping x̂ and 1/σ, GELU with its
- *   derivative; see `backward/ops.ts`), with or without weight gradients.
+ * {@link robertaLayerForward} uses `@secp/protocols`' `softmaxAttention` or `rfaAttention` with
+ * Π_cos, `layerNorm` and `gelu`. The training passes of the gradient baselines (the same layer
+ * keeping what the backward needs) are in `../baselines/roberta_train.ts`.
  *
  * @module
  */
@@ -28,30 +25,8 @@ import {
   softmaxAttention,
   softmaxAttentionPlan,
 } from "@secp/protocols";
-import type { SecretBackend, Shared } from "@secp/sharing";
+import type { FixedOperand, SecretBackend, Shared } from "@secp/sharing";
 import { gaussianArray, seededRng } from "../util/rng.ts";
-import {
-  type AttentionCache,
-  denseBackward,
-  denseBackwardPlan,
-  denseForwardPlan,
-  denseTrainForward,
-  geluBackward,
-  geluBackwardPlan,
-  geluTrain,
-  geluTrainPlan,
-  layerNormBackward,
-  layerNormBackwardPlan,
-  type LayerNormCache,
-  layerNormTrain,
-  layerNormTrainPlan,
-  prepareDense,
-  softmaxAttentionBackward,
-  softmaxAttentionBackwardPlan,
-  softmaxAttentionTrain,
-  softmaxAttentionTrainPlan,
-  type TrainDense,
-} from "./backward/ops.ts";
 
 /** Shape of one encoder layer. */
 export interface RobertaLayerConfig {
@@ -187,38 +162,57 @@ export async function shareRobertaLayer(
   };
 }
 
-/** A layer with every dense weight prepared (W and Wᵀ fixed operands). */
-export interface PreparedRobertaLayer {
+/** A dense layer prepared for inference: W as a fixed operand (its mask opened once), bias. */
+export interface ForwardDense {
+  /** W `[in, out]` prepared for `matmulFixed`. */
+  readonly wf: FixedOperand;
+  /** Bias `[out]`. */
+  readonly b: Shared;
+}
+
+/** A layer with every dense weight prepared for inference. */
+export interface ForwardRobertaLayer {
   /** Dense layers. */
-  dense: Record<DenseName, TrainDense>;
+  dense: Record<DenseName, ForwardDense>;
   /** LN₁ γ, β. */
   ln1: { gamma: Shared; beta: Shared };
   /** LN₂ γ, β. */
   ln2: { gamma: Shared; beta: Shared };
 }
 
-/**
- * Prepares every dense weight for fixed-operand products (W and Wᵀ: one mask opening each). FoT
- * and gradient prompt tuning do this once per model (weights are constant across iterations);
- * SFT once per iteration (the weights change every step).
- */
-export async function prepareRobertaLayer(
+/** Prepares every dense weight for inference (one mask opening per W). */
+export async function prepareForwardLayer(
   be: SecretBackend,
   layer: SharedRobertaLayer,
-): Promise<PreparedRobertaLayer> {
-  const out = {} as Record<DenseName, TrainDense>;
+): Promise<ForwardRobertaLayer> {
+  const dense = {} as Record<DenseName, ForwardDense>;
   for (const n of DENSE_NAMES) {
-    out[n] = await be.scope(n, () => prepareDense(be, layer.dense[n].w, layer.dense[n].b));
+    dense[n] = { wf: await be.scope(n, () => be.fixed(layer.dense[n].w)), b: layer.dense[n].b };
   }
-  return { dense: out, ln1: layer.ln1, ln2: layer.ln2 };
+  return { dense, ln1: layer.ln1, ln2: layer.ln2 };
 }
 
-/** Adds the cost of {@link prepareRobertaLayer} (2PC: 2·|W| openings per weight). */
-export function prepareRobertaLayerPlan(m: CostModel, c: RobertaLayerConfig): CostModel {
-  for (const [i, o] of Object.values(denseShapes(c))) {
-    if (m.kind === "2pc") m.openMod2k(i * o, 64).openMod2k(i * o, 64);
-  }
-  return m;
+/** `x·W + b` for x `[N, in]` with a prepared W. */
+export async function denseLinear(be: SecretBackend, x: Shared, d: ForwardDense): Promise<Shared> {
+  const y = await be.matmulFixed(x, d.wf);
+  return be.add(y, be.broadcastTo(d.b, y.shape));
+}
+
+/**
+ * Cost of a fixed-operand product [M, K]·W[K, N] (truncated). `CostModel` has no fixed-operand
+ * primitive: in 2PC its traffic is one exchange of the M·K-element mask opening (the pattern and
+ * bytes of a 64-bit `openMod2k`) plus the dealer's 8·M·N offline bytes (which `trigTuple(MN/2)`
+ * books identically, with no online effect); in 3PC it is an ordinary matmul.
+ */
+export function matmulFixedPlan(m: CostModel, M: number, K: number, N: number): CostModel {
+  if (m.kind === "3pc") return m.matmul(1, M, K, N, false);
+  if (m.kind === "2pc") m.openMod2k(M * K, 64).trigTuple((M * N) / 2);
+  return m.truncate(M * N);
+}
+
+/** Adds the cost of {@link denseLinear} on x `[N, in]`, W `[in, out]`. */
+export function denseLinearPlan(m: CostModel, N: number, din: number, dout: number): CostModel {
+  return matmulFixedPlan(m, N, din, dout);
 }
 
 /** Attention used by {@link robertaLayerForward}. */
@@ -234,12 +228,21 @@ export type LayerAttention =
     temperature?: number | null;
   };
 
-function split(be: SecretBackend, qkv: Shared, B: number, S: number, H: number, dh: number) {
+/** Splits fused q|k|v `[B·S, 3d]` into q, k, v `[B, H, S, dh]`. */
+export function splitHeads(
+  be: SecretBackend,
+  qkv: Shared,
+  B: number,
+  S: number,
+  H: number,
+  dh: number,
+): Shared[] {
   const sp = be.transpose(be.reshape(qkv, [B, S, 3, H, dh]), [2, 0, 3, 1, 4]);
   return [0, 1, 2].map((i) => be.reshape(be.slice(sp, 0, i, i + 1), [B, H, S, dh]));
 }
 
-function merge(be: SecretBackend, x: Shared, B: number, S: number, d: number): Shared {
+/** Merges heads `[B, H, S, dh]` back to `[B·S, d]`. */
+export function mergeHeads(be: SecretBackend, x: Shared, B: number, S: number, d: number): Shared {
   return be.reshape(be.transpose(x, [0, 2, 1, 3]), [B * S, d]);
 }
 
@@ -256,7 +259,7 @@ export interface LayerRunOptions {
 export async function robertaLayerForward(
   be: SecretBackend,
   x: Shared,
-  layer: PreparedRobertaLayer,
+  layer: ForwardRobertaLayer,
   c: RobertaLayerConfig,
   attention: LayerAttention,
   opts: LayerRunOptions = {},
@@ -264,8 +267,8 @@ export async function robertaLayerForward(
   const [B, S, d] = x.shape;
   const H = c.heads, dh = d / H, N = B * S, eps = c.eps ?? 1e-5;
   const x2 = be.reshape(x, [N, d]);
-  const qkv = await be.scope("qkv", () => denseTrainForward(be, x2, layer.dense.qkv));
-  const [q, k, v] = split(be, qkv, B, S, H, dh);
+  const qkv = await be.scope("qkv", () => denseLinear(be, x2, layer.dense.qkv));
+  const [q, k, v] = splitHeads(be, qkv, B, S, H, dh);
   const att = await be.scope("attn", () => {
     if (attention.kind === "softmax") return softmaxAttention(be, q, k, v, { mask: opts.mask });
     const t = attention.temperature === undefined ? 2 : attention.temperature;
@@ -278,15 +281,15 @@ export async function robertaLayerForward(
   });
   const o = await be.scope(
     "out",
-    () => denseTrainForward(be, merge(be, att, B, S, d), layer.dense.out),
+    () => denseLinear(be, mergeHeads(be, att, B, S, d), layer.dense.out),
   );
   const h = await be.scope(
     "ln1",
     () => layerNorm(be, be.add(x2, o), layer.ln1.gamma, layer.ln1.beta, { eps }),
   );
-  const f1 = await be.scope("ffn1", () => denseTrainForward(be, h, layer.dense.ffn1));
+  const f1 = await be.scope("ffn1", () => denseLinear(be, h, layer.dense.ffn1));
   const g = await be.scope("gelu", () => gelu(be, f1));
-  const f2 = await be.scope("ffn2", () => denseTrainForward(be, g, layer.dense.ffn2));
+  const f2 = await be.scope("ffn2", () => denseLinear(be, g, layer.dense.ffn2));
   const y = await be.scope(
     "ln2",
     () => layerNorm(be, be.add(h, f2), layer.ln2.gamma, layer.ln2.beta, { eps }),
@@ -303,7 +306,7 @@ export function robertaLayerForwardPlan(
   attention: LayerAttention,
 ): CostModel {
   const d = c.hidden, H = c.heads, dh = d / H, N = B * S;
-  denseForwardPlan(m, N, d, 3 * d);
+  denseLinearPlan(m, N, d, 3 * d);
   if (attention.kind === "softmax") softmaxAttentionPlan(m, [B, H, S, dh]);
   else {
     const t = attention.temperature === undefined ? 2 : attention.temperature;
@@ -313,178 +316,10 @@ export function robertaLayerForwardPlan(
       ...(t === null ? {} : { normalize: { temperature: t } }),
     });
   }
-  denseForwardPlan(m, N, d, d);
+  denseLinearPlan(m, N, d, d);
   layerNormPlan(m, N, d);
-  denseForwardPlan(m, N, d, c.ffn);
+  denseLinearPlan(m, N, d, c.ffn);
   geluPlan(m, N * c.ffn);
-  denseForwardPlan(m, N, c.ffn, d);
+  denseLinearPlan(m, N, c.ffn, d);
   return layerNormPlan(m, N, d);
-}
-
-/** Everything the training backward needs from the forward (shares). */
-export interface RobertaLayerCache {
-  /** Layer input `[N, d]`. */
-  x: Shared;
-  /** Attention cache. */
-  attn: AttentionCache;
-  /** Merged attention output `[N, d]` (input of `out`). */
-  merged: Shared;
-  /** LN₁ cache. */
-  ln1: LayerNormCache;
-  /** LN₁ output h `[N, d]` (input of ffn1). */
-  h: Shared;
-  /** GELU′(ffn1 pre-activation) `[N, ffn]`. */
-  geluGrad: Shared;
-  /** GELU output `[N, ffn]` (input of ffn2). */
-  g: Shared;
-  /** LN₂ cache. */
-  ln2: LayerNormCache;
-  /** Shape `[B, S, d]`. */
-  shape: [number, number, number];
-}
-
-/** Training forward: like {@link robertaLayerForward} with softmax attention, keeping a cache. */
-export async function robertaLayerTrainForward(
-  be: SecretBackend,
-  x: Shared,
-  layer: PreparedRobertaLayer,
-  c: RobertaLayerConfig,
-  opts: LayerRunOptions = {},
-): Promise<{ y: Shared; cache: RobertaLayerCache }> {
-  const [B, S, d] = x.shape;
-  const H = c.heads, dh = d / H, N = B * S, eps = c.eps ?? 1e-5;
-  const x2 = be.reshape(x, [N, d]);
-  const qkv = await be.scope("qkv", () => denseTrainForward(be, x2, layer.dense.qkv));
-  const [q, k, v] = split(be, qkv, B, S, H, dh);
-  const att = await be.scope("attn", () => softmaxAttentionTrain(be, q, k, v, { mask: opts.mask }));
-  const merged = merge(be, att.out, B, S, d);
-  const o = await be.scope("out", () => denseTrainForward(be, merged, layer.dense.out));
-  const ln1 = await be.scope(
-    "ln1",
-    () => layerNormTrain(be, be.add(x2, o), layer.ln1.gamma, layer.ln1.beta, eps),
-  );
-  const f1 = await be.scope("ffn1", () => denseTrainForward(be, ln1.y, layer.dense.ffn1));
-  const gl = await be.scope("gelu", () => geluTrain(be, f1));
-  const f2 = await be.scope("ffn2", () => denseTrainForward(be, gl.y, layer.dense.ffn2));
-  const ln2 = await be.scope(
-    "ln2",
-    () => layerNormTrain(be, be.add(ln1.y, f2), layer.ln2.gamma, layer.ln2.beta, eps),
-  );
-  return {
-    y: be.reshape(ln2.y, [B, S, d]),
-    cache: {
-      x: x2,
-      attn: att.cache,
-      merged,
-      ln1: ln1.cache,
-      h: ln1.y,
-      geluGrad: gl.dy,
-      g: gl.y,
-      ln2: ln2.cache,
-      shape: [B, S, d],
-    },
-  };
-}
-
-/** Adds the cost of {@link robertaLayerTrainForward} on `[B, S, d]`. */
-export function robertaLayerTrainForwardPlan(
-  m: CostModel,
-  c: RobertaLayerConfig,
-  B: number,
-  S: number,
-): CostModel {
-  const d = c.hidden, H = c.heads, N = B * S;
-  denseForwardPlan(m, N, d, 3 * d);
-  softmaxAttentionTrainPlan(m, [B, H, S, d / H]);
-  denseForwardPlan(m, N, d, d);
-  layerNormTrainPlan(m, N, d);
-  denseForwardPlan(m, N, d, c.ffn);
-  geluTrainPlan(m, N * c.ffn);
-  denseForwardPlan(m, N, c.ffn, d);
-  return layerNormTrainPlan(m, N, d);
-}
-
-/** Gradients of every parameter of a layer. */
-export interface RobertaLayerGrads {
-  /** Dense weight and bias gradients. */
-  dense: Record<DenseName, { w: Shared; b: Shared }>;
-  /** LN₁ γ, β gradients. */
-  ln1: { gamma: Shared; beta: Shared };
-  /** LN₂ γ, β gradients. */
-  ln2: { gamma: Shared; beta: Shared };
-}
-
-/**
- * Backward of {@link robertaLayerTrainForward}: dL/dx `[B, S, d]` from dL/dy, and with
- * `weightGrads` (SFT) every parameter's gradient. Gradient prompt tuning passes
- * `weightGrads: false` (gradients w.r.t. activations only). Scopes `ln2`, `ffn2`, `gelu`,
- * `ffn1`, `ln1`, `out`, `attn`, `qkv`.
- */
-export async function robertaLayerBackward(
-  be: SecretBackend,
-  dy: Shared,
-  cache: RobertaLayerCache,
-  layer: PreparedRobertaLayer,
-  c: RobertaLayerConfig,
-  opts: { weightGrads?: boolean } = {},
-): Promise<{ dx: Shared; grads?: RobertaLayerGrads }> {
-  const [B, S, d] = cache.shape;
-  const H = c.heads, dh = d / H, N = B * S;
-  const wg = opts.weightGrads ?? false;
-  const ln2 = await be.scope("ln2", () => layerNormBackward(be, be.reshape(dy, [N, d]), cache.ln2));
-  const f2 = await be.scope(
-    "ffn2",
-    () => denseBackward(be, cache.g, ln2.dx, layer.dense.ffn2, { weightGrads: wg }),
-  );
-  const df1 = await be.scope("gelu", () => geluBackward(be, f2.dx, cache.geluGrad));
-  const f1 = await be.scope(
-    "ffn1",
-    () => denseBackward(be, cache.h, df1, layer.dense.ffn1, { weightGrads: wg }),
-  );
-  const dh1 = be.add(ln2.dx, f1.dx);
-  const ln1 = await be.scope("ln1", () => layerNormBackward(be, dh1, cache.ln1));
-  const o = await be.scope(
-    "out",
-    () => denseBackward(be, cache.merged, ln1.dx, layer.dense.out, { weightGrads: wg }),
-  );
-  const dAtt = be.transpose(be.reshape(o.dx, [B, S, H, dh]), [0, 2, 1, 3]);
-  const a = await be.scope("attn", () => softmaxAttentionBackward(be, dAtt, cache.attn));
-  // [3, B, H, S, dh] → [B, S, 3, H, dh] → [N, 3d] (inverse of the forward split).
-  const stacked = be.concat([a.dq, a.dk, a.dv].map((t) => be.reshape(t, [1, B, H, S, dh])), 0);
-  const dqkv = be.reshape(be.transpose(stacked, [1, 3, 0, 2, 4]), [N, 3 * d]);
-  const qkv = await be.scope(
-    "qkv",
-    () => denseBackward(be, cache.x, dqkv, layer.dense.qkv, { weightGrads: wg }),
-  );
-  const dx = be.reshape(be.add(ln1.dx, qkv.dx), [B, S, d]);
-  if (!wg) return { dx };
-  const gr = (r: { dw?: Shared; db?: Shared }) => ({ w: r.dw!, b: r.db! });
-  return {
-    dx,
-    grads: {
-      dense: { qkv: gr(qkv), out: gr(o), ffn1: gr(f1), ffn2: gr(f2) },
-      ln1: { gamma: ln1.dgamma, beta: ln1.dbeta },
-      ln2: { gamma: ln2.dgamma, beta: ln2.dbeta },
-    },
-  };
-}
-
-/** Adds the cost of {@link robertaLayerBackward} on `[B, S, d]`. */
-export function robertaLayerBackwardPlan(
-  m: CostModel,
-  c: RobertaLayerConfig,
-  B: number,
-  S: number,
-  opts: { weightGrads?: boolean } = {},
-): CostModel {
-  const d = c.hidden, H = c.heads, N = B * S;
-  const wg = { weightGrads: opts.weightGrads ?? false };
-  layerNormBackwardPlan(m, N, d);
-  denseBackwardPlan(m, N, c.ffn, d, wg);
-  geluBackwardPlan(m, N * c.ffn);
-  denseBackwardPlan(m, N, d, c.ffn, wg);
-  layerNormBackwardPlan(m, N, d);
-  denseBackwardPlan(m, N, d, d, wg);
-  softmaxAttentionBackwardPlan(m, [B, H, S, d / H]);
-  return denseBackwardPlan(m, N, d, 3 * d, wg);
 }

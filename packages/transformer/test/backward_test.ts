@@ -15,6 +15,14 @@ import {
   type Shared,
 } from "@secp/sharing";
 import {
+  randomRobertaLayerWeights,
+  type RobertaLayerConfig,
+  robertaLayerForward,
+  robertaLayerForwardPlan,
+  type RobertaLayerWeights,
+  shareRobertaLayer,
+} from "../mod.ts";
+import {
   adamInit,
   adamPlan,
   adamReference,
@@ -33,21 +41,15 @@ import {
   prepareDense,
   prepareRobertaLayer,
   prepareRobertaLayerPlan,
-  randomRobertaLayerWeights,
   robertaLayerBackward,
   robertaLayerBackwardPlan,
-  type RobertaLayerConfig,
-  robertaLayerForward,
-  robertaLayerForwardPlan,
   robertaLayerTrainForward,
   robertaLayerTrainForwardPlan,
-  type RobertaLayerWeights,
-  shareRobertaLayer,
   softmaxAttentionBackward,
   softmaxAttentionBackwardPlan,
   softmaxAttentionTrain,
   softmaxAttentionTrainPlan,
-} from "../mod.ts";
+} from "../baselines/mod.ts";
 import {
   attentionBackRef,
   attentionRef,
@@ -56,7 +58,7 @@ import {
   layerNormBackRef,
   layerNormRef,
   robertaLayerRef,
-} from "../secure/backward/reference.ts";
+} from "../baselines/reference.ts";
 
 const KINDS: BackendKind[] = ["plain", "2pc", "3pc"];
 

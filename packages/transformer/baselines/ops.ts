@@ -39,18 +39,15 @@ import {
   truncateAll,
 } from "@secp/protocols";
 import type { FixedOperand, SecretBackend, Shared } from "@secp/sharing";
+import { type ForwardDense, matmulFixedPlan } from "../secure/roberta_layer.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Dense layers.
 
 /** A dense layer prepared for training: shared W `[in, out]`, b `[out]`, W and Wᵀ prepared. */
-export interface TrainDense {
+export interface TrainDense extends ForwardDense {
   /** Weight `[in, out]`. */
   readonly w: Shared;
-  /** Bias `[out]`. */
-  readonly b: Shared;
-  /** W prepared for `matmulFixed` (forward). */
-  readonly wf: FixedOperand;
   /** Wᵀ prepared for `matmulFixed` (dX = dY·Wᵀ in the backward). */
   readonly wtf: FixedOperand;
 }
@@ -63,16 +60,6 @@ export async function prepareDense(be: SecretBackend, w: Shared, b: Shared): Pro
   const wf = await be.fixed(w);
   const wtf = await be.fixed(be.transpose(w));
   return { w, b, wf, wtf };
-}
-
-/** `x·W + b` for x `[N, in]`. */
-export async function denseTrainForward(
-  be: SecretBackend,
-  x: Shared,
-  d: TrainDense,
-): Promise<Shared> {
-  const y = await be.matmulFixed(x, d.wf);
-  return be.add(y, be.broadcastTo(d.b, y.shape));
 }
 
 /** Gradients of a dense layer. */
@@ -100,23 +87,6 @@ export async function denseBackward(
   if (!opts.weightGrads) return { dx };
   const dw = await be.matmul(be.transpose(x), dy);
   return { dx, dw, db: be.sum(dy, 0) };
-}
-
-/**
- * Cost of a fixed-operand product [M, K]·W[K, N] (truncated). `CostModel` has no fixed-operand
- * primitive: in 2PC its traffic is one exchange of the M·K-element mask opening (the pattern and
- * bytes of a 64-bit `openMod2k`) plus the dealer's 8·M·N offline bytes (which `trigTuple(MN/2)`
- * books identically, with no online effect); in 3PC it is an ordinary matmul.
- */
-export function matmulFixedPlan(m: CostModel, M: number, K: number, N: number): CostModel {
-  if (m.kind === "3pc") return m.matmul(1, M, K, N, false);
-  if (m.kind === "2pc") m.openMod2k(M * K, 64).trigTuple((M * N) / 2);
-  return m.truncate(M * N);
-}
-
-/** Adds the cost of {@link denseTrainForward} on [N, in]·[in, out]. */
-export function denseForwardPlan(m: CostModel, N: number, din: number, dout: number): CostModel {
-  return matmulFixedPlan(m, N, din, dout);
 }
 
 /** Adds the cost of {@link denseBackward} on x [N, in], dy [N, out]. */
