@@ -200,7 +200,6 @@ export {
   tanhPlan,
   tanhSpec,
 } from "./tanh.ts";
-export { type BenchLine, type BenchOptions, type BenchProtocol, benchProtocols } from "./bench.ts";
 export type {
   FixedOperand,
   LedgerSink,

@@ -3,7 +3,7 @@
  * `WebAssembly.Memory` (grown on demand, never shrunk), the kernel runs there, and the result is
  * copied out. For matmul the O(m·k·n) work dominates the O(mk + kn + mn) copies by far; for the
  * elementwise ops it does not: copying in and out costs more than the portable typed-array loop
- * saves, so `wasmKernels` keeps the portable loops for those (measured in `apps/cli/bench_field.ts`)
+ * saves, so `wasmKernels` keeps the portable loops for those (measured in `apps/cli/bench/field.ts`)
  * and `wasmAllKernels` runs everything in WebAssembly for comparison.
  *
  * @module

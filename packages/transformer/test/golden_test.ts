@@ -8,7 +8,7 @@ import { Tokenizer as ReferenceTokenizer } from "@tensorflow-models/universal-se
 import { loadUseLite } from "../assets.ts";
 import { forward } from "../reference.ts";
 import { cosine } from "../reference/linalg.ts";
-import { loadSentimentFixture } from "./fixtures.ts";
+import { loadUciSentiment } from "@secp/fot";
 import { graphInputs, loadTfjsGraph } from "./tfjs_graph.ts";
 
 const NODE_POOLED = "module_apply_default/Encoder_en/KonaTransformer/div";
@@ -23,7 +23,7 @@ const { weights, tokenizer } = assets;
 async function goldenTexts(): Promise<string[]> {
   const texts: string[] = [];
   for (const set of ["imdb", "yelp", "amazon"] as const) {
-    const rows = (await loadSentimentFixture(set)).map((r) => r.text);
+    const rows = (await loadUciSentiment(set)).map((r) => r.text);
     const byLength = [...rows].sort((a, b) => b.length - a.length);
     texts.push(...byLength.slice(0, 4)); // the longest
     for (let i = 0; i < 12; i++) texts.push(rows[(i * 71 + 13) % rows.length]); // spread sample
@@ -39,7 +39,7 @@ async function goldenTexts(): Promise<string[]> {
     "tabs\tand\nnewlines  and   spaces",
     "x",
     // One text longer than 128 tokens, to exercise the graph's ClipToMaxLength.
-    (await loadSentimentFixture("imdb")).slice(0, 30).map((r) => r.text).join(" "),
+    (await loadUciSentiment("imdb")).slice(0, 30).map((r) => r.text).join(" "),
   );
   return texts;
 }

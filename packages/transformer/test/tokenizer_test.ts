@@ -3,7 +3,7 @@ import { Tokenizer as ReferenceTokenizer } from "@tensorflow-models/universal-se
 import { readUseVocab, useLiteAssetPaths } from "../assets.ts";
 import { normalizeForUse, UseTokenizer } from "../tokenizer/use_tokenizer.ts";
 import { seededRng } from "../util/rng.ts";
-import { loadSentimentFixture } from "./fixtures.ts";
+import { loadUciSentiment } from "@secp/fot";
 
 const vocab = await readUseVocab(useLiteAssetPaths().vocab);
 const ours = new UseTokenizer(vocab);
@@ -36,7 +36,7 @@ const EDGE_CASES = [
 Deno.test("tokenizer: identical ids to @tensorflow-models/universal-sentence-encoder on all fixtures", async () => {
   let n = 0;
   for (const set of ["imdb", "yelp", "amazon"] as const) {
-    for (const { text } of await loadSentimentFixture(set)) {
+    for (const { text } of await loadUciSentiment(set)) {
       assert.deepEqual(ours.encode(text), reference.encode(text), text);
       n++;
     }
@@ -45,7 +45,7 @@ Deno.test("tokenizer: identical ids to @tensorflow-models/universal-sentence-enc
 });
 
 Deno.test("tokenizer: identical ids on unicode, whitespace, unknown and long inputs", async () => {
-  const rows = await loadSentimentFixture("imdb");
+  const rows = await loadUciSentiment("imdb");
   const long = rows.slice(0, 40).map((r) => r.text).join(" ");
   for (const text of [...EDGE_CASES, long]) {
     assert.deepEqual(ours.encode(text), reference.encode(text), JSON.stringify(text));

@@ -16,7 +16,7 @@
 import type { RingTensor } from "@secp/field";
 import { runLocal } from "@secp/sharing";
 import { embedSecure, shareUseLite } from "@secp/transformer";
-import { benchBatch } from "./bench_model.ts";
+import { benchBatch } from "./model.ts";
 import { loadModelFor } from "@secp/transformer/oracle";
 
 /** One result line. */

@@ -1,5 +1,5 @@
 /**
- * `bench_field.ts`: wall-clock benchmark of the @secp/field kernels (not a timed test).
+ * `bench/field.ts`: wall-clock benchmark of the @secp/field kernels (not a timed test).
  *
  * Prints one JSON line per measurement to stdout:
  *
@@ -14,7 +14,7 @@
  * (2 threads, see `useWorkers`). Elementwise `wasm` uses `wasmAllKernels` (WebAssembly including
  * the copies), which is why the default `wasmKernels` keeps the portable loops for those ops.
  *
- * Run: `deno run -A --v8-flags=--no-maglev apps/cli/bench_field.ts [--reps 7] [--quick] [--workers]`
+ * Run: `deno run -A --v8-flags=--no-maglev apps/cli/bench/field.ts [--reps 7] [--quick] [--workers]`
  *
  * @module
  */

@@ -34,8 +34,8 @@ import {
   type UseLiteWeights,
 } from "@secp/transformer";
 import { loadTask } from "@secp/fot";
-import { type FotVariant, measureForward } from "./bench_paper/runs.ts";
-import { costUnder } from "./bench_sharing.ts";
+import { type FotVariant, measureForward } from "./paper/runs.ts";
+import { costUnder } from "./sharing.ts";
 import { loadModelFor } from "@secp/transformer/oracle";
 
 /** One result line. */

@@ -7,14 +7,14 @@
 type Suite = (args: string[]) => Promise<unknown>;
 
 const suites: Record<string, Suite> = {
-  field: async () => (await import("./bench_field.ts")).benchField({}),
-  model: async () => (await import("./bench_model.ts")).benchModel(),
-  net: async (args) => (await import("./bench_net.ts")).benchNet(args),
-  paper: async (args) => (await import("./bench_paper.ts")).benchPaper(args),
-  protocols: async () => (await import("@secp/protocols")).benchProtocols({}),
-  sharing: async () => (await import("./bench_sharing.ts")).benchSharing(),
-  truncation: async () => (await import("./bench_truncation.ts")).benchTruncation(),
-  tuning: async (args) => (await import("./bench_tuning.ts")).benchTuning(args),
+  field: async () => (await import("./field.ts")).benchField({}),
+  model: async () => (await import("./model.ts")).benchModel(),
+  net: async (args) => (await import("./net.ts")).benchNet(args),
+  paper: async (args) => (await import("./paper.ts")).benchPaper(args),
+  protocols: async () => (await import("./protocols.ts")).benchProtocols({}),
+  sharing: async () => (await import("./sharing.ts")).benchSharing(),
+  truncation: async () => (await import("./truncation.ts")).benchTruncation(),
+  tuning: async (args) => (await import("./tuning.ts")).benchTuning(args),
 };
 
 if (import.meta.main) {

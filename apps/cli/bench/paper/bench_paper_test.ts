@@ -10,7 +10,7 @@ import {
   robertaLayerBackwardPlan,
   robertaLayerTrainForwardPlan,
 } from "@secp/transformer/baselines";
-import { type PaperOptions, parsePaperArgs, runPaper } from "../bench_paper.ts";
+import { type PaperOptions, parsePaperArgs, runPaper } from "../paper.ts";
 import { composeTableA, maxSent, part, repeat, widen } from "./compose.ts";
 import { measureForward, measureTraining } from "./runs.ts";
 

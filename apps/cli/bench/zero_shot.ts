@@ -8,22 +8,23 @@
  *   softmax model, zero-shot accuracy on those rows, and RFA denominator-guard counts.
  *
  * Usage (from the repo root):
- *   deno run -A --frozen packages/transformer/scripts/measure.ts [--sets imdb,yelp,amazon]
+ *   deno run -A --frozen apps/cli/bench/zero_shot.ts [--sets imdb,yelp,amazon]
  *     [--variant-rows 100] [--calibration-rows 300] [--features 64,256] [--seed 0]
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { loadUseLite } from "../assets.ts";
-import { embed, forward, type ForwardOptions } from "../reference.ts";
-import { type AttentionVariant, makeRfaFeatures } from "../reference/attention.ts";
-import { calibrateTemperatures } from "../reference/calibrate.ts";
-import { cosine } from "../reference/linalg.ts";
 import {
-  type LabelledSentence,
-  loadSentimentFixture,
-  type SentimentSet,
-} from "../test/fixtures.ts";
+  type AttentionVariant,
+  calibrateTemperatures,
+  cosine,
+  embed,
+  forward,
+  type ForwardOptions,
+  loadUseLite,
+  makeRfaFeatures,
+} from "@secp/transformer";
+import { parseArgs } from "node:util";
+import { type Example, loadUciSentiment, type SentimentDomain } from "@secp/fot";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -44,7 +45,7 @@ const report: Record<string, unknown> = {};
 const lines: string[] = [];
 
 function zeroShot(
-  rows: readonly LabelledSentence[],
+  rows: readonly Example[],
   embeddings: Float64Array[],
   options: ForwardOptions = {},
 ): number {
@@ -66,9 +67,9 @@ lines.push(
   "| set | rows | zero-shot acc | tokens/sentence | ms/sentence | ms/token | tokenizer ms/sentence |",
 );
 lines.push("|---|---|---|---|---|---|---|");
-const imdb = await loadSentimentFixture("imdb");
-for (const set of args.sets.split(",") as SentimentSet[]) {
-  const rows = set === "imdb" ? imdb : await loadSentimentFixture(set);
+const imdb = await loadUciSentiment("imdb");
+for (const set of args.sets.split(",") as SentimentDomain[]) {
+  const rows = set === "imdb" ? imdb : await loadUciSentiment(set);
   let t = performance.now();
   const ids = rows.map((r) => tokenizer.encode(r.text));
   const tokMs = (performance.now() - t) / rows.length;

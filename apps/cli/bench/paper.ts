@@ -36,8 +36,8 @@ import {
   tableALine,
   type TableARow,
   widen,
-} from "./bench_paper/compose.ts";
-import type { PhaseCost } from "./bench_paper/measure.ts";
+} from "./paper/compose.ts";
+import type { PhaseCost } from "./paper/measure.ts";
 import {
   FOT_VARIANTS,
   type FotVariant,
@@ -45,8 +45,8 @@ import {
   measureAdam,
   measureForward,
   measureTraining,
-} from "./bench_paper/runs.ts";
-import { type Bar, fmtBytes, lineChart, stackedBars } from "./bench_paper/svg.ts";
+} from "./paper/runs.ts";
+import { type Bar, fmtBytes, lineChart, stackedBars } from "./paper/svg.ts";
 
 /** Options of {@link runPaper}. */
 export interface PaperOptions {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { benchTuning, splitTuningArgs, summariseTuning, tuningMarkdown } from "./bench_tuning.ts";
+import { benchTuning, splitTuningArgs, summariseTuning, tuningMarkdown } from "./tuning.ts";
 
 Deno.test("bench tuning: own flags split from tune's, plain and 300 test texts by default", () => {
   const a = splitTuningArgs(["--tasks", "imdb,spam", "--budget", "2", "--out=/x"]);

@@ -1,7 +1,7 @@
 /**
  * Measures the numbers quoted in the README:
  *
- *   deno run -A --v8-flags=--no-maglev packages/fot/bench/fot_bench.ts [--mathjs] [--n=500]
+ *   deno run -A --v8-flags=--no-maglev apps/cli/bench/cmaes.ts [--mathjs] [--n=500]
  *
  * 1. symmetric eigendecomposition at N (own tred2+tql2 vs mathjs `eigs`, the latter only with
  *    `--mathjs` because it takes minutes at N = 500);
@@ -11,16 +11,18 @@
  *
  * @module
  */
+import {
+  CMAES,
+  eighSymmetric,
+  fewShotSplit,
+  loadTask,
+  RandomProjection,
+  Rng,
+  ToyOracle,
+  tune,
+} from "@secp/fot";
 
 import { eigs } from "mathjs";
-import { CMAES } from "../cmaes.ts";
-import { eighSymmetric } from "../eigen.ts";
-import { RandomProjection } from "../projection.ts";
-import { Rng } from "../rng.ts";
-import { ToyOracle } from "../toy_oracle.ts";
-import { tune } from "../loop.ts";
-import { fewShotSplit } from "../splits.ts";
-import { loadTask } from "../tasks.ts";
 
 const n = Number(Deno.args.find((a) => a.startsWith("--n="))?.slice(4) ?? 500);
 const withMathjs = Deno.args.includes("--mathjs");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { benchProtocols } from "../bench.ts";
-import { SECURE } from "./helpers.ts";
+import { benchProtocols } from "./protocols.ts";
+import { SECURE } from "../../../packages/protocols/test/helpers.ts";
 
 Deno.test("bench protocols: Π_cos lines per truncation mode, RFA cheaper than softmax", async () => {
   const lines = await benchProtocols({

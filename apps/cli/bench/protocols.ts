@@ -10,20 +10,26 @@ import process from "node:process";
 import { FloatTensor } from "@secp/field";
 import { runLocal, type SecretBackend, type Shared, type TruncMode } from "@secp/sharing";
 import type { Ledger } from "@secp/transport";
-import { cos, cosPreprocess, type CosTuples, type CosVariant } from "./cos.ts";
-import { exp } from "./exp.ts";
-import { gelu, geluExact } from "./gelu.ts";
-import { layerNorm, layerNormReference } from "./layernorm.ts";
-import { reciprocal } from "./reciprocal.ts";
 import {
+  cos,
+  cosPreprocess,
+  type CosTuples,
+  type CosVariant,
+  exp,
+  gelu,
+  geluExact,
+  layerNorm,
+  layerNormReference,
+  reciprocal,
   RFA_DEN_FLOOR,
   rfaAttention,
   rfaAttentionReference,
   type RfaOptions,
   rfaPreprocess,
-} from "./rfa.ts";
-import { rsqrt } from "./rsqrt.ts";
-import { softmaxAttention, softmaxAttentionReference } from "./softmax.ts";
+  rsqrt,
+  softmaxAttention,
+  softmaxAttentionReference,
+} from "@secp/protocols";
 
 /** Protocol names accepted by {@link benchProtocols}. */
 export type BenchProtocol =

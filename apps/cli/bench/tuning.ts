@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { parseTuneFlags, TUNE_HELP } from "./flags.ts";
-import { runTune } from "./tune.ts";
+import { parseTuneFlags, TUNE_HELP } from "../flags.ts";
+import { runTune } from "../tune.ts";
 
 const HELP =
   `deno task bench tuning [flags] [tune flags]: tuned vs untuned test metric per task and seed

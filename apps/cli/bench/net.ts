@@ -15,7 +15,7 @@ import { fuzzChildTarget, LAN, type Ledger, modelTime, WAN } from "@secp/transpo
 import { LocalSession, RemoteSession, type SecureSession } from "@secp/sharing/run";
 import { type BatchInputs, type BatchSpec, promptFromTokenIds } from "@secp/transformer";
 import { announceModel, loadModelFor, partySetup, useLiteSetup } from "@secp/transformer/oracle";
-import { makeDeploymentConfig, partyArgs } from "./deploy/config.ts";
+import { makeDeploymentConfig, partyArgs } from "../deploy/config.ts";
 
 const TEXTS = [
   "I love this movie, it was wonderful.",
