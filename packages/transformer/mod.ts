@@ -124,17 +124,22 @@ export { gaussianArray, type Rng, seededRng } from "./util/rng.ts";
 
 // The model written once against SecretBackend.
 export {
-  type BatchLayout,
-  denseForward,
   embedTokens,
   encode,
   encoderLayer,
-  maskOf,
-  type SecureDense,
   type SecureLayer,
   type SecureUseLite,
   shareUseLite,
 } from "./secure/model.ts";
+export { denseForward, l2normalize, type SecureDense } from "./secure/layers.ts";
+export {
+  type BatchLayout,
+  maskOf,
+  meanRows,
+  packedRows,
+  packRows,
+  unpackRows,
+} from "./secure/packing.ts";
 export { type ModelOps, reluByLtz } from "./secure/ops.ts";
 export {
   type BatchInputs,
@@ -151,7 +156,7 @@ export {
   type UseLitePublicModel,
   useLitePublicModel,
 } from "./use_lite/job.ts";
-export { l2normalize, protocolOps, type SecureAttention } from "./secure/protocol_ops.ts";
+export { protocolOps, type SecureAttention } from "./secure/protocol_ops.ts";
 
 // Model-owner RFA adaptation: committed checkpoints (the training code, which needs tfjs, is in
 // `./adapt/mod.ts` and stays out of this entry point).

@@ -28,7 +28,8 @@
 import { FloatTensor } from "@secp/field";
 import { gelu, layerNorm } from "@secp/protocols";
 import type { FixedOperand, SecretBackend, Shared } from "@secp/sharing";
-import { type BatchLayout, denseForward, maskOf, type SecureDense } from "../secure/model.ts";
+import { denseForward, type SecureDense } from "../secure/layers.ts";
+import { type BatchLayout, maskOf } from "../secure/packing.ts";
 import {
   type ForwardRobertaLayer,
   type LayerAttention,

@@ -17,8 +17,8 @@
  */
 import type { FloatTensor } from "@secp/field";
 import type { SecretBackend, Shared } from "@secp/sharing";
-import type { BatchLayout } from "../secure/model.ts";
-import { l2normalize } from "../secure/protocol_ops.ts";
+import { l2normalize } from "../secure/layers.ts";
+import type { BatchLayout } from "../secure/packing.ts";
 import type { LayerAttention } from "../secure/roberta_layer.ts";
 import {
   hfEncodeSecure,

@@ -21,15 +21,8 @@ import {
   type UseLiteLayerConfig,
 } from "../weights/use_lite_config.ts";
 import type { ModelOps } from "./ops.ts";
-import { meanRows, packRows, unpackRows } from "./packing.ts";
-
-/** A dense layer: fixed-operand weight (mask opened once) and shared bias. */
-export interface SecureDense {
-  /** Weight `[in, out]`, prepared for repeated products. */
-  readonly w: FixedOperand;
-  /** Bias `[out]`. */
-  readonly b: Shared;
-}
+import { denseForward, type SecureDense } from "./layers.ts";
+import { type BatchLayout, maskOf, meanRows, packRows, unpackRows } from "./packing.ts";
 
 /** Shared parameters of one layer. */
 export interface SecureLayer {
@@ -132,14 +125,6 @@ export async function shareUseLite(
   });
 }
 
-/** `x @ W + b` over the last axis. */
-export async function denseForward(be: SecretBackend, x: Shared, d: SecureDense): Promise<Shared> {
-  const rows = x.size / x.shape.at(-1)!;
-  const y = await be.matmulFixed(be.reshape(x, [rows, x.shape.at(-1)!]), d.w);
-  const out = be.reshape(y, [...x.shape.slice(0, -1), d.w.value.shape[1]]);
-  return be.add(out, be.broadcastTo(d.b, out.shape));
-}
-
 /**
  * Secure token embeddings `2·E[id]` for `[B, S]` token ids held by the data owner (pad with −1):
  * the data owner shares a one-hot matrix scaled by 2 and the parties multiply it with the shared
@@ -177,23 +162,6 @@ export async function embedTokens(
     const rows = await be.matmulFixed(oh, model.embeddings);
     return be.reshape(rows, [B, S, model.config.embedDim]);
   });
-}
-
-/** Public per-row mask and pooling weights of a padded batch. */
-export interface BatchLayout {
-  /** Sequences. */
-  readonly batch: number;
-  /** Padded length. */
-  readonly seq: number;
-  /** Real tokens per sequence (public). */
-  readonly lengths: readonly number[];
-}
-
-/** 0/1 mask `[B, S]` of real positions. */
-export function maskOf(layout: BatchLayout): FloatTensor {
-  const m = new Float64Array(layout.batch * layout.seq);
-  layout.lengths.forEach((n, b) => m.fill(1, b * layout.seq, b * layout.seq + n));
-  return new FloatTensor(m, [layout.batch, layout.seq]);
 }
 
 /**

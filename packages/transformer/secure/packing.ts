@@ -9,7 +9,23 @@
  */
 import { FloatTensor } from "@secp/field";
 import type { SecretBackend, Shared } from "@secp/sharing";
-import type { BatchLayout } from "./model.ts";
+
+/** Public per-row mask and pooling weights of a padded batch. */
+export interface BatchLayout {
+  /** Sequences. */
+  readonly batch: number;
+  /** Padded length. */
+  readonly seq: number;
+  /** Real tokens per sequence (public). */
+  readonly lengths: readonly number[];
+}
+
+/** 0/1 mask `[B, S]` of real positions. */
+export function maskOf(layout: BatchLayout): FloatTensor {
+  const m = new Float64Array(layout.batch * layout.seq);
+  layout.lengths.forEach((n, b) => m.fill(1, b * layout.seq, b * layout.seq + n));
+  return new FloatTensor(m, [layout.batch, layout.seq]);
+}
 
 /** Number of real rows N = Σ lengths. */
 export function packedRows(layout: BatchLayout): number {

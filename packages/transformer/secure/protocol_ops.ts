@@ -8,7 +8,6 @@
 import type { FloatTensor } from "@secp/field";
 import {
   type CosVariant,
-  l2Normalize,
   layerNorm,
   normalizedAttention,
   rfaAttention,
@@ -17,6 +16,7 @@ import {
   tanh,
 } from "@secp/protocols";
 import type { SecretBackend, Shared } from "@secp/sharing";
+import { l2normalize } from "./layers.ts";
 import { type ModelOps, reluByLtz } from "./ops.ts";
 
 /** How attention is evaluated under MPC. */
@@ -87,12 +87,4 @@ export function protocolOps(attention: SecureAttention): ModelOps {
       return await rfaAttention(be, q, k, v, opts);
     },
   };
-}
-
-/**
- * x / √(Σx² + eps) over the last axis. The sum of squares of tanh outputs lies in (0, width];
- * rsqrt's normalised method covers [2^−16, 2^16).
- */
-export function l2normalize(be: SecretBackend, x: Shared, eps: number): Promise<Shared> {
-  return l2Normalize(be, x, { eps });
 }

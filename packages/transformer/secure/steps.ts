@@ -8,7 +8,8 @@
  */
 import type { FloatTensor } from "@secp/field";
 import type { SecretBackend, Shared } from "@secp/sharing";
-import { type BatchLayout, embedTokens, encode, type SecureUseLite } from "./model.ts";
+import { embedTokens, encode, type SecureUseLite } from "./model.ts";
+import type { BatchLayout } from "./packing.ts";
 import type { ModelOps } from "./ops.ts";
 
 /** Public description of a prepared batch (sent to every party by the data owner). */
