@@ -24,6 +24,7 @@ import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { isTestText, loadTask, TASK_NAMES } from "@secp/fot";
 import {
+  ADAPTED_CHECKPOINT_DIR,
   calibrateTemperatures,
   DEFAULT_ADAPTED_FEATURES,
   embed,
@@ -69,9 +70,9 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
                         √τ·q/‖q‖ with a learned per-head τ (one secure inverse sqrt per token and head)
   --steps N             distillation steps (default 1000)
   --seed S              seed of the random features and the batch order (default 0)
-  --out FILE            checkpoint (default packages/transformer/checkpoints/use-lite-rfa-D<D>.json,
+  --out FILE            checkpoint (default packages/transformer/use_lite/checkpoints/use-lite-rfa-D<D>.json,
                         -normalised-D<D> for --variant normalised)
-  --report FILE         report (default packages/transformer/checkpoints/adapt-report-D<D>.json,
+  --report FILE         report (default packages/transformer/use_lite/checkpoints/adapt-report-D<D>.json,
                         -normalised-D<D> for --variant normalised)
   --force               overwrite existing --out / --report files
   --train-sentences N   distillation sentences (default 16000)
@@ -142,7 +143,7 @@ export interface AdaptFlags {
   evalLimit: number;
 }
 
-const CHECKPOINT_DIR = new URL("../../packages/transformer/checkpoints/", import.meta.url);
+const CHECKPOINT_DIR = ADAPTED_CHECKPOINT_DIR;
 
 function int(name: string, v: string | undefined, dflt: number, min: number, max: number) {
   if (v === undefined) return dflt;
@@ -618,7 +619,12 @@ export async function runAdapt(
     generatedAt: new Date().toISOString(),
     command: meta.reproduce,
     machine: { cores: navigator.hardwareConcurrency, deno: Deno.version.deno },
-    checkpoint: { path: flags.out, bytes: json.length + 1, tensors: checkpoint.tensors.length },
+    // The file name only: a report is committed beside its checkpoint (no path of this machine).
+    checkpoint: {
+      file: flags.out.split("/").pop(),
+      bytes: json.length + 1,
+      tensors: checkpoint.tensors.length,
+    },
     variant: finalAtt,
     reuse:
       `adapted RFA rows at D ≠ ${D} reuse the projections trained at D = ${D}, with features ` +

@@ -8,8 +8,12 @@ Deno.test("adapt flags: defaults, help and one-line errors", () => {
   assert.notEqual(f, "help");
   if (f === "help") return;
   assert.equal(f.variant, "raw");
-  assert.ok(f.out.endsWith(`packages/transformer/checkpoints/use-lite-rfa-D${f.features}.json`));
-  assert.ok(f.report.endsWith(`packages/transformer/checkpoints/adapt-report-D${f.features}.json`));
+  assert.ok(
+    f.out.endsWith(`packages/transformer/use_lite/checkpoints/use-lite-rfa-D${f.features}.json`),
+  );
+  assert.ok(
+    f.report.endsWith(`packages/transformer/use_lite/checkpoints/adapt-report-D${f.features}.json`),
+  );
   assert.equal(f.relationalWeight, 0);
   assert.equal(f.hiddenWeight, 0);
   assert.equal(f.stopAtStep, undefined);

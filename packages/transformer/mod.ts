@@ -29,8 +29,8 @@ export {
   type TfjsQuantization,
   type WeightsManifestEntry,
   type WeightsManifestGroup,
-} from "./weights/tfjs.ts";
-export { decodeFloat16, float16ToNumber, numberToFloat16 } from "./weights/float16.ts";
+} from "./use_lite/tfjs.ts";
+export { decodeFloat16, float16ToNumber, numberToFloat16 } from "./common/float16.ts";
 export {
   loadUseLite,
   readUseVocab,
@@ -38,7 +38,7 @@ export {
   type UseLiteAssetPaths,
   useLiteAssetPaths,
   type UseLiteAssets,
-} from "./assets.ts";
+} from "./use_lite/assets.ts";
 
 // Model description and weights.
 export {
@@ -50,7 +50,7 @@ export {
   type UseLiteConfig,
   type UseLiteLayerConfig,
   validateUseLiteConfig,
-} from "./weights/use_lite_config.ts";
+} from "./use_lite/config.ts";
 export {
   GLOBAL_NAMES,
   type GlobalTensorNames,
@@ -58,7 +58,7 @@ export {
   type SpecRole,
   type TensorSpec,
   useLiteTensorSpec,
-} from "./weights/use_lite_spec.ts";
+} from "./use_lite/spec.ts";
 export {
   checkUseLiteWeights,
   type FromTensorsOptions,
@@ -69,8 +69,8 @@ export {
   type UseLiteWeights,
   useLiteWeightsFromTensors,
   useLiteWeightsToTensors,
-} from "./weights/use_lite.ts";
-export { randomUseLiteWeights, type RandomWeightsOptions } from "./weights/random.ts";
+} from "./use_lite/weights.ts";
+export { randomUseLiteWeights, type RandomWeightsOptions } from "./use_lite/random.ts";
 
 // Tokenizer.
 export {
@@ -79,7 +79,7 @@ export {
   UseTokenizer,
   type VocabEntry,
   WORD_BOUNDARY,
-} from "./tokenizer/use_tokenizer.ts";
+} from "./use_lite/tokenizer.ts";
 
 // Float64 reference forward pass.
 export {
@@ -92,7 +92,7 @@ export {
   poolHead,
   promptFromTokenIds,
   tokenTermStd,
-} from "./reference.ts";
+} from "./use_lite/reference.ts";
 export {
   attendSentence,
   type AttentionStats,
@@ -104,13 +104,13 @@ export {
   type SentenceAttention,
   temperatureAt,
   type Temperatures,
-} from "./reference/attention.ts";
+} from "./use_lite/attention.ts";
 export {
   calibrateTemperatures,
   median,
   type ScaledNorms,
   scaledNorms,
-} from "./reference/calibrate.ts";
+} from "./use_lite/calibrate.ts";
 export {
   addInPlace,
   cosine,
@@ -118,9 +118,9 @@ export {
   layerNormRows,
   matmulBias,
   reluInPlace,
-} from "./reference/linalg.ts";
-export { addTimingSignal, timingSignal } from "./reference/timing.ts";
-export { gaussianArray, type Rng, seededRng } from "./util/rng.ts";
+} from "./common/linalg.ts";
+export { addTimingSignal, timingSignal } from "./use_lite/timing.ts";
+export { gaussianArray, type Rng, seededRng } from "./common/rng.ts";
 
 // The model written once against SecretBackend.
 export {
@@ -130,8 +130,8 @@ export {
   type SecureLayer,
   type SecureUseLite,
   shareUseLite,
-} from "./secure/model.ts";
-export { denseForward, l2normalize, type SecureDense } from "./secure/layers.ts";
+} from "./use_lite/secure.ts";
+export { denseForward, l2normalize, type SecureDense } from "./common/layers.ts";
 export {
   type BatchLayout,
   maskOf,
@@ -139,8 +139,8 @@ export {
   packedRows,
   packRows,
   unpackRows,
-} from "./secure/packing.ts";
-export { type ModelOps, reluByLtz } from "./secure/ops.ts";
+} from "./common/packing.ts";
+export { type ModelOps, reluByLtz } from "./use_lite/ops.ts";
 export {
   type BatchInputs,
   type BatchSpec,
@@ -148,7 +148,7 @@ export {
   evaluatePrompts,
   prepareBatch,
   type PreparedState,
-} from "./secure/steps.ts";
+} from "./use_lite/steps.ts";
 export {
   parseUseLiteBatchSpec,
   parseUseLitePublicModel,
@@ -156,7 +156,7 @@ export {
   type UseLitePublicModel,
   useLitePublicModel,
 } from "./use_lite/job.ts";
-export { protocolOps, type SecureAttention } from "./secure/protocol_ops.ts";
+export { protocolOps, type SecureAttention } from "./use_lite/protocol_ops.ts";
 
 // Model-owner RFA adaptation: committed checkpoints (the training code, which needs tfjs, is in
 // `./adapt/mod.ts` and stays out of this entry point).
@@ -204,7 +204,7 @@ export {
   type SharedRobertaLayer,
   shareRobertaLayer,
   splitHeads,
-} from "./secure/roberta_layer.ts";
+} from "./hf/layer.ts";
 
 // Hugging Face BERT/RoBERTa checkpoints (config.json + model.safetensors + tokenizer.json): reader,
 // typed weights, random models of any shape, float64 reference and the secure forward.

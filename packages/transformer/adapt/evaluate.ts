@@ -11,11 +11,11 @@
  *
  * @module
  */
-import { forward } from "../reference.ts";
-import type { AttentionVariant } from "../reference/attention.ts";
-import { cosine } from "../reference/linalg.ts";
-import type { UseTokenizer } from "../tokenizer/use_tokenizer.ts";
-import type { UseLiteWeights } from "../weights/use_lite.ts";
+import { forward } from "../use_lite/reference.ts";
+import type { AttentionVariant } from "../use_lite/attention.ts";
+import { cosine } from "../common/linalg.ts";
+import type { UseTokenizer } from "../use_lite/tokenizer.ts";
+import type { UseLiteWeights } from "../use_lite/weights.ts";
 import { type TfAttention, tfEmbedAll, type TfUseLite } from "./tf_model.ts";
 
 /** Summary of a list of cosines. */

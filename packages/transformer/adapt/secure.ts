@@ -14,9 +14,9 @@
  * @module
  */
 import { FloatTensor } from "@secp/field";
-import { type AttentionVariant, temperatureAt } from "../reference/attention.ts";
-import type { SecureAttention } from "../secure/protocol_ops.ts";
-import type { UseLiteConfig } from "../weights/use_lite_config.ts";
+import { type AttentionVariant, temperatureAt } from "../use_lite/attention.ts";
+import type { SecureAttention } from "../use_lite/protocol_ops.ts";
+import type { UseLiteConfig } from "../use_lite/config.ts";
 
 /**
  * Converts any reference attention variant into the secure model's description: softmax as is,

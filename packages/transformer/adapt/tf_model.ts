@@ -20,10 +20,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { RfaFeatures } from "../reference/attention.ts";
-import { addTimingSignal } from "../reference/timing.ts";
-import type { UseLiteLayerWeights, UseLiteWeights } from "../weights/use_lite.ts";
-import { attentionDim, finalModelDim } from "../weights/use_lite_config.ts";
+import type { RfaFeatures } from "../use_lite/attention.ts";
+import { addTimingSignal } from "../use_lite/timing.ts";
+import type { UseLiteLayerWeights, UseLiteWeights } from "../use_lite/weights.ts";
+import { attentionDim, finalModelDim } from "../use_lite/config.ts";
 
 /** Which parameter groups are trained (q/k projections are always trained). */
 export interface TrainableGroups {

@@ -21,8 +21,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { seededRng } from "../util/rng.ts";
-import type { UseLiteWeights } from "../weights/use_lite.ts";
+import { seededRng } from "../common/rng.ts";
+import type { UseLiteWeights } from "../use_lite/weights.ts";
 import {
   disposeTfBatch,
   makeTfBatch,

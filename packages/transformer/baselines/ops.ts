@@ -39,7 +39,7 @@ import {
   truncateAll,
 } from "@secp/protocols";
 import type { FixedOperand, SecretBackend, Shared } from "@secp/sharing";
-import { type ForwardDense, matmulFixedPlan } from "../secure/roberta_layer.ts";
+import { type ForwardDense, matmulFixedPlan } from "../hf/layer.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Dense layers.

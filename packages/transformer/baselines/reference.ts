@@ -6,7 +6,7 @@
  * @module
  */
 import { erf } from "@secp/protocols";
-import type { RobertaLayerConfig, RobertaLayerWeights } from "../secure/roberta_layer.ts";
+import type { RobertaLayerConfig, RobertaLayerWeights } from "../hf/layer.ts";
 
 /** Exact GELU′(x) = Φ(x) + x·φ(x). */
 export function geluGradExact(x: number): number {

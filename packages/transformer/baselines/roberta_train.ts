@@ -19,7 +19,7 @@ import {
   type RobertaLayerConfig,
   type SharedRobertaLayer,
   splitHeads,
-} from "../secure/roberta_layer.ts";
+} from "../hf/layer.ts";
 import {
   type AttentionCache,
   denseBackward,

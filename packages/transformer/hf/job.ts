@@ -8,7 +8,7 @@
  * @module
  */
 import type { Job, JobSetup, SharedModel } from "@secp/sharing/run";
-import type { LayerAttention } from "../secure/roberta_layer.ts";
+import type { LayerAttention } from "./layer.ts";
 import { type HfConfig, hfConfigToJson, parseHfConfig } from "./config.ts";
 import { shareHfModel } from "./secure.ts";
 import {

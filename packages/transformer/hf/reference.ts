@@ -24,7 +24,7 @@
  * @module
  */
 import { geluExact, geluPuma } from "@secp/protocols";
-import { layerNormRows, matmulBias } from "../reference/linalg.ts";
+import { layerNormRows, matmulBias } from "../common/linalg.ts";
 import type { HfWeights } from "./weights.ts";
 
 /** GELU form: exact erf, tanh approximation, or PUMA's polynomial (what the MPC protocol evaluates). */

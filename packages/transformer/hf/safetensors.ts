@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { float16ToNumber, numberToFloat16 } from "../weights/float16.ts";
+import { float16ToNumber, numberToFloat16 } from "../common/float16.ts";
 
 /** Element types this reader decodes (the reference implementation's, minus the 8-bit floats). */
 export type SafetensorsDtype =

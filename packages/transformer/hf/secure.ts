@@ -28,8 +28,8 @@
 import { FloatTensor } from "@secp/field";
 import { gelu, layerNorm } from "@secp/protocols";
 import type { FixedOperand, SecretBackend, Shared } from "@secp/sharing";
-import { denseForward, type SecureDense } from "../secure/layers.ts";
-import { type BatchLayout, maskOf } from "../secure/packing.ts";
+import { denseForward, type SecureDense } from "../common/layers.ts";
+import { type BatchLayout, maskOf } from "../common/packing.ts";
 import {
   type ForwardRobertaLayer,
   type LayerAttention,
@@ -37,7 +37,7 @@ import {
   type RobertaLayerConfig,
   robertaLayerForward,
   shareRobertaLayer,
-} from "../secure/roberta_layer.ts";
+} from "./layer.ts";
 import type { HfConfig } from "./config.ts";
 import type { HfWeights } from "./weights.ts";
 

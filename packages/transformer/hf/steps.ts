@@ -17,9 +17,9 @@
  */
 import type { FloatTensor } from "@secp/field";
 import type { SecretBackend, Shared } from "@secp/sharing";
-import { l2normalize } from "../secure/layers.ts";
-import type { BatchLayout } from "../secure/packing.ts";
-import type { LayerAttention } from "../secure/roberta_layer.ts";
+import { l2normalize } from "../common/layers.ts";
+import type { BatchLayout } from "../common/packing.ts";
+import type { LayerAttention } from "./layer.ts";
 import {
   hfEncodeSecure,
   hfInsertPromptSecure,

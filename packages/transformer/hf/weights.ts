@@ -29,9 +29,9 @@
  *
  * @module
  */
-import type { RobertaLayerWeights } from "../secure/roberta_layer.ts";
-import { randomRobertaLayerWeights } from "../secure/roberta_layer.ts";
-import { gaussianArray, seededRng } from "../util/rng.ts";
+import type { RobertaLayerWeights } from "./layer.ts";
+import { randomRobertaLayerWeights } from "./layer.ts";
+import { gaussianArray, seededRng } from "../common/rng.ts";
 import type { HfConfig } from "./config.ts";
 
 /** Pooler of BertModel/RobertaModel: `tanh(h[CLS] · w + b)`. */

@@ -15,12 +15,12 @@ import {
   loadAdaptedUseLite,
 } from "../adapt/checkpoint.ts";
 import { secureRfaAttention } from "../adapt/secure.ts";
-import { loadUseLite } from "../assets.ts";
-import type { AttentionVariant } from "../reference/attention.ts";
-import type { ModelOps } from "../secure/ops.ts";
-import { protocolOps, type SecureAttention } from "../secure/protocol_ops.ts";
-import type { UseTokenizer } from "../tokenizer/use_tokenizer.ts";
-import type { UseLiteWeights } from "../weights/use_lite.ts";
+import { loadUseLite } from "../use_lite/assets.ts";
+import type { AttentionVariant } from "../use_lite/attention.ts";
+import type { ModelOps } from "../use_lite/ops.ts";
+import { protocolOps, type SecureAttention } from "../use_lite/protocol_ops.ts";
+import type { UseTokenizer } from "../use_lite/tokenizer.ts";
+import type { UseLiteWeights } from "../use_lite/weights.ts";
 
 /** Which model variant to run: the attention, RFA's feature count and cosine protocol. */
 export interface ModelChoice {
@@ -88,7 +88,7 @@ export async function loadModelFor(
   const file = available.find((c) => c.numFeatures === D) ??
     (features === undefined ? available[0] : undefined);
   if (file === undefined) {
-    const dir = "packages/transformer/checkpoints/";
+    const dir = "packages/transformer/use_lite/checkpoints/";
     const have = available.length > 0
       ? `available: ${available.map((c) => `--features ${c.numFeatures}`).join(", ")}`
       : "none is committed";

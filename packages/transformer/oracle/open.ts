@@ -16,7 +16,7 @@ import { loadHfCheckpoint } from "../hf/checkpoint.ts";
 import { readHfConfig } from "../hf/config.ts";
 import { hfEmbeddingStd, hfJobSetup, parseHfPublicModel } from "../hf/job.ts";
 import { HfTokenizer } from "../hf/tokenizer.ts";
-import { promptFromTokenIds, tokenTermStd } from "../reference.ts";
+import { promptFromTokenIds, tokenTermStd } from "../use_lite/reference.ts";
 import { HfReferenceOracle, HfSecureOracle } from "./hf.ts";
 import { loadModelFor, type ModelChoice, type ModelFor, secureOps } from "./models.ts";
 import { ReferenceOracle } from "./reference.ts";

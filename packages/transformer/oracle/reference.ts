@@ -7,10 +7,10 @@
  * @module
  */
 import type { FitnessOracle, OracleBatch, OracleResult, PreparedBatch } from "@secp/fot";
-import type { AttentionVariant } from "../reference/attention.ts";
-import { embed } from "../reference.ts";
-import type { UseTokenizer } from "../tokenizer/use_tokenizer.ts";
-import type { UseLiteWeights } from "../weights/use_lite.ts";
+import type { AttentionVariant } from "../use_lite/attention.ts";
+import { embed } from "../use_lite/reference.ts";
+import type { UseTokenizer } from "../use_lite/tokenizer.ts";
+import type { UseLiteWeights } from "../use_lite/weights.ts";
 import { LOGIT_SCALE, tokenize } from "./tokens.ts";
 
 /** A prepared batch: token ids and label embeddings. */

@@ -9,9 +9,9 @@
 import { FloatTensor } from "@secp/field";
 import type { FitnessOracle, OracleBatch, OracleResult, PreparedBatch } from "@secp/fot";
 import { costSince, type SecureSession } from "@secp/sharing/run";
-import type { BatchInputs, BatchSpec } from "../secure/steps.ts";
-import type { UseTokenizer } from "../tokenizer/use_tokenizer.ts";
-import type { UseLiteConfig } from "../weights/use_lite_config.ts";
+import type { BatchInputs, BatchSpec } from "../use_lite/steps.ts";
+import type { UseTokenizer } from "../use_lite/tokenizer.ts";
+import type { UseLiteConfig } from "../use_lite/config.ts";
 import { LOGIT_SCALE, tokenize } from "./tokens.ts";
 
 /** A prepared batch: its id in the session. */

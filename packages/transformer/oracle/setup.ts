@@ -9,8 +9,8 @@
 import type { JobParty, JobRole, JobSetup } from "@secp/sharing/run";
 import { loadHfCheckpoint } from "../hf/checkpoint.ts";
 import { hfJobSetup } from "../hf/job.ts";
-import type { LayerAttention } from "../secure/roberta_layer.ts";
-import type { BatchInputs, BatchSpec, PreparedState } from "../secure/steps.ts";
+import type { LayerAttention } from "../hf/layer.ts";
+import type { BatchInputs, BatchSpec, PreparedState } from "../use_lite/steps.ts";
 import { parseUseLitePublicModel, useLiteJob, useLitePublicModel } from "../use_lite/job.ts";
 import { loadModelFor, type ModelChoice, type ModelFor, secureOps } from "./models.ts";
 

@@ -1,6 +1,6 @@
 /** Tokenisation of an oracle batch at the data owner: texts clipped so prompt + text fit the model. */
-import type { UseTokenizer } from "../tokenizer/use_tokenizer.ts";
-import type { UseLiteConfig } from "../weights/use_lite_config.ts";
+import type { UseTokenizer } from "../use_lite/tokenizer.ts";
+import type { UseLiteConfig } from "../use_lite/config.ts";
 
 /** Token ids of texts, each clipped to `maxSeqLen − promptLength` (and `maxTokens`, if > 0) tokens. */
 export function tokenize(

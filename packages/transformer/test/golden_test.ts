@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { Tokenizer as ReferenceTokenizer } from "@tensorflow-models/universal-sentence-encoder";
-import { loadUseLite } from "../assets.ts";
-import { forward } from "../reference.ts";
-import { cosine } from "../reference/linalg.ts";
+import { loadUseLite } from "../use_lite/assets.ts";
+import { forward } from "../use_lite/reference.ts";
+import { cosine } from "../common/linalg.ts";
 import { loadUciSentiment } from "@secp/fot";
 import { graphInputs, loadTfjsGraph } from "./tfjs_graph.ts";
 

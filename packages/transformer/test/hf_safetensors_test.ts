@@ -9,7 +9,7 @@ import {
   SafetensorsError,
   writeSafetensors,
 } from "../hf/safetensors.ts";
-import { float16ToNumber, numberToFloat16 } from "../weights/float16.ts";
+import { float16ToNumber, numberToFloat16 } from "../common/float16.ts";
 
 const values = [0, 1, -2.5, 0.1, 3.14159, -1e-3, 65504, 1e-7, 123.456, -0.0];
 

@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
-import { embed, forward, poolHead, promptFromTokenIds } from "../reference.ts";
+import { embed, forward, poolHead, promptFromTokenIds } from "../use_lite/reference.ts";
 import {
   attendSentence,
   type AttentionVariant,
   emptyAttentionStats,
   makeRfaFeatures,
-} from "../reference/attention.ts";
-import { calibrateTemperatures, median } from "../reference/calibrate.ts";
-import { randomUseLiteWeights } from "../weights/random.ts";
-import type { UseLiteWeights } from "../weights/use_lite.ts";
-import { makeUseLiteConfig, type UseLiteLayerConfig } from "../weights/use_lite_config.ts";
-import { seededRng } from "../util/rng.ts";
+} from "../use_lite/attention.ts";
+import { calibrateTemperatures, median } from "../use_lite/calibrate.ts";
+import { randomUseLiteWeights } from "../use_lite/random.ts";
+import type { UseLiteWeights } from "../use_lite/weights.ts";
+import { makeUseLiteConfig, type UseLiteLayerConfig } from "../use_lite/config.ts";
+import { seededRng } from "../common/rng.ts";
 
 const config = makeUseLiteConfig({
   vocabRows: 60,

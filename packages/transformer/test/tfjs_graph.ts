@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { type GraphModel, loadGraphModel } from "@tensorflow/tfjs-converter";
-import type { TfjsModelJson } from "../weights/tfjs.ts";
+import type { TfjsModelJson } from "../use_lite/tfjs.ts";
 
 /** Selects the CPU backend and silences tfjs' "use tfjs-node" banner (IS_TEST mutes tfjs warnings). */
 export async function readyTfjsCpu(): Promise<void> {

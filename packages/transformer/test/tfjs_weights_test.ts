@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { readyTfjsCpu } from "./tfjs_graph.ts";
-import { decodeWeightsManifest, type WeightsManifestGroup } from "../weights/tfjs.ts";
-import { decodeFloat16, float16ToNumber, numberToFloat16 } from "../weights/float16.ts";
+import { decodeWeightsManifest, type WeightsManifestGroup } from "../use_lite/tfjs.ts";
+import { decodeFloat16, float16ToNumber, numberToFloat16 } from "../common/float16.ts";
 
 /** Little-endian byte writer for hand-made shards. */
 class Bytes {

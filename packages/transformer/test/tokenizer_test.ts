@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { Tokenizer as ReferenceTokenizer } from "@tensorflow-models/universal-sentence-encoder";
-import { readUseVocab, useLiteAssetPaths } from "../assets.ts";
-import { normalizeForUse, UseTokenizer } from "../tokenizer/use_tokenizer.ts";
-import { seededRng } from "../util/rng.ts";
+import { readUseVocab, useLiteAssetPaths } from "../use_lite/assets.ts";
+import { normalizeForUse, UseTokenizer } from "../use_lite/tokenizer.ts";
+import { seededRng } from "../common/rng.ts";
 import { loadUciSentiment } from "@secp/fot";
 
 const vocab = await readUseVocab(useLiteAssetPaths().vocab);

@@ -1,20 +1,16 @@
 import assert from "node:assert/strict";
-import { loadUseLite } from "../assets.ts";
-import { randomUseLiteWeights } from "../weights/random.ts";
-import type { NamedTensors } from "../weights/tfjs.ts";
+import { loadUseLite } from "../use_lite/assets.ts";
+import { randomUseLiteWeights } from "../use_lite/random.ts";
+import type { NamedTensors } from "../use_lite/tfjs.ts";
 import {
   checkUseLiteWeights,
   UseLiteCheckpointError,
   useLiteParamCount,
   useLiteWeightsFromTensors,
   useLiteWeightsToTensors,
-} from "../weights/use_lite.ts";
-import {
-  defaultInvTimescales,
-  makeUseLiteConfig,
-  USE_LITE_CONFIG,
-} from "../weights/use_lite_config.ts";
-import { GLOBAL_NAMES, layerParamNames, useLiteTensorSpec } from "../weights/use_lite_spec.ts";
+} from "../use_lite/weights.ts";
+import { defaultInvTimescales, makeUseLiteConfig, USE_LITE_CONFIG } from "../use_lite/config.ts";
+import { GLOBAL_NAMES, layerParamNames, useLiteTensorSpec } from "../use_lite/spec.ts";
 
 const small = makeUseLiteConfig({
   vocabRows: 40,

@@ -7,17 +7,17 @@
  * @module
  */
 import type { Job, SharedModel } from "@secp/sharing/run";
-import { type SecureUseLite, shareUseLite } from "../secure/model.ts";
-import type { ModelOps } from "../secure/ops.ts";
+import { type SecureUseLite, shareUseLite } from "./secure.ts";
+import type { ModelOps } from "./ops.ts";
 import {
   type BatchInputs,
   type BatchSpec,
   evaluatePrompts,
   prepareBatch,
   type PreparedState,
-} from "../secure/steps.ts";
-import type { UseLiteWeights } from "../weights/use_lite.ts";
-import { type UseLiteConfig, validateUseLiteConfig } from "../weights/use_lite_config.ts";
+} from "./steps.ts";
+import type { UseLiteWeights } from "./weights.ts";
+import { type UseLiteConfig, validateUseLiteConfig } from "./config.ts";
 
 /** The public part of a USE-lite model (every party gets it from the model owner). */
 export interface UseLitePublicModel {

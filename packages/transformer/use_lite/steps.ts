@@ -8,8 +8,8 @@
  */
 import type { FloatTensor } from "@secp/field";
 import type { SecretBackend, Shared } from "@secp/sharing";
-import { embedTokens, encode, type SecureUseLite } from "./model.ts";
-import type { BatchLayout } from "./packing.ts";
+import { embedTokens, encode, type SecureUseLite } from "./secure.ts";
+import type { BatchLayout } from "../common/packing.ts";
 import type { ModelOps } from "./ops.ts";
 
 /** Public description of a prepared batch (sent to every party by the data owner). */

@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { gaussianArray, seededRng } from "../util/rng.ts";
-import type { UseLiteLayerWeights, UseLiteWeights } from "./use_lite.ts";
+import { gaussianArray, seededRng } from "../common/rng.ts";
+import type { UseLiteLayerWeights, UseLiteWeights } from "./weights.ts";
 import {
   attentionDim,
   defaultInvTimescales,
   type UseLiteConfig,
   validateUseLiteConfig,
-} from "./use_lite_config.ts";
+} from "./config.ts";
 
 /** Scales of {@link randomUseLiteWeights}'s distributions. */
 export interface RandomWeightsOptions {

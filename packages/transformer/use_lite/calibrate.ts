@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { forward } from "../reference.ts";
-import type { UseLiteWeights } from "../weights/use_lite.ts";
+import { forward } from "./reference.ts";
+import type { UseLiteWeights } from "./weights.ts";
 
 /** Median of a numeric array (average of the middle two for even length; NaN if empty). */
 export function median(values: ArrayLike<number>): number {

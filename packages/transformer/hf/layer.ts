@@ -26,7 +26,7 @@ import {
   softmaxAttentionPlan,
 } from "@secp/protocols";
 import type { FixedOperand, SecretBackend, Shared } from "@secp/sharing";
-import { gaussianArray, seededRng } from "../util/rng.ts";
+import { gaussianArray, seededRng } from "../common/rng.ts";
 
 /** Shape of one encoder layer. */
 export interface RobertaLayerConfig {

@@ -13,16 +13,12 @@
  */
 import { FloatTensor } from "@secp/field";
 import type { FixedOperand, SecretBackend, Shared } from "@secp/sharing";
-import { timingSignal } from "../reference/timing.ts";
-import type { UseLiteWeights } from "../weights/use_lite.ts";
-import {
-  attentionDim,
-  type UseLiteConfig,
-  type UseLiteLayerConfig,
-} from "../weights/use_lite_config.ts";
+import { timingSignal } from "./timing.ts";
+import type { UseLiteWeights } from "./weights.ts";
+import { attentionDim, type UseLiteConfig, type UseLiteLayerConfig } from "./config.ts";
 import type { ModelOps } from "./ops.ts";
-import { denseForward, type SecureDense } from "./layers.ts";
-import { type BatchLayout, maskOf, meanRows, packRows, unpackRows } from "./packing.ts";
+import { denseForward, type SecureDense } from "../common/layers.ts";
+import { type BatchLayout, maskOf, meanRows, packRows, unpackRows } from "../common/packing.ts";
 
 /** Shared parameters of one layer. */
 export interface SecureLayer {

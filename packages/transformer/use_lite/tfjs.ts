@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { decodeFloat16 } from "./float16.ts";
+import { decodeFloat16 } from "../common/float16.ts";
 
 /** Element type of a decoded tensor. */
 export type TfjsDtype = "float32" | "int32";

@@ -24,11 +24,11 @@ import {
   type AttentionStats,
   type AttentionVariant,
   emptyAttentionStats,
-} from "./reference/attention.ts";
-import { addInPlace, layerNormRows, matmulBias, reluInPlace } from "./reference/linalg.ts";
-import { addTimingSignal } from "./reference/timing.ts";
-import type { UseLiteWeights } from "./weights/use_lite.ts";
-import { attentionDim, finalModelDim } from "./weights/use_lite_config.ts";
+} from "./attention.ts";
+import { addInPlace, layerNormRows, matmulBias, reluInPlace } from "../common/linalg.ts";
+import { addTimingSignal } from "./timing.ts";
+import type { UseLiteWeights } from "./weights.ts";
+import { attentionDim, finalModelDim } from "./config.ts";
 
 /** Options of {@link forward} / {@link embed}. */
 export interface ForwardOptions {

@@ -6,7 +6,7 @@
  */
 import type { FloatTensor } from "@secp/field";
 import type { SecretBackend, Shared } from "@secp/sharing";
-import type { UseLiteLayerConfig } from "../weights/use_lite_config.ts";
+import type { UseLiteLayerConfig } from "./config.ts";
 
 /** Nonlinear operations of the encoder. */
 export interface ModelOps {

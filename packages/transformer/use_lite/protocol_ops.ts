@@ -16,7 +16,7 @@ import {
   tanh,
 } from "@secp/protocols";
 import type { SecretBackend, Shared } from "@secp/sharing";
-import { l2normalize } from "./layers.ts";
+import { l2normalize } from "../common/layers.ts";
 import { type ModelOps, reluByLtz } from "./ops.ts";
 
 /** How attention is evaluated under MPC. */
