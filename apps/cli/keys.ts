@@ -5,6 +5,7 @@
  * one file per party holding only that party's keys (give each host only its own).
  */
 import { parseArgs } from "node:util";
+import { type BackendKind, NETWORKED_KINDS } from "@secp/sharing";
 import { describeRole, parseDeployment } from "@secp/sharing/run";
 import { configFor, makeDeploymentConfig } from "./deploy/config.ts";
 
@@ -67,7 +68,9 @@ export async function runKeys(args: string[], log = console.log): Promise<string
     }
     kind = k;
   }
-  if (kind !== "2pc" && kind !== "3pc") throw new Error(`--kind: expected 2pc or 3pc, got ${kind}`);
+  if (!NETWORKED_KINDS.includes(kind as BackendKind)) {
+    throw new Error(`--kind: expected ${NETWORKED_KINDS.join(" or ")}, got ${kind}`);
+  }
   if (values.host !== undefined && values.hosts !== undefined) {
     throw new Error("pass --host or --hosts, not both");
   }
@@ -78,7 +81,7 @@ export async function runKeys(args: string[], log = console.log): Promise<string
     return n;
   };
   const config = makeDeploymentConfig({
-    kind,
+    kind: kind as BackendKind,
     hosts: values.hosts !== undefined ? values.hosts.split(",") : values.host,
     basePort: num("port", values.port),
     timeoutMs: num("timeout-ms", values["timeout-ms"]),

@@ -3,12 +3,12 @@
  * (`deno task keys`).
  */
 import { generateKeys, type PartyId } from "@secp/transport";
-import { localTopology, type Roles } from "@secp/sharing";
+import { type BackendKind, localTopology } from "@secp/sharing";
 
 /** Options of {@link makeDeploymentConfig}. */
 export interface DeploymentOptions {
-  /** `2pc` (parties 0, 1, dealer 2) or `3pc` (parties 0, 1, 2); data owner 3, model owner 4. */
-  kind: "2pc" | "3pc";
+  /** A networked backend of the registry: `2pc` (parties 0, 1, dealer 2) or `3pc` (parties 0, 1, 2); data owner 3, model owner 4. */
+  kind: BackendKind;
   /** One host for every party, or one per party id (default `127.0.0.1`). */
   hosts?: string | readonly string[];
   /** Party i listens on `basePort + i` (default 9000). */
@@ -23,7 +23,8 @@ export interface DeploymentOptions {
 
 /** A deployment config (see `parseDeployment`) with fresh pair keys. */
 export function makeDeploymentConfig(o: DeploymentOptions): Record<string, unknown> {
-  const ids: PartyId[] = [0, 1, 2, 3, 4];
+  const { parties, roles } = localTopology(o.kind);
+  const ids: PartyId[] = [...parties];
   const hosts = o.hosts ?? "127.0.0.1";
   if (typeof hosts !== "string" && hosts.length !== ids.length) {
     throw new Error(
@@ -34,7 +35,6 @@ export function makeDeploymentConfig(o: DeploymentOptions): Record<string, unkno
   if (!Number.isInteger(base) || base < 1 || base + ids.length - 1 > 65535) {
     throw new Error(`--port: expected a port in [1, ${65536 - ids.length}], got ${base}`);
   }
-  const roles: Roles = localTopology(o.kind).roles;
   return {
     kind: o.kind,
     roles,
