@@ -20,9 +20,8 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
-import { isTestText, loadTask, TASK_NAMES } from "@secp/fot";
+import { isTestText, loadTask, packageFile, TASK_NAMES } from "@secp/fot";
 import {
   ADAPTED_CHECKPOINT_DIR,
   calibrateTemperatures,
@@ -286,7 +285,7 @@ export async function runAdapt(
   const lap = (k: string, since: number) => (timing[k] = Math.round(performance.now() - since));
   let t = performance.now();
   const { weights, tokenizer } = await loadUseLite();
-  const pkgJson = createRequire(import.meta.url).resolve(`${USE_LITE_PACKAGE}/package.json`);
+  const pkgJson = packageFile(USE_LITE_PACKAGE, "package.json");
   const pkgVersion = String(JSON.parse(await Deno.readTextFile(pkgJson)).version);
 
   // Evaluation sets: the test half of every task (spam: a fixed subsample of it).

@@ -52,6 +52,7 @@ export { fewShotSplit, isTestText, type Split, type SplitOptions, testOrderKey }
 export { loadUciSentiment, type SentimentDomain } from "./data/sentiment.ts";
 export { loadSpamAssassin, type SpamOptions } from "./data/spam.ts";
 export { emailToText } from "./data/email.ts";
+export { packageFile } from "./data/resolve.ts";
 export {
   checkOracleResult,
   type FitnessOracle,

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { createRequire } from "node:module";
+import { packageFile } from "@secp/fot";
 import type { UseTokenizer } from "../use_lite/tokenizer.ts";
 import { seededRng } from "../common/rng.ts";
 
@@ -81,16 +81,7 @@ export interface Sentence {
 
 /** Reads every speech of the SOTU package (sorted by file name, i.e. by year). */
 export async function loadSotuSpeeches(): Promise<Speech[]> {
-  let manifest: string;
-  try {
-    manifest = createRequire(import.meta.url).resolve(`${SOTU_PACKAGE}/package.json`);
-  } catch (cause) {
-    throw new Error(
-      `npm package '${SOTU_PACKAGE}' is not installed (run 'deno install' at the workspace root)`,
-      { cause },
-    );
-  }
-  const dir = `${manifest.slice(0, manifest.lastIndexOf("/"))}/data`;
+  const dir = packageFile(SOTU_PACKAGE, "data");
   const files: string[] = [];
   for await (const e of Deno.readDir(dir)) {
     if (e.isFile && e.name.endsWith(".json")) files.push(e.name);

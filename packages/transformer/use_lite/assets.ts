@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createRequire } from "node:module";
+import { packageFile } from "@secp/fot";
 import { readTfjsModel, type TfjsModelJson } from "./tfjs.ts";
 import { type UseLiteWeights, useLiteWeightsFromTensors } from "./weights.ts";
 import { USE_LITE_CONFIG } from "./config.ts";
@@ -26,15 +26,7 @@ export interface UseLiteAssetPaths {
 
 /** Resolves the checkpoint files through Node resolution from this module (needs node_modules). */
 export function useLiteAssetPaths(): UseLiteAssetPaths {
-  let pkg: string;
-  try {
-    pkg = createRequire(import.meta.url).resolve(`${USE_LITE_PACKAGE}/package.json`);
-  } catch (e) {
-    throw new Error(
-      `cannot locate ${USE_LITE_PACKAGE} (run \`deno install\` at the workspace root): ${e}`,
-    );
-  }
-  const dir = `${pkg.slice(0, pkg.lastIndexOf("/"))}/dist`;
+  const dir = packageFile(USE_LITE_PACKAGE, "dist");
   return { dir, modelJson: `${dir}/model.json`, vocab: `${dir}/vocab.json` };
 }
 
