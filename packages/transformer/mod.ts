@@ -120,7 +120,7 @@ export {
   reluInPlace,
 } from "./common/linalg.ts";
 export { addTimingSignal, timingSignal } from "./use_lite/timing.ts";
-export { gaussianArray, type Rng, seededRng } from "./common/rng.ts";
+export { gaussianArray, seededRng, type WeightRng } from "./common/rng.ts";
 
 // The model written once against SecretBackend.
 export {

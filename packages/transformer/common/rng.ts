@@ -5,8 +5,11 @@
  * @module
  */
 
-/** A seeded stream of uniform and Gaussian doubles. */
-export interface Rng {
+/**
+ * A seeded stream of uniform and Gaussian doubles for random weights and random features (sfc32;
+ * the tuning side has its own ChaCha20 `Rng` in `@secp/fot`, whose state a checkpoint can save).
+ */
+export interface WeightRng {
   /** Uniform double in [0, 1) with 32 random bits. */
   uniform(): number;
   /** Standard normal N(0, 1) (Box–Muller, caching the second value). */
@@ -17,7 +20,7 @@ export interface Rng {
  * `sfc32` (Chris Doty-Humphrey's small fast counter generator) seeded from a number or string via
  * splitmix32-style hashing; 12 warm-up rounds. Equal seeds give equal streams on every platform.
  */
-export function seededRng(seed: number | string): Rng {
+export function seededRng(seed: number | string): WeightRng {
   let h = 0x9e3779b9;
   const text = String(seed);
   for (let i = 0; i < text.length; i++) {
@@ -62,7 +65,7 @@ export function seededRng(seed: number | string): Rng {
 }
 
 /** Fills a new Float64Array of length n with N(mean, std²) samples from `rng`. */
-export function gaussianArray(rng: Rng, n: number, std = 1, mean = 0): Float64Array {
+export function gaussianArray(rng: WeightRng, n: number, std = 1, mean = 0): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = mean + std * rng.gaussian();
   return out;
