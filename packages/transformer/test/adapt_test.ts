@@ -23,12 +23,12 @@ import {
   loadAdaptedUseLite,
   readCheckpoint,
   useLiteWeightsSha256,
-} from "./checkpoint.ts";
-import { buildDistillationSets, loadSotuSpeeches, splitSentences } from "./data.ts";
-import { secureAttention, secureRfaAttention } from "./secure.ts";
-import { broadcastBinary, transposeFast, useAdaptBackend } from "./tf_backend.ts";
-import { buildTfModel, exportWeights, makeTfBatch, tfEmbedAll, tfForward } from "./tf_model.ts";
-import { distill, epochBatches, relationalLoss } from "./train.ts";
+} from "../adapt/checkpoint.ts";
+import { buildDistillationSets, loadSotuSpeeches, splitSentences } from "../adapt/data.ts";
+import { secureAttention, secureRfaAttention } from "../adapt/secure.ts";
+import { broadcastBinary, transposeFast, useAdaptBackend } from "../adapt/tf_backend.ts";
+import { buildTfModel, exportWeights, makeTfBatch, tfEmbedAll, tfForward } from "../adapt/tf_model.ts";
+import { distill, epochBatches, relationalLoss } from "../adapt/train.ts";
 
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   assert.equal(a.length, b.length);
