@@ -8,7 +8,7 @@ type Suite = (args: string[]) => Promise<unknown>;
 
 const suites: Record<string, Suite> = {
   field: async () => (await import("./field.ts")).benchField({}),
-  model: async () => (await import("./model.ts")).benchModel(),
+  model: async (args) => (await import("./model.ts")).benchModelCli(args),
   net: async (args) => (await import("./net.ts")).benchNet(args),
   paper: async (args) => (await import("./paper.ts")).benchPaper(args),
   protocols: async () => (await import("./protocols.ts")).benchProtocols({}),

@@ -14,8 +14,10 @@
  *
  * Then one BERT-base-shaped layer (seq 128, d 768, 12 heads, FFN 3072, GELU, random weights) per
  * backend and attention (`{"bench":"layer",…}`), the same workload `bench paper` measures at
- * RoBERTa-large size.
+ * RoBERTa-large size; then the whole BERT-base masked LM through the runtime (bert_base.ts,
+ * `{"bench":"model","model":"bert-base",…}`). `--only` picks parts.
  */
+import { parseArgs } from "node:util";
 import { FloatTensor } from "@secp/field";
 import { type BackendKind, runLocal } from "@secp/sharing";
 import {
@@ -35,6 +37,7 @@ import {
 } from "@secp/transformer";
 import { loadTask } from "@secp/fot";
 import { type FotVariant, measureForward } from "./paper/runs.ts";
+import { benchBertBase } from "./bert_base.ts";
 import { costUnder } from "./sharing.ts";
 import { loadModelFor } from "@secp/transformer/oracle";
 
@@ -283,4 +286,45 @@ async function benchOne(
   return { rows, cosToSoftmax };
 }
 
-if (import.meta.main) await benchModel();
+/** The parts of `bench model`, in the order they run. */
+export const MODEL_PARTS = ["use-lite", "layer", "bert-base"] as const;
+
+/**
+ * `bench model [--only use-lite,layer,bert-base] [--backends 2pc,3pc]`: runs the chosen parts
+ * (default: all), so one part can be re-measured in a few minutes.
+ */
+export async function benchModelCli(args: string[]): Promise<unknown[]> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: { only: { type: "string" }, backends: { type: "string" } },
+  });
+  const list = <T extends string>(flag: string, v: string | undefined, all: readonly T[]): T[] => {
+    if (v === undefined) return [...all];
+    const got = v.split(",").map((x) => x.trim());
+    for (const x of got) {
+      if (!(all as readonly string[]).includes(x)) {
+        throw new Error(
+          `bench model --${flag}: unknown ${JSON.stringify(x)} (choose from ${all.join(", ")})`,
+        );
+      }
+    }
+    return got as T[];
+  };
+  const parts = list("only", values.only, MODEL_PARTS);
+  const backends = list("backends", values.backends, ["2pc", "3pc"] as BackendKind[]);
+  const rows: unknown[] = [];
+  if (parts.includes("use-lite") || parts.includes("layer")) {
+    rows.push(
+      ...await benchModel(
+        backends,
+        parts.includes("use-lite") ? undefined : [],
+        parts.includes("layer") ? 128 : 0,
+      ),
+    );
+  }
+  if (parts.includes("bert-base")) rows.push(...await benchBertBase(backends));
+  return rows;
+}
+
+if (import.meta.main) await benchModelCli(Deno.args);

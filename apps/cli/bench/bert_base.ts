@@ -1,0 +1,143 @@
+/**
+ * `deno task bench model --only bert-base`: a whole BERT-base-shaped masked LM (12 layers, d 768,
+ * 12 heads, FFN 3072, vocabulary 30522, random weights written and read back in the real
+ * checkpoint format) served through the runtime exactly as `tune --model DIR` serves a model: one
+ * text of 128 positions (a 4-row soft prompt included), the MLM head at the mask restricted to 2
+ * verbalizer tokens, on `2pc` and `3pc`, every party in this process. One JSON line per backend
+ * and attention with the keys of the other `bench model` lines plus `"model":"bert-base"`: the
+ * prompt evaluation's time, online bytes sent by the busiest party, rounds, offline bytes (from
+ * the ledger), the one-time weight sharing's bytes, and the max error of the opened logits against
+ * the float64 reference of the function the protocols compute.
+ */
+import { FloatTensor } from "@secp/field";
+import { EXP_DEFAULT_ITERS } from "@secp/protocols";
+import type { BackendKind } from "@secp/sharing";
+import { costSince, LocalSession } from "@secp/sharing/run";
+import {
+  type HfBatchInputs,
+  type HfBatchSpec,
+  hfForward,
+  hfJobSetup,
+  hfMlmLogits,
+  type LayerAttention,
+  loadHfCheckpoint,
+  makeHfConfig,
+  randomHfWeights,
+  TINY_HF_PIECES,
+  wordPieceTokenizerConfig,
+  wordPieceTokenizerJson,
+  writeHfCheckpoint,
+} from "@secp/transformer";
+
+/** One whole-model line. */
+export interface BertBaseRow {
+  /** Always "model". */
+  bench: "model";
+  /** Always "bert-base". */
+  model: "bert-base";
+  /** Backend. */
+  backend: BackendKind;
+  /** `softmax` or `rfa-exact` (unadapted RFA, D = head dim, Π_cos exact). */
+  attention: string;
+  /** Positions per sequence (prompt included). */
+  seq: number;
+  /** Float64 reference forward time (ms). */
+  plain_ms: number;
+  /** Secure prompt evaluation, all parties in this process (ms). */
+  secure_ms: number;
+  /** secure_ms / plain_ms. */
+  ratio: number;
+  /** Online bytes sent by the busiest party. */
+  bytes_sent: number;
+  /** Dependent online rounds. */
+  rounds: number;
+  /** Offline bytes. */
+  offline_bytes: number;
+  /** One-time weight sharing: online bytes sent by the busiest party. */
+  share_bytes_sent: number;
+  /** Max abs error of the opened verbalizer logits against the float64 reference. */
+  max_abs_err: number;
+}
+
+const L = 4, SEQ = 128;
+
+/** Runs the whole-model benchmark; prints one JSON line per backend and attention. */
+export async function benchBertBase(
+  backends: BackendKind[] = ["2pc", "3pc"],
+  attentions: LayerAttention[] = [{ kind: "softmax" }],
+): Promise<BertBaseRow[]> {
+  const dir = await Deno.makeTempDir({ prefix: "bert_base_" });
+  const rows: BertBaseRow[] = [];
+  try {
+    const config = makeHfConfig("bert-base");
+    // A synthetic WordPiece vocabulary: ids fit vocab_size; the weights are what is measured.
+    await writeHfCheckpoint(dir, randomHfWeights(config, 7, { mlmHead: true }), {
+      dtype: "F32",
+      tokenizerJson: wordPieceTokenizerJson(TINY_HF_PIECES, { style: "bert" }),
+      tokenizerConfig: wordPieceTokenizerConfig("bert"),
+    });
+    const { weights } = await loadHfCheckpoint(dir);
+    // 124 text positions: [CLS] ids … [MASK] . [SEP], ids spread over the whole vocabulary.
+    const n = SEQ - L;
+    const ids = Array.from({ length: n }, (_, i) => (i * 7919 + 1000) % config.vocabSize);
+    ids[0] = 2, ids[n - 3] = 4, ids[n - 1] = 3; // [CLS], [MASK], [SEP] of the WordPiece layout
+    const verbalizer = [1996, 2307]; // two ordinary vocabulary rows
+    const spec: HfBatchSpec = {
+      texts: 1,
+      textSeq: n,
+      textLengths: [n],
+      head: { kind: "mlm", maskAt: [n - 3], verbalizer },
+    };
+    const d = config.hiddenSize;
+    const prompt = new Float64Array(L * d).map((_, i) => 0.02 * Math.sin(i));
+    for (const attention of attentions) {
+      const name = attention.kind === "softmax" ? "softmax" : "rfa-exact";
+      const approx = { gelu: "puma", expIters: EXP_DEFAULT_ITERS } as const;
+      const t0 = performance.now();
+      const ref = hfForward(weights, [ids], { prompt, ...approx });
+      const at = n - 3 + L;
+      const want = hfMlmLogits(
+        weights,
+        ref.hidden[0].subarray(at * d, (at + 1) * d),
+        verbalizer,
+        "puma",
+      );
+      const plainMs = performance.now() - t0;
+      for (const backend of backends) {
+        const session = await LocalSession.start<HfBatchSpec, HfBatchInputs>({
+          kind: backend,
+          setup: hfJobSetup(attention, weights),
+        });
+        const shared = session.ledger.summary().maxBytesSent.online;
+        const id = await session.prepare(spec, { textIds: [ids] });
+        const before = session.ledger.snapshot();
+        const t1 = performance.now();
+        const got = await session.evaluate(id, new FloatTensor(prompt, [1, L, d]));
+        const ms = performance.now() - t1;
+        const c = costSince(session.ledger, before, ms);
+        await session.close();
+        const err = Math.max(...Array.from(want, (v, i) => Math.abs(v - got.data[i])));
+        const row: BertBaseRow = {
+          bench: "model",
+          model: "bert-base",
+          backend,
+          attention: name,
+          seq: SEQ,
+          plain_ms: Math.round(plainMs),
+          secure_ms: Math.round(ms),
+          ratio: +(ms / plainMs).toFixed(2),
+          bytes_sent: c.bytesSent,
+          rounds: c.rounds,
+          offline_bytes: c.bytesOffline,
+          share_bytes_sent: shared,
+          max_abs_err: +err.toExponential(3),
+        };
+        console.log(JSON.stringify(row));
+        rows.push(row);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  return rows;
+}
