@@ -77,7 +77,11 @@ export class HfReferenceOracle extends HfOracleBase implements FitnessOracle<HfB
 
   /** Tokenises the templated texts and the label words. */
   prepare(batch: OracleBatch): Promise<HfBatch> {
-    return Promise.resolve(this.encode(batch));
+    try {
+      return Promise.resolve(this.encode(batch));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** MLM logits at each mask, restricted to the verbalizer. */
