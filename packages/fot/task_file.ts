@@ -1,0 +1,687 @@
+/**
+ * Task files: a small JSON file describing a classification task (data file(s), columns, the label
+ * set, the readout per label for a sentence encoder or a masked LM, an optional template, the
+ * metric), plus command-line overrides of it. The built-in tasks are task files too
+ * (`task_files/*.json`), read by the same code. The schema is documented in the package README.
+ *
+ * Class ids are the label names in sorted order (numerically when every label is an integer, else
+ * by code point), so they do not depend on the order of the file or of the task's label list.
+ *
+ * @module
+ */
+
+import { dirname, isAbsolute, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { builtinRows } from "./data/builtin.ts";
+import {
+  DATA_FORMATS,
+  DataError,
+  type DataFormat,
+  type LabelledRow,
+  readLabelledFile,
+} from "./data/files.ts";
+import { fewShotSplit, ShotsError, type Split, type SplitOptions } from "./splits.ts";
+import type { Example, MetricName, Task } from "./types.ts";
+
+/** Format tag of a task file. */
+export const TASK_FILE_FORMAT = "secp-tuning/task@1";
+
+/** Names of the built-in tasks (files in `task_files/`). */
+export const TASK_NAMES = ["imdb", "yelp", "amazon", "spam"] as const;
+
+/** One of {@link TASK_NAMES}. */
+export type TaskName = typeof TASK_NAMES[number];
+
+/** True when `name` is a built-in task name. */
+export function isTaskName(name: string): name is TaskName {
+  return (TASK_NAMES as readonly string[]).includes(name);
+}
+
+/** Which readout the model uses: a label sentence per class, or verbalizer words at `{mask}`. */
+export type ReadoutKind = "sentence" | "mlm";
+
+/** One entry of a task file's `labels`. */
+export interface TaskFileLabel {
+  /** The label as it appears in the data's label column. */
+  name: string;
+  /** Label sentence for a sentence encoder (USE-lite). */
+  sentence?: string;
+  /** Verbalizer word(s) for a masked LM; each must be one token of the model's tokenizer. */
+  words?: string[];
+}
+
+/** The JSON contents of a task file. */
+export interface TaskFile {
+  /** Must be {@link TASK_FILE_FORMAT}. */
+  format: string;
+  /** Task name (default: the file name without `.json`). */
+  name?: string;
+  /** One-line description. */
+  description?: string;
+  /** Data file relative to the task file, or `builtin:<source>` for a bundled corpus. */
+  data: string;
+  /** Separate test file relative to the task file (default: a held-out half of `data`). */
+  test?: string;
+  /** `csv`, `tsv` or `jsonl` (default: from the extension). */
+  dataFormat?: DataFormat;
+  /** Text column (default `text`). */
+  textColumn?: string;
+  /** Label column (default `label`). */
+  labelColumn?: string;
+  /** The label set and each label's readouts (default: labels discovered from the data). */
+  labels?: TaskFileLabel[];
+  /** Input template with `{text}` (and `{mask}` for a masked LM). */
+  template?: string;
+  /** `accuracy` (default), `f1:<class>`, `f1` (with `positiveClass`) or `macro-f1`. */
+  metric?: string;
+  /** Positive class of `f1` (a label name). */
+  positiveClass?: string;
+}
+
+/** Command-line overrides of a task file (each names its flag in errors). */
+export interface TaskOverrides {
+  /** `--data FILE` (relative to the working directory). */
+  data?: string;
+  /** `--test FILE`. */
+  test?: string;
+  /** `--format`. */
+  format?: DataFormat;
+  /** `--text-column`. */
+  textColumn?: string;
+  /** `--label-column`. */
+  labelColumn?: string;
+  /** `--labels a=readout,b=readout` (raw flag value). */
+  labels?: string;
+  /** `--template`. */
+  template?: string;
+  /** `--metric`. */
+  metric?: string;
+}
+
+/** Options of {@link loadTaskWith}. */
+export interface LoadTaskWithOptions {
+  /** Readout the model needs (default `sentence`, USE-lite). */
+  readout?: ReadoutKind;
+  /** Words kept per email of the `builtin:spamassassin` source (default 64). */
+  maxWords?: number;
+}
+
+/** Per-label facts reported after loading (no texts). */
+export interface LabelReport {
+  /** Class id (index into `classNames`). */
+  id: number;
+  /** Label name. */
+  name: string;
+  /** The readout the model uses: its label sentence, or its verbalizer words joined by `|`. */
+  readout: string;
+  /** Rows with this label in the data file. */
+  examples: number;
+  /** Rows with this label in the separate test file (absent without one). */
+  testExamples?: number;
+}
+
+/** What was loaded, for the run report: sources, counts and labels, never texts. */
+export interface TaskReport {
+  /** Task name. */
+  name: string;
+  /** Task file path (`builtin:<name>` for a built-in task, `flags` without one). */
+  taskFile: string;
+  /** Data source (path or `builtin:…`), format and row count. */
+  data: { source: string; format: string; rows: number };
+  /** Separate test source, if any. */
+  test?: { source: string; format: string; rows: number };
+  /** Rows whose text repeats an earlier row (the first is kept). */
+  duplicateTexts: number;
+  /** Rows of `data` whose text is also in the test file (kept out of train/dev). */
+  overlapWithTest: number;
+  /** Labels in class-id order. */
+  labels: LabelReport[];
+  /** Readout kind and where the readouts came from (`--labels`, the task file or `default`). */
+  readout: { kind: ReadoutKind; source: string };
+  /** Template, if any. */
+  template: string | null;
+  /** Metric and, for `f1`, the positive class name. */
+  metric: MetricName;
+  /** Positive class of `f1` (name), or null. */
+  positiveClass: string | null;
+}
+
+/** A loaded task with its report. */
+export interface LoadedTask {
+  /** The task (examples, class names, readouts, template, metric). */
+  task: Task;
+  /** Sources, counts and labels for the run report. */
+  report: TaskReport;
+  /** Where the readouts came from: `--labels` or the task file path (for error messages). */
+  readoutSource: string;
+}
+
+const BUILTIN_DIR = new URL("./task_files/", import.meta.url);
+
+/** Path of a built-in task's file. */
+export function builtinTaskFile(name: TaskName): string {
+  return fileURLToPath(new URL(`${name}.json`, BUILTIN_DIR));
+}
+
+/** Sort order of label names: numeric when all are integers, else by code point. */
+export function sortLabels(names: Iterable<string>): string[] {
+  const all = [...new Set(names)];
+  const numeric = all.every((n) => /^-?\d+$/.test(n));
+  return all.sort((a, b) => numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0);
+}
+
+const q = JSON.stringify;
+
+/** Fields a template may use. */
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+
+/**
+ * Checks a template for a readout kind: it must contain `{text}` once; a masked LM needs exactly
+ * one `{mask}`; a sentence encoder has no mask token, so `{mask}` is rejected; other `{…}` are
+ * rejected. `where` names the flag or file in the message.
+ */
+export function checkTemplate(template: string, kind: ReadoutKind, where: string): void {
+  const names = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]);
+  const other = names.find((n) => n !== "text" && n !== "mask");
+  if (other !== undefined) {
+    throw new DataError(`${where}: unknown placeholder {${other}} (use {text} and {mask})`);
+  }
+  const count = (n: string) => names.filter((x) => x === n).length;
+  if (count("text") !== 1) {
+    throw new DataError(`${where}: the template must contain {text} exactly once`);
+  }
+  if (kind === "mlm" && count("mask") !== 1) {
+    throw new DataError(
+      `${where}: a masked LM needs {mask} exactly once in the template (e.g. "{text} It was {mask}.")`,
+    );
+  }
+  if (kind === "sentence" && count("mask") > 0) {
+    throw new DataError(
+      `${where}: {mask} needs a masked LM; the sentence encoder scores label sentences (drop {mask})`,
+    );
+  }
+}
+
+/** The template with `{text}` (and `{mask}`, when given) filled in. */
+export function fillTemplate(template: string, text: string, mask?: string): string {
+  return template.replace(
+    PLACEHOLDER,
+    (m, n) => n === "text" ? text : n === "mask" && mask !== undefined ? mask : m,
+  );
+}
+
+/**
+ * The verbalizer rule of a masked-LM readout: every label word must be exactly one token of the
+ * model's tokenizer, as the word appears after `{mask}` is replaced (the caller's `tokenize`
+ * decides the form, e.g. with RoBERTa's leading space), and no word may serve two classes. A
+ * class with several words scores the mean of their logits (the model side's rule). Throws a
+ * one-line {@link DataError} naming `loaded.readoutSource` (`--labels` or the task file).
+ */
+export function checkVerbalizer(
+  loaded: Pick<LoadedTask, "task" | "readoutSource">,
+  tokenize: (word: string) => string[],
+): void {
+  const { task, readoutSource } = loaded;
+  const words = task.verbalizer;
+  if (!words) throw new DataError(`${readoutSource}: the task has no verbalizer words`);
+  const owner = new Map<string, string>();
+  words.forEach((ws, c) => {
+    for (const w of ws) {
+      const pieces = tokenize(w);
+      if (pieces.length !== 1) {
+        throw new DataError(
+          `${readoutSource}: label word ${q(w)} of class ${q(task.classNames[c])} is ${
+            pieces.length === 0
+              ? "empty after tokenization"
+              : `split by the tokenizer into ${pieces.length} tokens (${
+                pieces.map((p) => q(p)).join(", ")
+              })`
+          }; each verbalizer word must be one token`,
+        );
+      }
+      const prev = owner.get(pieces[0]);
+      if (prev !== undefined && prev !== task.classNames[c]) {
+        throw new DataError(
+          `${readoutSource}: label word ${q(w)} serves both ${q(prev)} and ${
+            q(task.classNames[c])
+          }`,
+        );
+      }
+      owner.set(pieces[0], task.classNames[c]);
+    }
+  });
+}
+
+/** Parses `--labels a=x,b=y` (a piece without `=` continues the previous readout, comma kept). */
+export function parseLabelsFlag(value: string, flag = "--labels"): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const piece of value.split(",")) {
+    const eq = piece.indexOf("=");
+    if (eq < 0) {
+      if (pairs.length === 0) {
+        throw new DataError(`${flag}: expected label=readout pairs, got ${q(piece)}`);
+      }
+      pairs[pairs.length - 1][1] += "," + piece;
+      continue;
+    }
+    const name = piece.slice(0, eq).trim();
+    const readout = piece.slice(eq + 1).trim();
+    if (name === "") throw new DataError(`${flag}: empty label name in ${q(piece)}`);
+    if (pairs.some(([n]) => n === name)) {
+      throw new DataError(`${flag}: label ${q(name)} given twice`);
+    }
+    pairs.push([name, readout]);
+  }
+  for (const [name, readout] of pairs) {
+    if (readout.trim() === "") throw new DataError(`${flag}: empty readout for label ${q(name)}`);
+  }
+  if (pairs.length < 2) {
+    throw new DataError(`${flag}: need at least two labels, got ${pairs.length}`);
+  }
+  return pairs;
+}
+
+/** Parses a metric spec against the label names (`where` names the flag or file). */
+export function parseMetric(
+  spec: string,
+  classNames: readonly string[],
+  positiveClass: string | undefined,
+  where: string,
+): { metric: MetricName; positive: number | null } {
+  const cls = (name: string) => {
+    const i = classNames.indexOf(name);
+    if (i < 0) {
+      throw new DataError(
+        `${where}: class ${q(name)} is not in the task's label set (${
+          classNames.map((c) => q(c)).join(", ")
+        })`,
+      );
+    }
+    return i;
+  };
+  if (spec === "accuracy") return { metric: "accuracy", positive: null };
+  if (spec === "macro-f1") return { metric: "macro-f1", positive: null };
+  if (spec.startsWith("f1:")) return { metric: "f1", positive: cls(spec.slice(3)) };
+  if (spec === "f1") {
+    if (positiveClass !== undefined) return { metric: "f1", positive: cls(positiveClass) };
+    if (classNames.length === 2) return { metric: "f1", positive: 1 };
+    throw new DataError(`${where}: f1 with ${classNames.length} classes needs a class: f1:<class>`);
+  }
+  throw new DataError(`${where}: unknown metric ${q(spec)} (accuracy, f1:<class>, macro-f1)`);
+}
+
+function fail(path: string, what: string): never {
+  throw new DataError(`task file ${path}: ${what}`);
+}
+
+/** Reads and checks a task file's JSON (structure only; data are read by {@link loadTaskWith}). */
+export async function readTaskFile(path: string): Promise<TaskFile> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    fail(path, `cannot read (${e instanceof Deno.errors.NotFound ? "no such file" : String(e)})`);
+  }
+  let f: TaskFile;
+  try {
+    f = JSON.parse(text);
+  } catch (e) {
+    fail(path, `not valid JSON (${e instanceof Error ? e.message : e})`);
+  }
+  if (f === null || typeof f !== "object" || Array.isArray(f)) fail(path, "not a JSON object");
+  if (f.format !== TASK_FILE_FORMAT) {
+    fail(path, `"format" is ${q(f.format)}, expected ${q(TASK_FILE_FORMAT)}`);
+  }
+  const known = new Set([
+    "format",
+    "name",
+    "description",
+    "data",
+    "test",
+    "dataFormat",
+    "textColumn",
+    "labelColumn",
+    "labels",
+    "template",
+    "metric",
+    "positiveClass",
+  ]);
+  for (const k of Object.keys(f)) if (!known.has(k)) fail(path, `unknown field ${q(k)}`);
+  for (
+    const k of [
+      "name",
+      "description",
+      "data",
+      "test",
+      "textColumn",
+      "labelColumn",
+      "template",
+      "metric",
+      "positiveClass",
+    ] as const
+  ) {
+    if (f[k] !== undefined && typeof f[k] !== "string") fail(path, `"${k}" must be a string`);
+  }
+  if (typeof f.data !== "string" || f.data === "") fail(path, `"data" (the data file) is required`);
+  if (f.dataFormat !== undefined && !(DATA_FORMATS as readonly string[]).includes(f.dataFormat)) {
+    fail(path, `"dataFormat" must be one of ${DATA_FORMATS.join(", ")}`);
+  }
+  if (f.labels !== undefined) {
+    if (!Array.isArray(f.labels) || f.labels.length < 2) {
+      fail(path, `"labels" must list at least two labels`);
+    }
+    const seen = new Set<string>();
+    f.labels.forEach((l, i) => {
+      const at = `"labels"[${i}]`;
+      if (l === null || typeof l !== "object") fail(path, `${at} must be an object`);
+      if (typeof l.name !== "string" || l.name.trim() === "") {
+        fail(path, `${at}.name must be a non-empty string`);
+      }
+      if (seen.has(l.name)) fail(path, `label ${q(l.name)} listed twice`);
+      seen.add(l.name);
+      for (const k of Object.keys(l)) {
+        if (!["name", "sentence", "words"].includes(k)) fail(path, `${at}: unknown field ${q(k)}`);
+      }
+      if (
+        l.sentence !== undefined && (typeof l.sentence !== "string" || l.sentence.trim() === "")
+      ) {
+        fail(path, `${at}.sentence must be a non-empty string`);
+      }
+      if (
+        l.words !== undefined &&
+        (!Array.isArray(l.words) || l.words.length === 0 ||
+          l.words.some((w) => typeof w !== "string" || w.trim() === ""))
+      ) fail(path, `${at}.words must be a non-empty list of non-empty strings`);
+    });
+  }
+  return f;
+}
+
+interface Source {
+  source: string;
+  format: string;
+  rows: LabelledRow[];
+}
+
+async function readSource(
+  spec: string,
+  baseDir: string | null,
+  o: {
+    format?: DataFormat;
+    textColumn: string;
+    labelColumn: string;
+    maxWords?: number;
+    flags: { textColumn: string; labelColumn: string; format: string };
+  },
+): Promise<Source> {
+  if (spec.startsWith("builtin:")) {
+    const rows = await builtinRows(spec.slice("builtin:".length), { maxWords: o.maxWords });
+    return { source: spec, format: "builtin", rows };
+  }
+  const path = baseDir === null || isAbsolute(spec) ? spec : join(baseDir, spec);
+  const file = await readLabelledFile(path, {
+    format: o.format,
+    textColumn: o.textColumn,
+    labelColumn: o.labelColumn,
+    flags: o.flags,
+  });
+  return { source: path, format: file.format, rows: file.rows };
+}
+
+/**
+ * Loads a task from a built-in name or a task-file path (or from flags alone when `task` is
+ * undefined: then `overrides.data` is required), applying the command-line overrides, reading the
+ * data and checking everything: columns, labels against the label set, readouts, template and
+ * metric. Throws a one-line {@link DataError} on any bad input.
+ */
+export async function loadTaskWith(
+  task: string | undefined,
+  overrides: TaskOverrides = {},
+  options: LoadTaskWithOptions = {},
+): Promise<LoadedTask> {
+  const kind = options.readout ?? "sentence";
+  let file: TaskFile | undefined;
+  let filePath = "flags";
+  if (task !== undefined) {
+    if (isTaskName(task)) {
+      file = await readTaskFile(builtinTaskFile(task));
+      filePath = `builtin:${task}`;
+    } else if (task.endsWith(".json")) {
+      file = await readTaskFile(task);
+      filePath = task;
+    } else {
+      throw new DataError(
+        `unknown task ${q(task)}; known: ${TASK_NAMES.join(", ")}, or a task file (.json)`,
+      );
+    }
+  }
+  const baseDir = file && task && !isTaskName(task) ? dirname(task) : null;
+  const where = (flag: "template" | "metric") =>
+    overrides[flag] !== undefined ? `--${flag}` : `task file ${filePath}: "${flag}"`;
+  const dataSpec = overrides.data ?? file?.data;
+  if (dataSpec === undefined) {
+    throw new DataError("--data: required without --task (a CSV, TSV or JSONL file)");
+  }
+  const flagsFor = (fromFlag: boolean) => ({
+    textColumn: overrides.textColumn !== undefined || !fromFlag
+      ? "--text-column"
+      : `"textColumn" in task file ${filePath}`,
+    labelColumn: overrides.labelColumn !== undefined || !fromFlag
+      ? "--label-column"
+      : `"labelColumn" in task file ${filePath}`,
+    format: overrides.format !== undefined || !fromFlag
+      ? "--format"
+      : `"dataFormat" in task file ${filePath}`,
+  });
+  const cols = {
+    format: overrides.format ?? file?.dataFormat,
+    textColumn: overrides.textColumn ?? file?.textColumn ?? "text",
+    labelColumn: overrides.labelColumn ?? file?.labelColumn ?? "label",
+    maxWords: options.maxWords,
+  };
+  const fileGaveColumns = file !== undefined &&
+    (file.textColumn !== undefined || file.labelColumn !== undefined ||
+      file.dataFormat !== undefined);
+  const data = await readSource(dataSpec, overrides.data !== undefined ? null : baseDir, {
+    ...cols,
+    flags: flagsFor(fileGaveColumns),
+  });
+  const testSpec = overrides.test ?? (overrides.data !== undefined ? undefined : file?.test);
+  const test = testSpec === undefined
+    ? undefined
+    : await readSource(testSpec, overrides.test !== undefined ? null : baseDir, {
+      ...cols,
+      flags: flagsFor(fileGaveColumns),
+    });
+
+  // The label set: the task file's, else --labels', else discovered from the data.
+  const flagPairs = overrides.labels === undefined ? undefined : parseLabelsFlag(overrides.labels);
+  const declared = file?.labels?.map((l) => l.name) ?? flagPairs?.map(([n]) => n);
+  const setSource = file?.labels ? `task file ${filePath}` : flagPairs ? "--labels" : null;
+  const discovered = sortLabels([...data.rows, ...(test?.rows ?? [])].map((r) => r.label!.trim()));
+  const classNames = sortLabels(declared ?? discovered);
+  if (classNames.length < 2) {
+    throw new DataError(
+      `${data.source}: only one label (${q(classNames[0])}) in column ${
+        q(cols.labelColumn)
+      }; a task needs at least two`,
+    );
+  }
+  const id = new Map(classNames.map((n, i) => [n, i]));
+  const toExamples = (src: Source): { examples: Example[]; counts: number[] } => {
+    const counts = new Array(classNames.length).fill(0);
+    const examples = src.rows.map((r) => {
+      const name = r.label!.trim();
+      const c = id.get(name);
+      if (c === undefined) {
+        throw new DataError(
+          `${src.source}:${r.line}: label ${q(name)} in column ${
+            q(cols.labelColumn)
+          } is not in the task's label set (${classNames.map((n) => q(n)).join(", ")}${
+            setSource ? `, from ${setSource}` : ""
+          })`,
+        );
+      }
+      counts[c]++;
+      return { text: r.text, label: c };
+    });
+    return { examples, counts };
+  };
+  const train = toExamples(data);
+  const held = test ? toExamples(test) : undefined;
+
+  // Readouts.
+  if (flagPairs && file?.labels) {
+    for (const [n] of flagPairs) {
+      if (!id.has(n)) {
+        throw new DataError(
+          `--labels: label ${q(n)} is not in the task's label set (${
+            classNames.map((c) => q(c)).join(", ")
+          })`,
+        );
+      }
+    }
+  }
+  if (flagPairs) {
+    const missing = classNames.find((n) => !flagPairs.some(([m]) => m === n));
+    if (missing !== undefined) {
+      throw new DataError(
+        `--labels: no readout for label ${q(missing)} (give one per label: ${
+          classNames.join(", ")
+        })`,
+      );
+    }
+  }
+  const flagReadout = new Map(flagPairs ?? []);
+  const fileLabel = new Map((file?.labels ?? []).map((l) => [l.name, l]));
+  const readoutSource = flagPairs ? "--labels" : file?.labels ? `task file ${filePath}` : "default";
+  const sentences = classNames.map((n) => {
+    if (flagReadout.has(n)) return flagReadout.get(n)!;
+    const s = fileLabel.get(n)?.sentence;
+    if (s !== undefined) return s;
+    if (kind === "sentence" && file?.labels) {
+      throw new DataError(
+        `task file ${filePath}: label ${
+          q(n)
+        } has no "sentence" for the sentence encoder (add one, or pass --labels)`,
+      );
+    }
+    return `This is ${n}.`;
+  });
+  const words = classNames.map((n) => {
+    if (flagReadout.has(n)) return flagReadout.get(n)!.split("|").map((w) => w.trim());
+    const w = fileLabel.get(n)?.words;
+    if (w !== undefined) return w;
+    if (kind === "mlm" && file?.labels) {
+      throw new DataError(
+        `task file ${filePath}: label ${
+          q(n)
+        } has no "words" for the masked LM's verbalizer (add them, or pass --labels)`,
+      );
+    }
+    return [n];
+  });
+
+  // Template.
+  const templateText = overrides.template ?? file?.template;
+  if (templateText !== undefined) checkTemplate(templateText, kind, where("template"));
+  if (kind === "mlm" && templateText === undefined) {
+    throw new DataError(
+      `${
+        file ? `task file ${filePath}` : "--template"
+      }: a masked LM needs a template with {text} and {mask} (e.g. "{text} It was {mask}.")`,
+    );
+  }
+
+  // Metric.
+  const metricSpec = overrides.metric ?? file?.metric ?? "accuracy";
+  const m = parseMetric(
+    metricSpec,
+    classNames,
+    overrides.metric !== undefined ? undefined : file?.positiveClass,
+    where("metric"),
+  );
+  if (m.positive === null && file?.positiveClass !== undefined) {
+    parseMetric(
+      `f1:${file.positiveClass}`,
+      classNames,
+      undefined,
+      `task file ${filePath}: "positiveClass"`,
+    );
+  }
+
+  const name = file?.name ??
+    (task && !isTaskName(task)
+      ? task.replace(/^.*[\\/]/, "").replace(/\.json$/, "")
+      : task ?? dataSpec.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, ""));
+  const loaded: Task = {
+    name,
+    description: `${
+      file?.description ?? `labelled texts from ${data.source}`
+    } (${data.rows.length} examples${test ? `, test ${test.rows.length}` : ""})`,
+    classNames,
+    labelTexts: kind === "sentence" ? sentences : words.map((w) => w.join(" ")),
+    ...(templateText === undefined || kind === "mlm"
+      ? {}
+      : { template: (t: string) => fillTemplate(templateText, t) }),
+    ...(templateText === undefined ? {} : { templateText }),
+    verbalizer: words,
+    metric: m.metric,
+    positiveClass: m.positive ?? 1,
+    examples: train.examples,
+    ...(held ? { test: held.examples } : {}),
+  };
+  const testTexts = new Set(held?.examples.map((e) => e.text) ?? []);
+  const seen = new Set<string>();
+  let duplicateTexts = 0;
+  let overlapWithTest = 0;
+  for (const e of train.examples) {
+    if (testTexts.has(e.text)) overlapWithTest++;
+    else if (seen.has(e.text)) duplicateTexts++;
+    seen.add(e.text);
+  }
+  const report: TaskReport = {
+    name,
+    taskFile: filePath,
+    data: { source: data.source, format: data.format, rows: data.rows.length },
+    ...(test ? { test: { source: test.source, format: test.format, rows: test.rows.length } } : {}),
+    duplicateTexts,
+    overlapWithTest,
+    labels: classNames.map((n, i) => ({
+      id: i,
+      name: n,
+      readout: kind === "sentence" ? sentences[i] : words[i].join("|"),
+      examples: train.counts[i],
+      ...(held ? { testExamples: held.counts[i] } : {}),
+    })),
+    readout: { kind, source: readoutSource },
+    template: templateText ?? null,
+    metric: m.metric,
+    positiveClass: m.metric === "f1" ? classNames[m.positive!] : null,
+  };
+  return {
+    task: loaded,
+    report,
+    readoutSource: readoutSource === "default" ? "--labels" : readoutSource,
+  };
+}
+
+/**
+ * {@link fewShotSplit} of a loaded task, with a too-small class reported as a one-line
+ * {@link DataError} naming `--shots` and the data source.
+ */
+export function splitTask(loaded: LoadedTask, options: SplitOptions): Split {
+  try {
+    return fewShotSplit(loaded.task, options);
+  } catch (e) {
+    if (!(e instanceof ShotsError)) throw e;
+    const held = loaded.report.test ? "" : " outside the held-out test half";
+    throw new DataError(
+      `--shots ${options.shots}: class ${
+        q(e.className)
+      } has ${e.available} distinct examples in ${loaded.report.data.source}${held}, but ${e.needed} are needed (${options.shots} train + ${
+        options.devShots ?? options.shots
+      } dev)`,
+    );
+  }
+}
