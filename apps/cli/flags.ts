@@ -3,13 +3,12 @@
  * clear one-line error for every bad value.
  */
 import { parseArgs } from "node:util";
-import { isTaskName, TASK_NAMES } from "@secp/fot";
 import { DEFAULT_ADAPTED_FEATURES } from "@secp/transformer";
+import { TASK_FLAG_OPTIONS, TASK_FLAGS_HELP, type TaskFlags, taskFlagsFrom } from "./task_flags.ts";
 
-/** Validated tuning configuration. */
-export interface TuneFlags {
+/** Validated tuning configuration (the task flags included). */
+export interface TuneFlags extends TaskFlags {
   backend: "plain" | "2pc" | "3pc";
-  task: string;
   shots: number;
   popsize: number;
   dim: number;
@@ -36,7 +35,7 @@ export const TUNE_HELP =
   `deno task tune [flags]: SecP-Tuning end to end (CMA-ES at the data owner, the model under MPC)
 
   --backend plain|2pc|3pc   secure backend (default 2pc: additive sharing + dealer)
-  --task NAME               ${TASK_NAMES.join(" | ")} (default imdb)
+${TASK_FLAGS_HELP}
   --shots K                 training examples per class (default 4; dev uses the same count)
   --popsize N               CMA-ES population (default 6)
   --dim D                   intrinsic dimension of z (default 100)
@@ -93,7 +92,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     strict: true,
     options: {
       backend: { type: "string" },
-      task: { type: "string" },
+      ...TASK_FLAG_OPTIONS,
       shots: { type: "string" },
       popsize: { type: "string" },
       dim: { type: "string" },
@@ -115,16 +114,11 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     },
   });
   if (values.help) return "help";
-  const task = values.task ?? "imdb";
-  if (!isTaskName(task)) {
-    throw new Error(
-      `--task: unknown task ${JSON.stringify(task)}; known: ${TASK_NAMES.join(", ")}`,
-    );
-  }
+  const task = taskFlagsFrom(values);
   const backend = oneOf("backend", values.backend, "2pc", ["plain", "2pc", "3pc"] as const);
   return {
     backend,
-    task,
+    ...task,
     shots: int("shots", values.shots, 4, 1),
     popsize: int("popsize", values.popsize, 6, 2, 1000),
     dim: int("dim", values.dim, 100, 1, 100_000),

@@ -133,7 +133,6 @@ function closeMatch(name: string, columns: string[]): string {
 }
 
 function missingColumn(
-  path: string,
   where: string,
   kind: "text" | "label",
   name: string,
@@ -201,7 +200,6 @@ function readDelimited(
   const ti = header.indexOf(opts.textColumn);
   if (ti < 0) {
     throw missingColumn(
-      path,
       `${path}:1`,
       "text",
       opts.textColumn,
@@ -213,7 +211,6 @@ function readDelimited(
   const li = labelName === null ? -1 : header.indexOf(labelName);
   if (labelName !== null && li < 0) {
     throw missingColumn(
-      path,
       `${path}:1`,
       "label",
       labelName,
@@ -260,7 +257,6 @@ function readJsonLines(
     const keys = Object.keys(rec);
     if (!(opts.textColumn in rec)) {
       throw missingColumn(
-        path,
         `${path}:${line}`,
         "text",
         opts.textColumn,
@@ -280,7 +276,6 @@ function readJsonLines(
     if (labelKey !== null) {
       if (!(labelKey in rec)) {
         throw missingColumn(
-          path,
           `${path}:${line}`,
           "label",
           labelKey,
