@@ -180,9 +180,14 @@ function readDelimited(
       );
     }
     if (err.code === "CSV_INVALID_CLOSING_QUOTE") {
+      // err.bytes is where the record being parsed starts; err.lines where the parser failed.
+      const start = lineOfByte(new TextEncoder().encode(text), err.bytes ?? 0);
       throw new DataError(
-        `${path}:${err.lines}: broken ${kind} quote: text after a closing quote (double a quote ` +
-          `inside a quoted field: "")`,
+        start !== err.lines && err.lines !== undefined
+          ? `${path}:${start}: broken ${kind} quote: the quoted field opened in this record runs ` +
+            `on to line ${err.lines} (a quote never closed, or a quote inside a field not doubled as "")`
+          : `${path}:${err.lines}: broken ${kind} quote: text after a closing quote (double a ` +
+            `quote inside a quoted field: "")`,
       );
     }
     if (err.code === "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH") {
