@@ -612,7 +612,7 @@ export async function loadTaskWith(
 
   const name = file?.name ??
     (task && !isTaskName(task)
-      ? task.replace(/^.*[\\/]/, "").replace(/\.json$/, "")
+      ? task.replace(/^.*[\\/]/, "").replace(/(\.task)?\.json$/, "")
       : task ?? dataSpec.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, ""));
   const loaded: Task = {
     name,
