@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { parseCompareArgs, runCompare } from "../apps/cli/compare.ts";
 import { parseTuneFlags, type TuneFlags } from "../apps/cli/flags.ts";
+import { parsePredictFlags, type PredictFlags, runPredict } from "../apps/cli/predict.ts";
 import { runTune } from "../apps/cli/tune.ts";
 import { headlines, reviews, toCsv, toJsonl } from "./testdata/own_data.ts";
 import { tinyJobArgs } from "./testdata/tiny_job.ts";
@@ -174,6 +176,58 @@ Deno.test("own data: a 4-class task file (macro-F1) tunes on 2pc; the secure ora
     assert.equal(r.test_logits.untuned.length, 4 * 4);
     assert.ok(r.history[0].cost!.bytesSent > 0);
     assert.ok(r.summary.tuned_test_metric >= 0 && r.summary.tuned_test_metric <= 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("own data: predict and compare take the task flags (--data, --labels, --template, --task)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const rows = reviews(12);
+    await Deno.writeTextFile(`${dir}/r.csv`, toCsv(rows));
+    await Deno.writeTextFile(`${dir}/new.jsonl`, toJsonl(reviews(2), "body", "ignored"));
+    const cmp = parseCompareArgs([
+      ...tinyJobArgs({ seed: "own-data", budget: 1, evalEvery: 1 }),
+      `--data=${dir}/r.csv`,
+      "--template=Review: {text}",
+      "--backends=plain",
+      `--out=${dir}/cmp`,
+    ]);
+    assert.ok(cmp !== "help");
+    const [row] = await runCompare(cmp.backends, cmp.flags, () => {});
+    assert.equal(row.backend, "plain");
+    const prompt = `${dir}/cmp/plain/prompt.json`;
+    const base = [
+      "--backend=plain",
+      `--prompt=${prompt}`,
+      `--data=${dir}/new.jsonl`,
+      "--text-column=body",
+    ];
+    const a = await runPredict(parsePredictFlags(base) as PredictFlags);
+    assert.equal(a.predictions.length, 4);
+    assert.deepEqual(a.predictions.map((p) => p.text), reviews(2).map((r) => r.text));
+    for (const p of a.predictions) assert.ok(["negative", "positive"].includes(p.label));
+    // Other readouts change the logits; the classes must stay the prompt's.
+    const b = await runPredict(
+      parsePredictFlags([...base, "--labels=positive=Wonderful!,negative=Awful!"]) as PredictFlags,
+    );
+    assert.notDeepEqual(
+      a.predictions.map((p) => p.probabilities.positive),
+      b.predictions.map((p) => p.probabilities.positive),
+    );
+    await assert.rejects(
+      runPredict(parsePredictFlags([...base, "--labels=good=x,bad=y"]) as PredictFlags),
+      /^Error: --labels: classes bad, good differ from the prompt's negative, positive$/,
+    );
+    await assert.rejects(
+      runPredict(parsePredictFlags([...base, "--task=spam"]) as PredictFlags),
+      /--task spam: classes ham, spam differ from the prompt's negative, positive/,
+    );
+    assert.throws(
+      () => parsePredictFlags([...base, "--metric=accuracy"]),
+      /--metric: not used by predict/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
