@@ -95,7 +95,13 @@ for (const backend of ["plain", "2pc"] as const) {
       assert.equal(r.task.clipping.texts, 2 + 2 + 2, "1 shot x 2 classes train + dev, 2 test");
       assert.equal(typeof r.summary.texts_clipped, "number");
       assert.equal(r.test_logits.untuned.length, 2 * 2);
-      if (backend === "2pc") assert.ok(r.history[0].cost!.bytesSent > 0);
+      if (backend === "2pc") {
+        assert.ok(r.history[0].cost!.bytesSent > 0);
+        // Under MPC the data owner receives nothing but the opened logits.
+        const got = (r as any).received_by_data_owner.map((e: { path: string }) => e.path);
+        assert.ok(got.length > 0);
+        for (const p of got) assert.match(p, /^evaluate\/reveal\/open$/);
+      }
       const prompt = JSON.parse(await Deno.readTextFile(`${dir}/out/prompt.json`));
       assert.equal(prompt.template, "Review: {text}");
       assert.deepEqual(prompt.classNames, ["negative", "positive"]);
