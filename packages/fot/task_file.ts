@@ -462,36 +462,34 @@ export async function loadTaskWith(
   if (dataSpec === undefined) {
     throw new DataError("--data: required without --task (a CSV, TSV or JSONL file)");
   }
-  const flagsFor = (fromFlag: boolean) => ({
-    textColumn: overrides.textColumn !== undefined || !fromFlag
-      ? "--text-column"
-      : `"textColumn" in task file ${filePath}`,
-    labelColumn: overrides.labelColumn !== undefined || !fromFlag
-      ? "--label-column"
-      : `"labelColumn" in task file ${filePath}`,
-    format: overrides.format !== undefined || !fromFlag
-      ? "--format"
-      : `"dataFormat" in task file ${filePath}`,
-  });
+  // Where a column or format setting came from, for messages: the flag, else the task file's
+  // field, else the flag to set.
+  const origin = (flag: string, field: "textColumn" | "labelColumn" | "dataFormat") =>
+    overrides[field === "dataFormat" ? "format" : field] === undefined &&
+      file?.[field] !== undefined
+      ? `"${field}" in task file ${filePath}`
+      : flag;
+  const columnFlags = {
+    textColumn: origin("--text-column", "textColumn"),
+    labelColumn: origin("--label-column", "labelColumn"),
+    format: origin("--format", "dataFormat"),
+  };
   const cols = {
     format: overrides.format ?? file?.dataFormat,
     textColumn: overrides.textColumn ?? file?.textColumn ?? "text",
     labelColumn: overrides.labelColumn ?? file?.labelColumn ?? "label",
     maxWords: options.maxWords,
   };
-  const fileGaveColumns = file !== undefined &&
-    (file.textColumn !== undefined || file.labelColumn !== undefined ||
-      file.dataFormat !== undefined);
   const data = await readSource(dataSpec, overrides.data !== undefined ? null : baseDir, {
     ...cols,
-    flags: flagsFor(fileGaveColumns),
+    flags: columnFlags,
   });
   const testSpec = overrides.test ?? (overrides.data !== undefined ? undefined : file?.test);
   const test = testSpec === undefined
     ? undefined
     : await readSource(testSpec, overrides.test !== undefined ? null : baseDir, {
       ...cols,
-      flags: flagsFor(fileGaveColumns),
+      flags: columnFlags,
     });
 
   // The label set: the task file's, else --labels', else discovered from the data.

@@ -181,3 +181,22 @@ Deno.test("metrics: macro-F1 and F1 of any class for more than two classes", () 
   assert.ok(Math.abs(s.f1 - 2 / 3) < 1e-12);
   assert.equal(scoreLogits(logits, [0, 1, 2], 3, { metric: "f1", positiveClass: 2 }).metric, s.f1);
 });
+
+Deno.test("task files: a column error names the task file's field, or the flag that overrode it", async () => {
+  await withFiles({
+    "d.csv": "text,label\n" + rows(12, ["neg", "pos"]).join("\n"),
+    "t.json": JSON.stringify({ format: "secp-tuning/task@1", data: "d.csv", textColumn: "body" }),
+  }, async (dir) => {
+    await assert.rejects(
+      loadTaskWith(`${dir}/t.json`),
+      /d\.csv:1: no text column "body" \(columns: "text", "label"\) \(set "textColumn" in task file .*t\.json\)$/,
+    );
+    await assert.rejects(
+      loadTaskWith(`${dir}/t.json`, { textColumn: "txet" }),
+      /no text column "txet" .*; did you mean "text"\? \(set --text-column\)$/,
+    );
+    const ok = await loadTaskWith(`${dir}/t.json`, { textColumn: "text" });
+    assert.equal(ok.report.name, "t");
+    assert.equal(ok.task.examples.length, 12);
+  });
+});
