@@ -60,25 +60,29 @@ export {
 } from "./splits.ts";
 export {
   builtinTaskFile,
-  checkTemplate,
-  checkVerbalizer,
-  fillTemplate,
   type LabelReport,
   type LoadedTask,
   loadTaskWith,
   type LoadTaskWithOptions,
-  parseLabelsFlag,
-  parseMetric,
-  type ReadoutKind,
-  readTaskFile,
-  sortLabels,
   splitTask,
-  TASK_FILE_FORMAT,
-  type TaskFile,
-  type TaskFileLabel,
   type TaskOverrides,
   type TaskReport,
 } from "./task_file.ts";
+export {
+  checkTemplate,
+  checkVerbalizer,
+  fillTemplate,
+  parseLabelsFlag,
+  parseMetric,
+  type ReadoutKind,
+  sortLabels,
+} from "./readout.ts";
+export {
+  readTaskFile,
+  TASK_FILE_FORMAT,
+  type TaskFile,
+  type TaskFileLabel,
+} from "./task_schema.ts";
 export {
   DATA_FORMATS,
   DataError,

@@ -13,18 +13,20 @@
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { builtinRows } from "./data/builtin.ts";
+import { DataError, type DataFormat, type LabelledRow, readLabelledFile } from "./data/files.ts";
 import {
-  DATA_FORMATS,
-  DataError,
-  type DataFormat,
-  type LabelledRow,
-  readLabelledFile,
-} from "./data/files.ts";
+  checkTemplate,
+  fillTemplate,
+  parseLabelsFlag,
+  parseMetric,
+  type ReadoutKind,
+  sortLabels,
+} from "./readout.ts";
+import { readTaskFile, type TaskFile } from "./task_schema.ts";
 import { fewShotSplit, ShotsError, type Split, type SplitOptions } from "./splits.ts";
 import type { Example, MetricName, Task } from "./types.ts";
 
-/** Format tag of a task file. */
-export const TASK_FILE_FORMAT = "secp-tuning/task@1";
+const q = JSON.stringify;
 
 /** Names of the built-in tasks (files in `task_files/`). */
 export const TASK_NAMES = ["imdb", "yelp", "amazon", "spam"] as const;
@@ -35,47 +37,6 @@ export type TaskName = typeof TASK_NAMES[number];
 /** True when `name` is a built-in task name. */
 export function isTaskName(name: string): name is TaskName {
   return (TASK_NAMES as readonly string[]).includes(name);
-}
-
-/** Which readout the model uses: a label sentence per class, or verbalizer words at `{mask}`. */
-export type ReadoutKind = "sentence" | "mlm";
-
-/** One entry of a task file's `labels`. */
-export interface TaskFileLabel {
-  /** The label as it appears in the data's label column. */
-  name: string;
-  /** Label sentence for a sentence encoder (USE-lite). */
-  sentence?: string;
-  /** Verbalizer word(s) for a masked LM; each must be one token of the model's tokenizer. */
-  words?: string[];
-}
-
-/** The JSON contents of a task file. */
-export interface TaskFile {
-  /** Must be {@link TASK_FILE_FORMAT}. */
-  format: string;
-  /** Task name (default: the file name without `.json`). */
-  name?: string;
-  /** One-line description. */
-  description?: string;
-  /** Data file relative to the task file, or `builtin:<source>` for a bundled corpus. */
-  data: string;
-  /** Separate test file relative to the task file (default: a held-out half of `data`). */
-  test?: string;
-  /** `csv`, `tsv` or `jsonl` (default: from the extension). */
-  dataFormat?: DataFormat;
-  /** Text column (default `text`). */
-  textColumn?: string;
-  /** Label column (default `label`). */
-  labelColumn?: string;
-  /** The label set and each label's readouts (default: labels discovered from the data). */
-  labels?: TaskFileLabel[];
-  /** Input template with `{text}` (and `{mask}` for a masked LM). */
-  template?: string;
-  /** `accuracy` (default), `f1:<class>`, `f1` (with `positiveClass`) or `macro-f1`. */
-  metric?: string;
-  /** Positive class of `f1` (a label name). */
-  positiveClass?: string;
 }
 
 /** Command-line overrides of a task file (each names its flag in errors). */
@@ -161,240 +122,6 @@ const BUILTIN_DIR = new URL("./task_files/", import.meta.url);
 /** Path of a built-in task's file. */
 export function builtinTaskFile(name: TaskName): string {
   return fileURLToPath(new URL(`${name}.json`, BUILTIN_DIR));
-}
-
-/** Sort order of label names: numeric when all are integers, else by code point. */
-export function sortLabels(names: Iterable<string>): string[] {
-  const all = [...new Set(names)];
-  const numeric = all.every((n) => /^-?\d+$/.test(n));
-  return all.sort((a, b) => numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0);
-}
-
-const q = JSON.stringify;
-
-/** Fields a template may use. */
-const PLACEHOLDER = /\{([^{}]*)\}/g;
-
-/**
- * Checks a template for a readout kind: it must contain `{text}` once; a masked LM needs exactly
- * one `{mask}`; a sentence encoder has no mask token, so `{mask}` is rejected; other `{…}` are
- * rejected. `where` names the flag or file in the message.
- */
-export function checkTemplate(template: string, kind: ReadoutKind, where: string): void {
-  const names = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]);
-  const other = names.find((n) => n !== "text" && n !== "mask");
-  if (other !== undefined) {
-    throw new DataError(`${where}: unknown placeholder {${other}} (use {text} and {mask})`);
-  }
-  const count = (n: string) => names.filter((x) => x === n).length;
-  if (count("text") !== 1) {
-    throw new DataError(`${where}: the template must contain {text} exactly once`);
-  }
-  if (kind === "mlm" && count("mask") !== 1) {
-    throw new DataError(
-      `${where}: a masked LM needs {mask} exactly once in the template (e.g. "{text} It was {mask}.")`,
-    );
-  }
-  if (kind === "sentence" && count("mask") > 0) {
-    throw new DataError(
-      `${where}: {mask} needs a masked LM; the sentence encoder scores label sentences (drop {mask})`,
-    );
-  }
-}
-
-/** The template with `{text}` (and `{mask}`, when given) filled in. */
-export function fillTemplate(template: string, text: string, mask?: string): string {
-  return template.replace(
-    PLACEHOLDER,
-    (m, n) => n === "text" ? text : n === "mask" && mask !== undefined ? mask : m,
-  );
-}
-
-/**
- * The verbalizer rule of a masked-LM readout: every label word must be exactly one token of the
- * model's tokenizer, as the word appears after `{mask}` is replaced (the caller's `tokenize`
- * decides the form, e.g. with RoBERTa's leading space), and no word may serve two classes. A
- * class with several words scores the mean of their logits (the model side's rule). Throws a
- * one-line {@link DataError} naming `loaded.readoutSource` (`--labels` or the task file).
- */
-export function checkVerbalizer(
-  loaded: Pick<LoadedTask, "task" | "readoutSource">,
-  tokenize: (word: string) => string[],
-): void {
-  const { task, readoutSource } = loaded;
-  const words = task.verbalizer;
-  if (!words) throw new DataError(`${readoutSource}: the task has no verbalizer words`);
-  const owner = new Map<string, string>();
-  words.forEach((ws, c) => {
-    for (const w of ws) {
-      const pieces = tokenize(w);
-      if (pieces.length !== 1) {
-        throw new DataError(
-          `${readoutSource}: label word ${q(w)} of class ${q(task.classNames[c])} is ${
-            pieces.length === 0
-              ? "empty after tokenization"
-              : `split by the tokenizer into ${pieces.length} tokens (${
-                pieces.map((p) => q(p)).join(", ")
-              })`
-          }; each verbalizer word must be one token`,
-        );
-      }
-      const prev = owner.get(pieces[0]);
-      if (prev !== undefined && prev !== task.classNames[c]) {
-        throw new DataError(
-          `${readoutSource}: label word ${q(w)} serves both ${q(prev)} and ${
-            q(task.classNames[c])
-          }`,
-        );
-      }
-      owner.set(pieces[0], task.classNames[c]);
-    }
-  });
-}
-
-/** Parses `--labels a=x,b=y` (a piece without `=` continues the previous readout, comma kept). */
-export function parseLabelsFlag(value: string, flag = "--labels"): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (const piece of value.split(",")) {
-    const eq = piece.indexOf("=");
-    if (eq < 0) {
-      if (pairs.length === 0) {
-        throw new DataError(`${flag}: expected label=readout pairs, got ${q(piece)}`);
-      }
-      pairs[pairs.length - 1][1] += "," + piece;
-      continue;
-    }
-    const name = piece.slice(0, eq).trim();
-    const readout = piece.slice(eq + 1).trim();
-    if (name === "") throw new DataError(`${flag}: empty label name in ${q(piece)}`);
-    if (pairs.some(([n]) => n === name)) {
-      throw new DataError(`${flag}: label ${q(name)} given twice`);
-    }
-    pairs.push([name, readout]);
-  }
-  for (const [name, readout] of pairs) {
-    if (readout.trim() === "") throw new DataError(`${flag}: empty readout for label ${q(name)}`);
-  }
-  if (pairs.length < 2) {
-    throw new DataError(`${flag}: need at least two labels, got ${pairs.length}`);
-  }
-  return pairs;
-}
-
-/** Parses a metric spec against the label names (`where` names the flag or file). */
-export function parseMetric(
-  spec: string,
-  classNames: readonly string[],
-  positiveClass: string | undefined,
-  where: string,
-): { metric: MetricName; positive: number | null } {
-  const cls = (name: string) => {
-    const i = classNames.indexOf(name);
-    if (i < 0) {
-      throw new DataError(
-        `${where}: class ${q(name)} is not in the task's label set (${
-          classNames.map((c) => q(c)).join(", ")
-        })`,
-      );
-    }
-    return i;
-  };
-  if (spec === "accuracy") return { metric: "accuracy", positive: null };
-  if (spec === "macro-f1") return { metric: "macro-f1", positive: null };
-  if (spec.startsWith("f1:")) return { metric: "f1", positive: cls(spec.slice(3)) };
-  if (spec === "f1") {
-    if (positiveClass !== undefined) return { metric: "f1", positive: cls(positiveClass) };
-    if (classNames.length === 2) return { metric: "f1", positive: 1 };
-    throw new DataError(`${where}: f1 with ${classNames.length} classes needs a class: f1:<class>`);
-  }
-  throw new DataError(`${where}: unknown metric ${q(spec)} (accuracy, f1:<class>, macro-f1)`);
-}
-
-function fail(path: string, what: string): never {
-  throw new DataError(`task file ${path}: ${what}`);
-}
-
-/** Reads and checks a task file's JSON (structure only; data are read by {@link loadTaskWith}). */
-export async function readTaskFile(path: string): Promise<TaskFile> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    fail(path, `cannot read (${e instanceof Deno.errors.NotFound ? "no such file" : String(e)})`);
-  }
-  let f: TaskFile;
-  try {
-    f = JSON.parse(text);
-  } catch (e) {
-    fail(path, `not valid JSON (${e instanceof Error ? e.message : e})`);
-  }
-  if (f === null || typeof f !== "object" || Array.isArray(f)) fail(path, "not a JSON object");
-  if (f.format !== TASK_FILE_FORMAT) {
-    fail(path, `"format" is ${q(f.format)}, expected ${q(TASK_FILE_FORMAT)}`);
-  }
-  const known = new Set([
-    "format",
-    "name",
-    "description",
-    "data",
-    "test",
-    "dataFormat",
-    "textColumn",
-    "labelColumn",
-    "labels",
-    "template",
-    "metric",
-    "positiveClass",
-  ]);
-  for (const k of Object.keys(f)) if (!known.has(k)) fail(path, `unknown field ${q(k)}`);
-  for (
-    const k of [
-      "name",
-      "description",
-      "data",
-      "test",
-      "textColumn",
-      "labelColumn",
-      "template",
-      "metric",
-      "positiveClass",
-    ] as const
-  ) {
-    if (f[k] !== undefined && typeof f[k] !== "string") fail(path, `"${k}" must be a string`);
-  }
-  if (typeof f.data !== "string" || f.data === "") fail(path, `"data" (the data file) is required`);
-  if (f.dataFormat !== undefined && !(DATA_FORMATS as readonly string[]).includes(f.dataFormat)) {
-    fail(path, `"dataFormat" must be one of ${DATA_FORMATS.join(", ")}`);
-  }
-  if (f.labels !== undefined) {
-    if (!Array.isArray(f.labels) || f.labels.length < 2) {
-      fail(path, `"labels" must list at least two labels`);
-    }
-    const seen = new Set<string>();
-    f.labels.forEach((l, i) => {
-      const at = `"labels"[${i}]`;
-      if (l === null || typeof l !== "object") fail(path, `${at} must be an object`);
-      if (typeof l.name !== "string" || l.name.trim() === "") {
-        fail(path, `${at}.name must be a non-empty string`);
-      }
-      if (seen.has(l.name)) fail(path, `label ${q(l.name)} listed twice`);
-      seen.add(l.name);
-      for (const k of Object.keys(l)) {
-        if (!["name", "sentence", "words"].includes(k)) fail(path, `${at}: unknown field ${q(k)}`);
-      }
-      if (
-        l.sentence !== undefined && (typeof l.sentence !== "string" || l.sentence.trim() === "")
-      ) {
-        fail(path, `${at}.sentence must be a non-empty string`);
-      }
-      if (
-        l.words !== undefined &&
-        (!Array.isArray(l.words) || l.words.length === 0 ||
-          l.words.some((w) => typeof w !== "string" || w.trim() === ""))
-      ) fail(path, `${at}.words must be a non-empty list of non-empty strings`);
-    });
-  }
-  return f;
 }
 
 interface Source {

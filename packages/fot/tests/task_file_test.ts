@@ -5,11 +5,10 @@ import {
   checkTemplate,
   checkVerbalizer,
   fillTemplate,
-  loadTaskWith,
   parseLabelsFlag,
   sortLabels,
-  splitTask,
-} from "../task_file.ts";
+} from "../readout.ts";
+import { loadTaskWith, splitTask } from "../task_file.ts";
 import { loadTask } from "../tasks.ts";
 
 async function withFiles(
