@@ -141,7 +141,7 @@ Deno.test("predict: a tuned prompt classifies texts the same on reference and 2p
 
 Deno.test("predict flags: clear errors", () => {
   assert.throws(() => parsePredictFlags(["--text=x"]), /--prompt: required/);
-  assert.throws(() => parsePredictFlags(["--prompt=p.json"]), /--text or --file/);
+  assert.throws(() => parsePredictFlags(["--prompt=p.json"]), /--text, --file or --data/);
   assert.throws(
     () => parsePredictFlags(["--prompt=p.json", "--text=x", "--backend=4pc"]),
     /--backend: expected one of/,

@@ -46,7 +46,9 @@ per generation, and the trust assumption. Writes <out>/<backend>/ (tune's files)
 
   --backends LIST   comma-separated subset of reference,plain,2pc,3pc (reference always runs first)
   --out DIR         default runs/compare-<time>
-  tune flags        --task --shots --popsize --dim --prompt-len --budget --attention --features --cos
+  task flags        --task NAME|FILE --data --test --format --text-column --label-column --labels
+                    --template --metric (as tune)
+  tune flags        --shots --popsize --dim --prompt-len --budget --attention --features --cos
                     --net --seed --test-size --max-tokens --eval-every (defaults: ${
     COMPARE_DEFAULTS.join(" ")
   })

@@ -3,21 +3,20 @@
  * clear one-line error for every bad value.
  */
 import { parseArgs } from "node:util";
-import { isTaskName, TASK_NAMES } from "@secp/fot";
 import { BACKEND_KINDS } from "@secp/sharing";
 import { DEFAULT_ADAPTED_FEATURES } from "@secp/transformer";
 import type { OracleBackend } from "@secp/transformer/oracle";
+import { TASK_FLAG_OPTIONS, TASK_FLAGS_HELP, type TaskFlags, taskFlagsFrom } from "./task_flags.ts";
 
 /** Every `--backend`: the float64 reference model, then the registry's backends. */
 export const BACKEND_CHOICES: readonly OracleBackend[] = ["reference", ...BACKEND_KINDS];
 
-/** Validated tuning configuration. */
-export interface TuneFlags {
+/** Validated tuning configuration (the task flags included). */
+export interface TuneFlags extends TaskFlags {
   /** `reference` (float64, in the clear), `plain` (the secure code, cleartext), `2pc`, `3pc`. */
   backend: OracleBackend;
   /** `use-lite` (bundled) or a HF BERT/RoBERTa checkpoint folder (the model owner's). */
   model: string;
-  task: string;
   shots: number;
   popsize: number;
   dim: number;
@@ -50,7 +49,7 @@ export const TUNE_HELP =
                             checkpoint folder (config.json, model.safetensors, tokenizer.json)
                             classified by its MLM head at {mask} restricted to the label words
                             (give the task a template with {mask} and one-token label words)
-  --task NAME               ${TASK_NAMES.join(" | ")} (default imdb)
+${TASK_FLAGS_HELP}
   --shots K                 training examples per class (default 4; dev uses the same count)
   --popsize N               CMA-ES population (default 6)
   --dim D                   intrinsic dimension of z (default 100)
@@ -110,7 +109,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     options: {
       backend: { type: "string" },
       model: { type: "string" },
-      task: { type: "string" },
+      ...TASK_FLAG_OPTIONS,
       shots: { type: "string" },
       popsize: { type: "string" },
       dim: { type: "string" },
@@ -132,12 +131,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     },
   });
   if (values.help) return "help";
-  const task = values.task ?? "imdb";
-  if (!isTaskName(task)) {
-    throw new Error(
-      `--task: unknown task ${JSON.stringify(task)}; known: ${TASK_NAMES.join(", ")}`,
-    );
-  }
+  const task = taskFlagsFrom(values);
   const backend = oneOf("backend", values.backend, "2pc", BACKEND_CHOICES);
   const model = values.model ?? "use-lite";
   if (model === "") throw new Error("--model: expected use-lite or a checkpoint folder");
@@ -145,7 +139,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
   return {
     backend,
     model,
-    task,
+    ...task,
     shots: int("shots", values.shots, 4, 1),
     popsize: int("popsize", values.popsize, 6, 2, 1000),
     dim: int("dim", values.dim, 100, 1, 100_000),

@@ -3,6 +3,7 @@
  * flags, so tune, predict and compare score prompts the same way.
  */
 import { getProfile } from "@secp/transport";
+import { HfTokenizer, verbalizerIds } from "@secp/transformer";
 import { type OpenedOracle, openOracle } from "@secp/transformer/oracle";
 import { deploymentFor } from "./deploy/connect.ts";
 import type { TuneFlags } from "./flags.ts";
@@ -40,4 +41,19 @@ export async function openFlagsOracle(
     deployment: flags.parties === undefined ? undefined : await deploymentFor(flags),
     log,
   });
+}
+
+/**
+ * Checks, before a session starts, that a HF model's tokenizer (read from the checkpoint folder;
+ * the data owner has it) takes every label word as one token; the error names the word.
+ */
+export async function checkModelVerbalizer(dir: string, labelTexts: string[]): Promise<void> {
+  const tokenizer = await HfTokenizer.load(dir).catch((e) => {
+    throw new Error(`--model ${dir}: ${e instanceof Error ? e.message : e}`);
+  });
+  try {
+    verbalizerIds(tokenizer, labelTexts);
+  } catch (e) {
+    throw new Error(`--model ${dir}: ${e instanceof Error ? e.message : e}`);
+  }
 }

@@ -4,11 +4,19 @@
  * shared weights; only each text's class logits are opened, to the data owner.
  */
 import { parseArgs } from "node:util";
-import type { OracleCost } from "@secp/fot";
-import { openFlagsOracle } from "./oracle.ts";
+import {
+  checkTemplate,
+  fillTemplate,
+  loadTaskWith,
+  type OracleCost,
+  parseLabelsFlag,
+  readLabelledFile,
+} from "@secp/fot";
 import type { OracleBackend } from "@secp/transformer/oracle";
 import { BACKEND_CHOICES, oneOf } from "./flags.ts";
-import { readPromptFile } from "./prompt_file.ts";
+import { openFlagsOracle } from "./oracle.ts";
+import { type PromptFile, readPromptFile } from "./prompt_file.ts";
+import { TASK_FLAG_OPTIONS, TASK_FLAGS_HELP, type TaskFlags, taskFlagsFrom } from "./task_flags.ts";
 
 /** `--help` text. */
 export const PREDICT_HELP =
@@ -17,6 +25,14 @@ export const PREDICT_HELP =
   --prompt FILE             prompt.json written by deno task tune (required)
   --text T                  a text to classify (repeatable)
   --file F                  texts, one per line (- for standard input)
+  --data FILE               texts from the text column of a CSV, TSV or JSONL file (labels not read)
+  task flags                --task, --labels and --template override the prompt file's label
+                            texts and template (the class names must match the prompt's):
+${
+    TASK_FLAGS_HELP.split("\n").filter((l) =>
+      /^\s+--(task|labels|template|format|text-column)/.test(l) || /^\s{20,}/.test(l)
+    ).join("\n")
+  }
   --backend reference|plain|2pc|3pc   who evaluates (default 2pc; see deno task tune --help)
   --cos exact|paper|iterative   cosine protocol when the prompt was tuned with RFA (default exact)
   --trunc exact|local       secure truncation (default exact; local: probabilistic, cheaper)
@@ -26,7 +42,12 @@ export const PREDICT_HELP =
   --help                    this text`;
 
 /** Validated predict flags. */
-export interface PredictFlags {
+export interface PredictFlags
+  extends Pick<TaskFlags, "labels" | "template" | "format" | "textColumn"> {
+  /** `--task NAME|FILE` when given explicitly. */
+  task?: string;
+  /** `--data FILE`: texts from a data file's text column. */
+  data?: string;
   prompt: string;
   texts: string[];
   file?: string;
@@ -53,12 +74,22 @@ export function parsePredictFlags(args: string[]): PredictFlags | "help" {
       net: { type: "string" },
       batch: { type: "string" },
       json: { type: "boolean" },
+      ...TASK_FLAG_OPTIONS,
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return "help";
   if (!values.prompt) throw new Error("--prompt: required (the prompt.json of a tune run)");
-  if (!values.text?.length && !values.file) throw new Error("give texts with --text or --file");
+  if (!values.text?.length && !values.file && !values.data) {
+    throw new Error("give texts with --text, --file or --data");
+  }
+  for (const f of ["test", "label-column", "metric"] as const) {
+    if (values[f] !== undefined) {
+      throw new Error(`--${f}: not used by predict (it reads texts only)`);
+    }
+  }
+  // --data here only supplies texts; the task (if any) is the explicit --task.
+  const task = taskFlagsFrom({ ...values, data: "-" });
   const batch = values.batch === undefined ? 32 : Number(values.batch);
   if (!Number.isInteger(batch) || batch < 1 || batch > 1024) {
     throw new Error(
@@ -75,7 +106,53 @@ export function parsePredictFlags(args: string[]): PredictFlags | "help" {
     net: oneOf("net", values.net, "none", ["none", "lan", "wan", "wan200"] as const),
     batch,
     json: values.json ?? false,
+    ...(values.task === undefined ? {} : { task: task.task }),
+    ...(values.data === undefined ? {} : { data: values.data }),
+    ...(task.format === undefined ? {} : { format: task.format }),
+    ...(task.textColumn === undefined ? {} : { textColumn: task.textColumn }),
+    ...(task.labels === undefined ? {} : { labels: task.labels }),
+    ...(task.template === undefined ? {} : { template: task.template }),
   };
+}
+
+/**
+ * The class names, label texts and template predict uses: the prompt file's, overridden by
+ * --task (its labels' sentences and template), then --labels and --template. The classes must be
+ * the prompt's, in the same order.
+ */
+export async function predictReadout(
+  flags: PredictFlags,
+  pf: Pick<PromptFile, "classNames" | "labelTexts" | "template" | "model">,
+): Promise<{ labelTexts: string[]; template?: string }> {
+  // A prompt tuned on a HF masked LM reads its classes from label words and a {mask} template.
+  const readout = (pf.model ?? "use-lite") === "use-lite" ? "sentence" : "mlm";
+  let labelTexts = [...pf.labelTexts];
+  let template = pf.template;
+  const sameClasses = (names: string[], where: string) => {
+    if (names.join("\u0000") !== pf.classNames.join("\u0000")) {
+      throw new Error(
+        `${where}: classes ${names.join(", ")} differ from the prompt's ${
+          pf.classNames.join(", ")
+        }`,
+      );
+    }
+  };
+  if (flags.task !== undefined) {
+    const t = (await loadTaskWith(flags.task, {}, { readout })).task;
+    sameClasses(t.classNames, `--task ${flags.task}`);
+    labelTexts = t.labelTexts;
+    template = t.templateText;
+  }
+  if (flags.labels !== undefined) {
+    const pairs = new Map(parseLabelsFlag(flags.labels));
+    sameClasses([...pairs.keys()].sort(), "--labels");
+    labelTexts = pf.classNames.map((c) => pairs.get(c)!);
+  }
+  if (flags.template !== undefined) {
+    checkTemplate(flags.template, readout, "--template");
+    template = flags.template;
+  }
+  return { labelTexts, ...(template === undefined ? {} : { template }) };
 }
 
 /** One classified text. */
@@ -99,6 +176,14 @@ async function readTexts(flags: PredictFlags): Promise<string[]> {
     }
     texts.push(...body.split("\n").map((l) => l.trim()).filter((l) => l.length > 0));
   }
+  if (flags.data) {
+    const f = await readLabelledFile(flags.data, {
+      format: flags.format,
+      textColumn: flags.textColumn,
+      labelColumn: null,
+    });
+    texts.push(...f.rows.map((r) => r.text));
+  }
   if (texts.length === 0) throw new Error(`--file ${flags.file}: no texts (empty lines only)`);
   return texts;
 }
@@ -108,6 +193,7 @@ export async function runPredict(
   flags: PredictFlags,
 ): Promise<{ predictions: Prediction[]; cost: OracleCost; wallMs: number }> {
   const pf = await readPromptFile(flags.prompt);
+  const readout = await predictReadout(flags, pf);
   const texts = await readTexts(flags);
   const t0 = performance.now();
   const opened = await openFlagsOracle(
@@ -133,10 +219,14 @@ export async function runPredict(
         `prompt file ${flags.prompt}: embedDim ${pf.embedDim} does not match the model's ${embedDim}`,
       );
     }
-    const C = pf.labelTexts.length;
+    const C = readout.labelTexts.length;
+    const input = (t: string) => readout.template ? fillTemplate(readout.template, t) : t;
     for (let s = 0; s < texts.length; s += flags.batch) {
       const part = texts.slice(s, s + flags.batch);
-      const handle = await opened.oracle.prepare({ texts: part, labelTexts: pf.labelTexts });
+      const handle = await opened.oracle.prepare({
+        texts: part.map(input),
+        labelTexts: readout.labelTexts,
+      });
       const res = await opened.oracle.evaluate([pf.values], handle);
       await opened.oracle.release?.(handle);
       for (const [k, v] of Object.entries(res.cost ?? {})) {

@@ -16,6 +16,8 @@ export interface PromptFile {
   classNames: string[];
   /** Label texts (verbalizer), in logit order. */
   labelTexts: string[];
+  /** The task's input template with {text}, if it had one (applied by predict). */
+  template?: string;
   /** Prompt tokens L. */
   promptLen: number;
   /** Embedding width E. */
@@ -68,6 +70,11 @@ export async function readPromptFile(path: string): Promise<PromptFile & { value
     !Array.isArray(f.labelTexts) || f.labelTexts.length < 2 ||
     f.labelTexts.some((t) => typeof t !== "string")
   ) throw bad("labelTexts must list at least two strings");
+  if (
+    f.template !== undefined && (typeof f.template !== "string" || !f.template.includes("{text}"))
+  ) {
+    throw bad("template must be a string containing {text}");
+  }
   if (!Array.isArray(f.classNames) || f.classNames.length !== f.labelTexts.length) {
     throw bad("classNames must match labelTexts in length");
   }

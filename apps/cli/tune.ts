@@ -8,17 +8,19 @@
 import { existsSync } from "node:fs";
 import {
   evaluatePrompt,
-  fewShotSplit,
   type GenerationRecord,
-  loadTask,
+  loadTaskWith,
   RandomProjection,
   seedFromCrypto,
+  splitTask,
   tune,
 } from "@secp/fot";
 import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "./flags.ts";
-import { openFlagsOracle } from "./oracle.ts";
+import { checkModelVerbalizer, openFlagsOracle } from "./oracle.ts";
 import { PROMPT_FORMAT, writePromptFile } from "./prompt_file.ts";
 import { barChart, lineChart, reportHtml } from "./report.ts";
+import { clippedCounts } from "./task_report.ts";
+import { taskOverrides } from "./task_flags.ts";
 
 const fmtMB = (b: number | undefined) => (b === undefined ? "-" : `${(b / 1e6).toFixed(1)} MB`);
 
@@ -41,12 +43,22 @@ export async function runTune(
       );
     }
     flags = { ...flags, seed: flags.seed ?? seedFromCrypto() };
+  }
+  // Every input is read and checked before anything is written to --out.
+  const mlm = flags.model !== "use-lite";
+  const loaded = await loadTaskWith(flags.task, taskOverrides(flags), {
+    readout: mlm ? "mlm" : "sentence",
+  });
+  // A masked LM's label words must be one token each: checked before anything is written.
+  if (mlm) await checkModelVerbalizer(flags.model, loaded.task.labelTexts);
+  const task = loaded.task;
+  const split = splitTask(loaded, { shots: flags.shots, seed: flags.seed! });
+  const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
+  if (test.length === 0) throw new Error(`${loaded.report.data.source}: no test examples`);
+  if (!flags.resume) {
     await Deno.mkdir(flags.out, { recursive: true });
     await Deno.writeTextFile(runFile, JSON.stringify(flags, null, 2));
   }
-  const task = await loadTask(flags.task);
-  const split = fewShotSplit(task, { shots: flags.shots, seed: flags.seed! });
-  const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
   const L = flags.promptLen;
   const opened = await openFlagsOracle(flags);
   const { oracle, session, info } = opened;
@@ -61,6 +73,26 @@ export async function runTune(
       embeddingStd: opened.embeddingStd,
       init: opened.init,
     });
+    const clipped = clippedCounts(
+      opened.tokenCount,
+      { train: split.train, dev: split.dev, test },
+      task,
+      { maxSeqLen: opened.maxSeqLen, promptLen: L, maxTokens: flags.maxTokens },
+    );
+    log(
+      `labels (id name: readout, examples): ${
+        loaded.report.labels.map((l) =>
+          `${l.id} ${l.name}: ${JSON.stringify(l.readout)}, ${l.examples}${
+            l.testExamples === undefined ? "" : ` (+${l.testExamples} test)`
+          }`
+        ).join("; ")
+      }`,
+    );
+    if (clipped.longerThanModel > 0 || clipped.clipped > 0) {
+      log(
+        `clipped: ${clipped.clipped} of ${clipped.texts} texts to ${clipped.limitTokens} tokens (${clipped.longerThanModel} longer than the model's ${clipped.modelTokens})`,
+      );
+    }
     log(
       `secp-tuning: task ${task.name} (${flags.shots}-shot, ${test.length} test texts), backend ${flags.backend}, ` +
         `attention ${flags.attention}, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
@@ -105,6 +137,9 @@ export async function runTune(
       perGen.length ? perGen.reduce((s, c) => s + (c[k] ?? 0), 0) / perGen.length : 0;
     const summary = {
       task: task.name,
+      labels: loaded.report.labels,
+      texts_clipped: clipped.clipped,
+      texts_longer_than_model_max: clipped.longerThanModel,
       backend: flags.backend,
       attention: flags.attention,
       model: info.name,
@@ -153,6 +188,8 @@ export async function runTune(
     const report = {
       summary,
       flags,
+      // Where the data came from, counts, labels, readouts and clipping: never the texts.
+      task: { ...loaded.report, clipping: clipped },
       history,
       // The whole session's traffic (weight sharing included), per sending party and phase.
       traffic: session?.ledger.summary(),
@@ -169,6 +206,7 @@ export async function runTune(
       task: task.name,
       classNames: task.classNames,
       labelTexts: task.labelTexts,
+      ...(task.templateText === undefined ? {} : { template: task.templateText }),
       promptLen: L,
       embedDim: oracle.embedDim,
       model: flags.model,
@@ -188,7 +226,10 @@ export async function runTune(
       );
     await Deno.writeTextFile(
       `${flags.out}/report.html`,
-      reportHtml(`secp-tuning: ${task.name} on ${flags.backend}`, summary, [
+      reportHtml(`secp-tuning: ${task.name} on ${flags.backend}`, {
+        ...summary,
+        labels: summary.labels.map((l) => `${l.id} ${l.name}`).join(", "),
+      }, [
         lineChart("train loss", [{ name: "best", points: gen((h) => h.bestLoss) }, {
           name: "mean",
           points: gen((h) => h.meanLoss),

@@ -105,8 +105,10 @@ export interface DevRecord {
   loss: number;
   /** Dev accuracy. */
   accuracy: number;
-  /** Dev F1 (binary F1 of the positive class for 2 classes, else macro F1). */
+  /** Dev F1 of the positive class. */
   f1: number;
+  /** Dev macro F1 (absent in checkpoints written before it was recorded). */
+  macroF1?: number;
   /** Dev value of the task metric. */
   metric: number;
   /** Cost reported for the dev call. */
@@ -426,7 +428,13 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
             metric: task.metric,
             positiveClass: task.positiveClass,
           });
-          devRecord = { loss: s.loss, accuracy: s.accuracy, f1: s.f1, metric: s.metric };
+          devRecord = {
+            loss: s.loss,
+            accuracy: s.accuracy,
+            f1: s.f1,
+            macroF1: s.macroF1,
+            metric: s.metric,
+          };
           if (dres.cost) devRecord.cost = dres.cost;
           const minDelta = options.earlyStopping?.minDelta ?? 0;
           const prev = best as Best | null;

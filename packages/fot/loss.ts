@@ -142,9 +142,11 @@ export interface Scores {
   loss: number;
   /** Accuracy. */
   accuracy: number;
-  /** Binary F1 of the positive class (for C = 2), else macro F1. */
+  /** F1 of the positive class (one class against the rest, for any C). */
   f1: number;
-  /** The task metric's value (accuracy or f1). */
+  /** Macro F1 over the classes present in the labels or the predictions. */
+  macroF1: number;
+  /** The task metric's value (accuracy, f1 or macro-f1). */
   metric: number;
 }
 
@@ -154,7 +156,7 @@ export interface ScoreOptions {
   loss?: LossName;
   /** Metric copied into `metric` (default "accuracy"). */
   metric?: MetricName;
-  /** Positive class for binary F1 (default 1). */
+  /** Positive class for `f1` (default 1). */
   positiveClass?: number;
   /** Hinge margin (default 2). */
   margin?: number;
@@ -162,7 +164,7 @@ export interface ScoreOptions {
   offset?: number;
 }
 
-/** Loss, accuracy, F1 and the chosen metric of the T×C block at `options.offset`. */
+/** Loss, accuracy, F1, macro F1 and the chosen metric of the T×C block at `options.offset`. */
 export function scoreLogits(
   logits: Float64Array,
   labels: ArrayLike<number>,
@@ -175,10 +177,11 @@ export function scoreLogits(
     : hingeLoss(logits, labels, numClasses, options.margin ?? 2, offset);
   const pred = predictions(logits, labels.length, numClasses, offset);
   const acc = accuracy(pred, labels);
-  const f1 = numClasses === 2
-    ? f1Binary(pred, labels, options.positiveClass ?? 1)
-    : macroF1(pred, labels);
-  return { loss, accuracy: acc, f1, metric: (options.metric ?? "accuracy") === "f1" ? f1 : acc };
+  const f1 = f1Binary(pred, labels, options.positiveClass ?? 1);
+  const macro = macroF1(pred, labels);
+  const name = options.metric ?? "accuracy";
+  const metric = name === "f1" ? f1 : name === "macro-f1" ? macro : acc;
+  return { loss, accuracy: acc, f1, macroF1: macro, metric };
 }
 
 /** Loss of each of the P candidates from population logits P×T×C. */

@@ -9,6 +9,8 @@
  * - {@link RandomProjection}: BBT-style z ∈ ℝ^d ↦ prompt A z + p₀;
  * - {@link loadTask} / {@link fewShotSplit}: few-shot tasks on real offline data (UCI sentiment
  *   sentences, SpamAssassin) with a fixed held-out test half;
+ * - {@link loadTaskWith} / {@link readLabelledFile}: task files and the data owner's own CSV, TSV or
+ *   JSON Lines files, with one-line {@link DataError}s naming the file, line and column;
  * - {@link crossEntropy}, {@link hingeLoss}, {@link accuracy}, {@link f1Binary}, {@link macroF1};
  * - {@link tune}: the tuning loop (one oracle call per generation, dev-based model selection,
  *   early stopping, atomic checkpoints, bit-identical resume);
@@ -48,7 +50,51 @@ export {
 export { bbtProjectionStd, type ProjectionOptions, RandomProjection } from "./projection.ts";
 export { applyTemplate, type Example, type MetricName, type Task, type TaskSpec } from "./types.ts";
 export { isTaskName, loadTask, type LoadTaskOptions, TASK_NAMES, type TaskName } from "./tasks.ts";
-export { fewShotSplit, isTestText, type Split, type SplitOptions, testOrderKey } from "./splits.ts";
+export {
+  fewShotSplit,
+  isTestText,
+  ShotsError,
+  type Split,
+  type SplitOptions,
+  testOrderKey,
+} from "./splits.ts";
+export {
+  builtinTaskFile,
+  type LabelReport,
+  type LoadedTask,
+  loadTaskWith,
+  type LoadTaskWithOptions,
+  splitTask,
+  type TaskOverrides,
+  type TaskReport,
+} from "./task_file.ts";
+export {
+  checkTemplate,
+  checkVerbalizer,
+  fillTemplate,
+  parseLabelsFlag,
+  parseMetric,
+  type ReadoutKind,
+  sortLabels,
+} from "./readout.ts";
+export {
+  readTaskFile,
+  TASK_FILE_FORMAT,
+  type TaskFile,
+  type TaskFileLabel,
+} from "./task_schema.ts";
+export {
+  DATA_FORMATS,
+  DataError,
+  type DataFormat,
+  decodeUtf8,
+  formatFromExtension,
+  type LabelledFile,
+  type LabelledRow,
+  type ReadFileOptions,
+  readLabelledFile,
+} from "./data/files.ts";
+export { BUILTIN_SOURCES, builtinRows } from "./data/builtin.ts";
 export { loadUciSentiment, type SentimentDomain } from "./data/sentiment.ts";
 export { loadSpamAssassin, type SpamOptions } from "./data/spam.ts";
 export { emailToText } from "./data/email.ts";

@@ -32,6 +32,27 @@ export interface SplitOptions {
   seed: Seed;
 }
 
+/** A class has fewer examples than the requested train + dev shots. */
+export class ShotsError extends RangeError {
+  /** Name of the class. */
+  readonly className: string;
+  /** Distinct examples of the class available for train and dev. */
+  readonly available: number;
+  /** Train + dev shots requested. */
+  readonly needed: number;
+  /** `message` names the task, the class and the counts. */
+  constructor(task: string, className: string, available: number, shots: number, devShots: number) {
+    super(
+      `task '${task}': class '${className}' has ${available} non-test examples, but ${shots} ` +
+        `train + ${devShots} dev shots were requested`,
+    );
+    this.name = "ShotsError";
+    this.className = className;
+    this.available = available;
+    this.needed = shots + devShots;
+  }
+}
+
 /** True when `text` belongs to the fixed test half: first byte of SHA-256("secp-fot/test/v1" ‖ text) < 128. */
 export function isTestText(text: string): boolean {
   const h = sha256(new TextEncoder().encode(`secp-fot/test/v1\u0000${text}`));
@@ -46,11 +67,13 @@ export function testOrderKey(text: string): number {
 
 /**
  * Splits `task.examples` (deduplicated by text, first occurrence wins) into a fixed test half and a
- * seeded k-shot train/dev draw from the rest. Throws `RangeError` when some class has fewer than
+ * seeded k-shot train/dev draw from the rest. With a separate `task.test`, that is the test set
+ * (deduplicated, in {@link testOrderKey} order) and train/dev are drawn from all of
+ * `task.examples` whose text is not in it. Throws {@link ShotsError} (a `RangeError`) when some class has fewer than
  * `shots + devShots` non-test examples.
  */
 export function fewShotSplit(
-  task: Pick<Task, "name" | "classNames" | "examples">,
+  task: Pick<Task, "name" | "classNames" | "examples" | "test">,
   options: SplitOptions,
 ): Split {
   const k = options.shots;
@@ -63,13 +86,22 @@ export function fewShotSplit(
   const seen = new Set<string>();
   const test: Example[] = [];
   const pool: Example[] = [];
-  for (const e of task.examples) {
-    if (seen.has(e.text)) continue;
-    seen.add(e.text);
+  const checkLabel = (e: Example) => {
     if (!Number.isInteger(e.label) || e.label < 0 || e.label >= C) {
       throw new RangeError(`task '${task.name}': label ${e.label} outside [0, ${C})`);
     }
-    (isTestText(e.text) ? test : pool).push(e);
+  };
+  for (const e of task.test ?? []) {
+    if (seen.has(e.text)) continue;
+    seen.add(e.text);
+    checkLabel(e);
+    test.push(e);
+  }
+  for (const e of task.examples) {
+    if (seen.has(e.text)) continue;
+    seen.add(e.text);
+    checkLabel(e);
+    (task.test === undefined && isTestText(e.text) ? test : pool).push(e);
   }
   const key = new Map(test.map((e) => [e.text, testOrderKey(e.text)]));
   test.sort((a, b) => key.get(a.text)! - key.get(b.text)!);
@@ -77,10 +109,7 @@ export function fewShotSplit(
   for (const e of pool) available[e.label]++;
   for (let c = 0; c < C; c++) {
     if (available[c] < k + kd) {
-      throw new RangeError(
-        `task '${task.name}': class '${task.classNames[c]}' has ${available[c]} non-test ` +
-          `examples, but ${k} train + ${kd} dev shots were requested`,
-      );
+      throw new ShotsError(task.name, task.classNames[c], available[c], k, kd);
     }
   }
   const order = Rng.fromSeed(options.seed, "split").shuffle(pool.map((_, i) => i));

@@ -12,8 +12,11 @@ export interface Example {
   label: number;
 }
 
-/** Which task metric selects the best prompt. */
-export type MetricName = "accuracy" | "f1";
+/**
+ * Which task metric selects the best prompt: accuracy, F1 of the positive class (one against the
+ * rest), or macro F1 over the classes.
+ */
+export type MetricName = "accuracy" | "f1" | "macro-f1";
 
 /**
  * What the tuning loop needs to know about a task (a {@link Task} without its examples): class
@@ -33,8 +36,15 @@ export interface TaskSpec {
   template?: (text: string) => string;
   /** Metric for model selection and reporting. */
   metric: MetricName;
-  /** Positive class for binary F1 (default 1). */
+  /** Positive class for the `f1` metric (default 1). */
   positiveClass?: number;
+  /**
+   * The template as text with `{text}` (and `{mask}` for a masked LM), when the task has one;
+   * `template` is the function a sentence encoder applies.
+   */
+  templateText?: string;
+  /** Verbalizer word(s) per class, in class order, for a masked-LM readout (not used by USE-lite). */
+  verbalizer?: string[][];
 }
 
 /** A task: its spec plus all labelled examples. */
@@ -43,6 +53,8 @@ export interface Task extends TaskSpec {
   description: string;
   /** All examples; use `fewShotSplit` to get train/dev/test. */
   examples: Example[];
+  /** A separate test set (from its own file); when absent the test set is held out of `examples`. */
+  test?: Example[];
 }
 
 /** Applies the task template (identity when the task has none). */

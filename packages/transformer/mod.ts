@@ -330,3 +330,10 @@ export {
   parseHfBatchSpec,
   parseHfPublicModel,
 } from "./hf/job.ts";
+export {
+  encodeMasked,
+  MASK_PLACEHOLDER,
+  maskedLength,
+  type MaskedText,
+  verbalizerIds,
+} from "./hf/readout.ts";

@@ -24,7 +24,7 @@ Deno.test("tasks: UCI sentiment tasks load 1000 balanced sentences each", async 
 
 Deno.test("tasks: unknown names are rejected with the list of known tasks", async () => {
   await assert.rejects(() => loadTask("sst2"), (err: Error) => {
-    assert.match(err.message, /unknown task 'sst2'/);
+    assert.match(err.message, /unknown task "sst2"/);
     for (const n of TASK_NAMES) assert.ok(err.message.includes(n));
     return true;
   });

@@ -30,6 +30,13 @@ export interface MaskedText {
  */
 export function verbalizerIds(tokenizer: HfTokenizer, words: readonly string[]): number[] {
   return words.map((w, c) => {
+    const several = w.split("|");
+    if (several.length > 1) {
+      throw new Error(
+        `class ${c} has ${several.length} label words (${several.join(", ")}); the masked-LM ` +
+          `readout scores one word per class: keep one`,
+      );
+    }
     const word = w.trim();
     for (const form of [` ${word}`, word]) {
       const ids = tokenizer.encode(form, { addSpecialTokens: false });
@@ -81,4 +88,14 @@ export function encodeMasked(
     maskAt: head.length + before.length - cutBefore,
     clipped: cutBefore > 0 || over > 0,
   };
+}
+
+/** Tokens of a templated text with its mask and special tokens, before any clipping. */
+export function maskedLength(tokenizer: HfTokenizer, text: string): number {
+  const at = text.indexOf(MASK_PLACEHOLDER);
+  if (at < 0) return tokenizer.encode(text).length;
+  const part = (t: string) => tokenizer.encode(t, { addSpecialTokens: false }).length;
+  const specials = tokenizer.encode("", { addSpecialTokens: true }).length;
+  return part(text.slice(0, at).trimEnd()) + 1 + part(text.slice(at + MASK_PLACEHOLDER.length)) +
+    specials;
 }

@@ -15,6 +15,7 @@ import { DEFAULT_ADAPTED_FEATURES } from "../adapt/checkpoint.ts";
 import { loadHfCheckpoint } from "../hf/checkpoint.ts";
 import { readHfConfig } from "../hf/config.ts";
 import { hfEmbeddingStd, hfJobSetup, parseHfPublicModel } from "../hf/job.ts";
+import { maskedLength } from "../hf/readout.ts";
 import { HfTokenizer } from "../hf/tokenizer.ts";
 import { promptFromTokenIds, tokenTermStd } from "../use_lite/reference.ts";
 import { HfReferenceOracle, HfSecureOracle } from "./hf.ts";
@@ -75,6 +76,10 @@ export interface OpenedOracle {
   init: Float64Array;
   /** Standard deviation of the embedding rows a prompt row replaces (scales the projection). */
   embeddingStd: number;
+  /** Tokens of a (templated) text before clipping, as the model's tokenizer counts them. */
+  tokenCount(text: string): number;
+  /** Positions the model takes (prompt, text and special tokens). */
+  maxSeqLen: number;
   /** USE-lite: the loaded model (weights, tokenizer, attention); HF: undefined. */
   model?: ModelFor;
   /** The secure session, if any. */
@@ -137,6 +142,8 @@ export async function openOracle(o: OracleOptions): Promise<OpenedOracle> {
       Array.from({ length: o.promptLength }, (_, i) => initIds[i % initIds.length]),
     ),
     embeddingStd: tokenTermStd(weights),
+    tokenCount: (t: string) => tokenizer.encode(t).length,
+    maxSeqLen: weights.config.maxSeqLen,
   };
   if (o.backend === "reference") {
     const oracle = new ReferenceOracle({ weights, attention: model.attention, ...common });
@@ -167,13 +174,17 @@ async function openHfOracle(o: OracleOptions, choice: ModelChoice): Promise<Open
   if (!tokenizer) throw new Error(`--model ${dir}: no tokenizer.json in the checkpoint folder`);
   const name = `${config.sourceModelType} (${dir.split("/").filter(Boolean).pop()})`;
   const info = { family: "hf" as const, name, checkpoint: null };
+  const counts = {
+    tokenCount: (t: string) => maskedLength(tokenizer, t),
+    maxSeqLen: config.maxPositionEmbeddings - (config.modelType === "roberta" ? 2 : 0),
+  };
   // BBT's default: the projection centred on a zero prompt, scaled by the embedding table's std.
   const init = new Float64Array(o.promptLength * config.hiddenSize);
   const common = { tokenizer, config, promptLength: o.promptLength, maxTokens: o.maxTokens };
   if (o.backend === "reference") {
     const oracle = new HfReferenceOracle({ ...common, weights: ck!.weights });
     const embeddingStd = hfEmbeddingStd(ck!.weights);
-    return { oracle, info, init, embeddingStd, close: () => Promise.resolve() };
+    return { oracle, info, init, embeddingStd, ...counts, close: () => Promise.resolve() };
   }
   const attention = hfAttentionOf(choice);
   const session = await startSession(
@@ -185,5 +196,5 @@ async function openHfOracle(o: OracleOptions, choice: ModelChoice): Promise<Open
   );
   const { embeddingStd } = parseHfPublicModel(session.publicModel);
   const oracle = new HfSecureOracle({ ...common, session });
-  return { oracle, info, init, embeddingStd, session, close: () => session.close() };
+  return { oracle, info, init, embeddingStd, ...counts, session, close: () => session.close() };
 }

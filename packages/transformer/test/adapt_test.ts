@@ -27,7 +27,13 @@ import {
 import { buildDistillationSets, loadSotuSpeeches, splitSentences } from "../adapt/data.ts";
 import { secureAttention, secureRfaAttention } from "../adapt/secure.ts";
 import { broadcastBinary, transposeFast, useAdaptBackend } from "../adapt/tf_backend.ts";
-import { buildTfModel, exportWeights, makeTfBatch, tfEmbedAll, tfForward } from "../adapt/tf_model.ts";
+import {
+  buildTfModel,
+  exportWeights,
+  makeTfBatch,
+  tfEmbedAll,
+  tfForward,
+} from "../adapt/tf_model.ts";
 import { distill, epochBatches, relationalLoss } from "../adapt/train.ts";
 
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {

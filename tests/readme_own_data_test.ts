@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const TUNE = fileURLToPath(new URL("../apps/cli/tune.ts", import.meta.url));
+
+/** The README section `## Tune on your own data`, up to the next `## `. */
+async function section(): Promise<string> {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const start = readme.indexOf("## Tune on your own data");
+  assert.ok(start >= 0, "README has the section");
+  const end = readme.indexOf("\n## ", start + 3);
+  return readme.slice(start, end < 0 ? undefined : end);
+}
+
+/** Splits a command line as a POSIX shell would for plain words and double quotes. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) {
+    words.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2]);
+  }
+  return words;
+}
+
+Deno.test("README: 'Tune on your own data' runs as written (its CSV, its task file, its commands)", async () => {
+  const text = await section();
+  const dir = await Deno.makeTempDir();
+  try {
+    const files = [...text.matchAll(/```(?:csv|json) (\S+)\n([\s\S]*?)```/g)];
+    assert.deepEqual(files.map((m) => m[1]), ["reviews.csv", "reviews.task.json"]);
+    for (const [, name, body] of files) await Deno.writeTextFile(`${dir}/${name}`, body);
+    const commands = text.split("\n").filter((l) => l.startsWith("./denow task tune "));
+    assert.equal(commands.length, 2);
+    const reports = [];
+    for (const c of commands) {
+      const args = shellWords(c).slice(3);
+      const res = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--frozen",
+          "--v8-flags=--no-maglev",
+          `--config=${ROOT}deno.json`,
+          TUNE,
+          ...args,
+        ],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const out = new TextDecoder().decode(res.stdout);
+      assert.equal(res.code, 0, `${c}\n${new TextDecoder().decode(res.stderr)}`);
+      assert.match(
+        out,
+        /labels \(id name: readout, examples\): 0 negative: "This is a bad review\.", 8; 1 positive/,
+      );
+      assert.match(out, /tuned prompt: test f1 /);
+      const outDir = args[args.indexOf("--out") + 1];
+      reports.push(JSON.parse(await Deno.readTextFile(`${dir}/${outDir}/report.json`)));
+    }
+    // The task file and the flags describe the same task: the same run, number for number.
+    const [file, flags] = reports;
+    assert.equal(file.summary.task, "reviews");
+    assert.deepEqual(file.test_logits, flags.test_logits);
+    assert.equal(file.summary.tuned_test_metric, flags.summary.tuned_test_metric);
+    assert.deepEqual(file.summary.labels, flags.summary.labels);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
