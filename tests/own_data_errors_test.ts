@@ -189,7 +189,7 @@ Deno.test("own data errors: every bad input is one line naming file/line/column 
             `--config=${ROOT}deno.json`,
             TUNE,
             ...c.args,
-            "--backend=plain",
+            "--backend=reference",
             "--seed=errors-test",
             `--out=${out}`,
           ],

@@ -52,7 +52,7 @@ async function tuneWith(args: string[], backend: string, out: string): Promise<R
   return JSON.parse(await Deno.readTextFile(`${out}/report.json`));
 }
 
-for (const backend of ["plain", "2pc"] as const) {
+for (const backend of ["reference", "2pc"] as const) {
   Deno.test(`own data: a task file over a CSV with a JSONL test file tunes on ${backend}`, async () => {
     const dir = await Deno.makeTempDir();
     try {
@@ -197,15 +197,15 @@ Deno.test("own data: predict and compare take the task flags (--data, --labels, 
       ...tinyJobArgs({ seed: "own-data", budget: 1, evalEvery: 1 }),
       `--data=${dir}/r.csv`,
       "--template=Review: {text}",
-      "--backends=plain",
+      "--backends=reference",
       `--out=${dir}/cmp`,
     ]);
     assert.ok(cmp !== "help");
     const [row] = await runCompare(cmp.backends, cmp.flags, () => {});
-    assert.equal(row.backend, "plain");
-    const prompt = `${dir}/cmp/plain/prompt.json`;
+    assert.equal(row.backend, "reference");
+    const prompt = `${dir}/cmp/reference/prompt.json`;
     const base = [
-      "--backend=plain",
+      "--backend=reference",
       `--prompt=${prompt}`,
       `--data=${dir}/new.jsonl`,
       "--text-column=body",

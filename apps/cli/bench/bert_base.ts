@@ -53,7 +53,7 @@ export interface BertBaseRow {
   rounds: number;
   /** Offline bytes. */
   offline_bytes: number;
-  /** One-time weight sharing: online bytes sent by the busiest party. */
+  /** One-time weight sharing: bytes sent by the busiest party (online and offline). */
   share_bytes_sent: number;
   /** Max abs error of the opened verbalizer logits against the float64 reference. */
   max_abs_err: number;
@@ -108,7 +108,9 @@ export async function benchBertBase(
           kind: backend,
           setup: hfJobSetup(attention, weights),
         });
-        const shared = session.ledger.summary().maxBytesSent.online;
+        const shared = Math.max(
+          ...session.ledger.summary().parties.map((p) => p.online.bytes + p.offline.bytes),
+        );
         const id = await session.prepare(spec, { textIds: [ids] });
         const before = session.ledger.snapshot();
         const t1 = performance.now();

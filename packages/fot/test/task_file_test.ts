@@ -70,7 +70,9 @@ Deno.test("task files: a masked-LM readout needs one-token verbalizer words and 
     const loaded = await loadTaskWith(`${dir}/t.json`, {}, { readout: "mlm" });
     assert.deepEqual(loaded.task.verbalizer, [["terrible"], ["great", "good"]]);
     assert.equal(loaded.task.templateText, "{text} It was {mask}.");
-    assert.equal(loaded.task.template, undefined, "the model side fills {mask}");
+    // The loop fills {text}; the model side fills {mask} with its tokenizer's mask token.
+    assert.equal(loaded.task.template?.("A film"), "A film It was {mask}.");
+    assert.deepEqual(loaded.task.labelTexts, ["terrible", "great|good"]);
     // A toy word-piece tokenizer: known words are one token, others split into 3-letter pieces.
     const vocab = new Set(["great", "good", "terrible", "bad"]);
     const tok = (w: string) => vocab.has(w) ? [w] : w.match(/.{1,3}/g)!;
