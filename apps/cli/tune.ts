@@ -6,10 +6,11 @@
  * report.json, report.html and a checkpoint to --out.
  */
 import { existsSync } from "node:fs";
+import { basename, relative } from "node:path";
 import {
+  applyTemplate,
   evaluatePrompt,
   fewShotSplit,
-  type GenerationRecord,
   loadTask,
   RandomProjection,
   seedFromCrypto,
@@ -18,8 +19,20 @@ import {
 import { promptFromTokenIds, type UseLiteWeights } from "@secp/transformer";
 import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "./flags.ts";
 import { openOracle } from "./oracles/open.ts";
+import { tokenize } from "./oracles/tokens.ts";
 import { PROMPT_FORMAT, writePromptFile } from "./prompt_file.ts";
-import { barChart, lineChart, reportHtml } from "./report.ts";
+import { buildReport, type TuneReport } from "./report/build.ts";
+import {
+  generationLine,
+  jsonLine,
+  lineConsole,
+  resultLines,
+  terminalConsole,
+  type TuneConsole,
+} from "./report/console.ts";
+import { reportHtml } from "./report/html.ts";
+import { displayFlags, displayPath, reproduceCommand, versions } from "./report/provenance.ts";
+import { loadSessions, SessionRecorder } from "./report/sessions.ts";
 
 /** Standard deviation of the model's layer-0 token term 2·E (what a prompt row replaces). */
 function tokenTermStd(w: UseLiteWeights): number {
@@ -32,20 +45,32 @@ function tokenTermStd(w: UseLiteWeights): number {
   return Math.sqrt(s2 / n - (s / n) ** 2);
 }
 
-const fmtMB = (b: number | undefined) => (b === undefined ? "-" : `${(b / 1e6).toFixed(1)} MB`);
+/** Generations completed in a checkpoint file (0 when absent or unreadable: tune() reports it). */
+async function checkpointGeneration(path: string): Promise<number> {
+  try {
+    return Number(JSON.parse(await Deno.readTextFile(path)).generation) || 0;
+  } catch {
+    return 0;
+  }
+}
 
-/** Runs a tuning job from parsed flags; returns the report object. */
+/**
+ * Runs a tuning job from parsed flags; returns the report object (report.json). `out` receives
+ * progress and result lines (one function: both; see report/console.ts).
+ */
 export async function runTune(
   flags: TuneFlags,
-  log: (s: string) => void = console.log,
-): Promise<Record<string, unknown>> {
+  out: ((s: string) => void) | TuneConsole = terminalConsole(flags.json ?? false),
+): Promise<TuneReport> {
+  const io = typeof out === "function" ? lineConsole(out) : out;
+  const log = io.progress;
   const runFile = `${flags.out}/run.json`;
   const ckpt = `${flags.out}/checkpoint.json`;
   if (flags.resume) {
     if (!existsSync(runFile)) {
       throw new Error(`--resume: no run to resume in ${flags.out} (missing run.json)`);
     }
-    flags = { ...JSON.parse(await Deno.readTextFile(runFile)), resume: true };
+    flags = { ...JSON.parse(await Deno.readTextFile(runFile)), resume: true, json: flags.json };
   } else {
     if (existsSync(ckpt) || existsSync(runFile)) {
       throw new Error(
@@ -62,6 +87,11 @@ export async function runTune(
   const L = flags.promptLen;
   const opened = await openOracle(flags);
   const { oracle, session, model } = opened;
+  // Every session's traffic and openings are saved as it runs, so a resume loses none of them.
+  const recorder = session
+    ? await SessionRecorder.start(flags.out, await checkpointGeneration(ckpt), session)
+    : undefined;
+  const t0 = performance.now();
   try {
     // The prompt lives in the embedding space, which RFA adaptation leaves unchanged.
     const { weights, tokenizer } = model;
@@ -79,18 +109,14 @@ export async function runTune(
       init: p0,
     });
     log(
-      `secp-tuning: task ${task.name} (${flags.shots}-shot, ${test.length} test texts), backend ${flags.backend}, ` +
+      `secp-tuning: task ${task.name} (${flags.shots}-shot: ${split.train.length} train, ${split.dev.length} dev, ${test.length} test texts), backend ${flags.backend}, ` +
         `attention ${flags.attention}, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
           flags.maxTokens || 128 - L
         } tokens, ${flags.budget} generations`,
     );
-    const t0 = performance.now();
     const zeroShot = await evaluatePrompt(oracle, task, test, p0, { batchSize: 32 });
-    log(
-      `untuned prompt: test ${task.metric} ${zeroShot.metric.toFixed(3)} (accuracy ${
-        zeroShot.accuracy.toFixed(3)
-      })`,
-    );
+    log(`untuned prompt scored on ${test.length} test texts; tuning...`);
+    let firstGen: number | undefined;
     const result = await tune({
       oracle,
       task,
@@ -101,84 +127,53 @@ export async function runTune(
       evalEvery: flags.evalEvery,
       checkpointPath: ckpt,
       resume: flags.resume,
-      onGeneration: (r) => {
-        const done = r.generation / flags.budget;
-        const eta = ((performance.now() - t0) / 1000) * (1 / done - 1);
-        const bar = "#".repeat(Math.round(20 * done)).padEnd(20, ".");
-        log(
-          `[${bar}] gen ${r.generation}/${flags.budget} loss ${r.bestLoss.toFixed(4)} ` +
-            `dev ${r.dev ? r.dev.metric.toFixed(3) : "  -  "} sent ${
-              fmtMB(r.cost?.bytesSent)
-            } rounds ${r.cost?.rounds ?? "-"} ` +
-            `${(r.wallMs / 1000).toFixed(1)} s, ETA ${eta.toFixed(0)} s`,
-        );
+      onGeneration: async (r) => {
+        firstGen ??= r.generation - 1;
+        log(generationLine(r, flags.budget, (performance.now() - t0) / 1000, firstGen));
+        await recorder?.save({ generationEnd: r.generation });
       },
     });
     const tuned = await evaluatePrompt(oracle, task, test, result.bestPrompt, { batchSize: 32 });
-    // Every generation of the run, including those before a --resume (from the checkpoint).
-    const history = result.history;
-    const perGen = history.map((h) => h.cost ?? {});
-    const mean = (k: string) =>
-      perGen.length ? perGen.reduce((s, c) => s + (c[k] ?? 0), 0) / perGen.length : 0;
-    const summary = {
-      task: task.name,
-      backend: flags.backend,
-      attention: flags.attention,
-      // rfa: the adapted checkpoint the model owner serves (its hashes were verified on load).
-      attention_checkpoint: model.checkpoint?.path ?? null,
-      seed_recorded_in: runFile,
-      metric: task.metric,
-      generations: result.generations,
-      untuned_test_metric: zeroShot.metric,
-      untuned_test_accuracy: zeroShot.accuracy,
-      tuned_test_metric: tuned.metric,
-      tuned_test_accuracy: tuned.accuracy,
-      best_dev_metric: result.bestDevMetric,
-      bytes_sent_per_generation: mean("bytesSent"),
-      offline_bytes_per_generation: mean("bytesOffline"),
-      rounds_per_generation: mean("rounds"),
-      lan_s_per_generation: mean("lanMs") / 1000,
-      wan_s_per_generation: mean("wanMs") / 1000,
-      wall_s: (performance.now() - t0) / 1000,
-    };
-    log(
-      `tuned prompt: test ${task.metric} ${tuned.metric.toFixed(3)} (untuned ${
-        zeroShot.metric.toFixed(3)
-      })`,
-    );
-    log(
-      `per generation: ${
-        fmtMB(summary.bytes_sent_per_generation)
-      } sent (busiest party), ${summary.rounds_per_generation} rounds, ` +
-        `modelled LAN ${summary.lan_s_per_generation.toFixed(2)} s, WAN ${
-          summary.wan_s_per_generation.toFixed(2)
-        } s`,
-    );
-    const byOp = session
-      ? session.ledger.byPath(3).filter((p) => p.phase === "online").sort((a, b) =>
-        b.bytes - a.bytes
-      ).slice(0, 20)
-      : [];
-    // Every message the data owner received: under MPC only the opened logits may reach it.
-    const toDataOwner = session
-      ? session.ledger.entries().filter((e) =>
-        e.to === session!.backend.party && e.path !== "control"
+    await recorder?.save({ generationEnd: result.generations, status: "done" });
+    const texts = (xs: { text: string }[]) =>
+      tokenize(
+        tokenizer,
+        xs.map((e) => applyTemplate(task, e.text)),
+        weights.config,
+        L,
+        flags.maxTokens,
       )
-        .map(({ from, path, phase, bytes, messages }) => ({ from, path, phase, bytes, messages }))
-      : [];
-    const report = {
-      summary,
-      flags,
-      history,
-      // The whole session's traffic (weight sharing included), per sending party and phase.
-      traffic: session?.ledger.summary(),
-      // The logits each test text got, for comparing backends on the same (untuned) prompt.
-      test_logits: { untuned: Array.from(zeroShot.logits), tuned: Array.from(tuned.logits) },
-      communication_by_op: byOp,
-      received_by_data_owner: toDataOwner,
-      // Every opening any party performed: op path, receiver, mask distribution (reveal ledger).
-      reveals: session?.reveals.entries() ?? [],
+        .map((ids) => ids.length);
+    const paths = {
+      report_html: displayPath(`${flags.out}/report.html`),
+      report_json: displayPath(`${flags.out}/report.json`),
+      checkpoint: displayPath(ckpt),
+      prompt: displayPath(`${flags.out}/prompt.json`),
     };
+    const report = buildReport({
+      flags: displayFlags(
+        flags as unknown as Record<string, unknown>,
+      ) as TuneReport["configuration"],
+      task,
+      sizes: { train: split.train.length, dev: split.dev.length, test: test.length },
+      test: { labels: test.map((e) => e.label), untuned: zeroShot.logits, tuned: tuned.logits },
+      result,
+      history: result.history,
+      sessions: await loadSessions(flags.out),
+      shapes: {
+        promptShape: [flags.popsize, L, weights.config.embedDim],
+        labelTokens: tokenize(tokenizer, task.labelTexts, weights.config, 0).map((t) => t.length),
+        batches: [
+          { batch: "train (every generation)", tokenLengths: texts(split.train) },
+          { batch: "dev", tokenLengths: texts(split.dev) },
+          { batch: "test", tokenLengths: texts(test) },
+        ],
+      },
+      versions: await versions(model.checkpoint?.path ?? null),
+      paths,
+      command: reproduceCommand(flags as unknown as Record<string, unknown>),
+      wallS: (performance.now() - t0) / 1000,
+    });
     await Deno.writeTextFile(`${flags.out}/report.json`, JSON.stringify(report, null, 2));
     await writePromptFile(`${flags.out}/prompt.json`, {
       format: PROMPT_FORMAT,
@@ -191,32 +186,33 @@ export async function runTune(
       features: flags.features,
       maxTokens: flags.maxTokens,
       source: {
-        run: flags.out,
+        run: displayPath(flags.out),
         bestGeneration: result.bestGeneration,
         bestDevMetric: result.bestDevMetric,
       },
       prompt: Array.from(result.bestPrompt),
     });
-    const gen = (f: (h: GenerationRecord) => number | undefined) =>
-      history.filter((h) => f(h) !== undefined).map((h) =>
-        [h.generation, f(h)!] as [number, number]
-      );
-    await Deno.writeTextFile(
-      `${flags.out}/report.html`,
-      reportHtml(`secp-tuning: ${task.name} on ${flags.backend}`, summary, [
-        lineChart("train loss", [{ name: "best", points: gen((h) => h.bestLoss) }, {
-          name: "mean",
-          points: gen((h) => h.meanLoss),
-        }]),
-        lineChart(`dev ${task.metric}`, [{ name: "dev", points: gen((h) => h.dev?.metric) }]),
-        barChart(
-          "online bytes by op (whole run)",
-          byOp.map((p) => [p.prefix, p.bytes / 1e6]),
-          "MB",
+    await Deno.writeTextFile(`${flags.out}/report.html`, reportHtml(report));
+    // On the console, paths relative to the working directory even outside it (the user's own).
+    const here = Object.fromEntries(
+      Object.entries(paths).map(([k]) => [
+        k,
+        relative(
+          Deno.cwd(),
+          `${flags.out}/${
+            basename(
+              (paths as Record<string, string>)[k],
+            )
+          }`,
         ),
       ]),
-    );
+    ) as typeof paths;
+    for (const line of resultLines(report, here)) io.result(line);
+    io.json(jsonLine(report, here));
     return report;
+  } catch (e) {
+    await recorder?.save({ status: "failed", error: e instanceof Error ? e.message : String(e) });
+    throw e;
   } finally {
     await opened.close();
   }
