@@ -129,8 +129,9 @@ export async function runTune(
       resume: flags.resume,
       onGeneration: async (r) => {
         firstGen ??= r.generation - 1;
-        log(generationLine(r, flags.budget, (performance.now() - t0) / 1000, firstGen));
+        // Saved before the progress line, so a process killed after the line has it on disk.
         await recorder?.save({ generationEnd: r.generation });
+        log(generationLine(r, flags.budget, (performance.now() - t0) / 1000, firstGen));
       },
     });
     const tuned = await evaluatePrompt(oracle, task, test, result.bestPrompt, { batchSize: 32 });

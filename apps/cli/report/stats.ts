@@ -16,7 +16,8 @@ export function wilson(k: number, n: number, z = Z95): Interval {
   const p = k / n, z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+  // At k = 0 or k = n the bound is exactly 0 or 1 (rounding aside).
+  return [k === 0 ? 0 : Math.max(0, centre - half), k === n ? 1 : Math.min(1, centre + half)];
 }
 
 /** A small seeded PRNG (xorshift32) for the bootstrap: the same run gives the same interval. */
