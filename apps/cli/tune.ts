@@ -85,13 +85,13 @@ export async function runTune(
   const split = fewShotSplit(task, { shots: flags.shots, seed: flags.seed! });
   const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
   const L = flags.promptLen;
+  const t0 = performance.now();
   const opened = await openOracle(flags);
   const { oracle, session, model } = opened;
   // Every session's traffic and openings are saved as it runs, so a resume loses none of them.
   const recorder = session
-    ? await SessionRecorder.start(flags.out, await checkpointGeneration(ckpt), session)
+    ? await SessionRecorder.start(flags.out, await checkpointGeneration(ckpt), session, t0)
     : undefined;
-  const t0 = performance.now();
   try {
     // The prompt lives in the embedding space, which RFA adaptation leaves unchanged.
     const { weights, tokenizer } = model;

@@ -70,7 +70,7 @@ export function resultLines(r: TuneReport, paths: TuneReport["paths"] = r.paths)
     lines.push(
       `per generation (mean of ${r.cost.per_generation.length}): ${
         fmtBytes(m.bytes_sent_online_busiest_party)
-      } online + ${fmtBytes(m.bytes_offline)} offline sent by the busiest party, ${
+      } sent online by the busiest party, ${fmtBytes(m.bytes_offline)} offline material, ${
         fmtRounds(m.rounds_online)
       } rounds, ${fmtSeconds(m.wall_s)} here; modelled LAN ${fmtSeconds(m.lan_s)}, WAN ${
         fmtSeconds(m.wan_s)

@@ -58,7 +58,7 @@ export async function loadSessions(out: string): Promise<SessionAccount[]> {
 /** Keeps one session's account on disk up to date (see the module doc). */
 export class SessionRecorder {
   readonly #file: string;
-  readonly #t0 = performance.now();
+  readonly #t0: number;
   readonly #account: Omit<SessionAccount, "ledger" | "reveals" | "wall_s">;
 
   private constructor(
@@ -66,8 +66,10 @@ export class SessionRecorder {
     index: number,
     generationStart: number,
     readonly source: { ledger: Ledger; reveals: RevealLog },
+    t0: number,
   ) {
     this.#file = file;
+    this.#t0 = t0;
     this.#account = {
       index,
       status: "running",
@@ -77,11 +79,15 @@ export class SessionRecorder {
     };
   }
 
-  /** Starts the account of a new session of the job in `out` (the next free index). */
+  /**
+   * Starts the account of a new session of the job in `out` (the next free index); `t0` is when
+   * the session began (`performance.now()`, e.g. before its setup).
+   */
   static async start(
     out: string,
     generationStart: number,
     source: { ledger: Ledger; reveals: RevealLog },
+    t0 = performance.now(),
   ): Promise<SessionRecorder> {
     await Deno.mkdir(dirOf(out), { recursive: true });
     const index = (await loadSessions(out)).reduce((m, a) => Math.max(m, a.index), 0) + 1;
@@ -90,6 +96,7 @@ export class SessionRecorder {
       index,
       generationStart,
       source,
+      t0,
     );
     await r.save();
     return r;
