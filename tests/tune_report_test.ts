@@ -164,6 +164,6 @@ Deno.test("README documents report.json exactly as apps/cli/report/schema.ts", a
   const readme = await Deno.readTextFile(`${ROOT}README.md`);
   assert.ok(
     norm(readme).includes(norm(schemaMarkdown())),
-    "README's report.json table is out of date: paste schemaMarkdown() of apps/cli/report/schema.ts",
+    "README's report.json table is out of date: paste the output of `./denow run apps/cli/report/schema.ts`",
   );
 });

@@ -116,7 +116,7 @@ export async function runTune(
     );
     const zeroShot = await evaluatePrompt(oracle, task, test, p0, { batchSize: 32 });
     log(`untuned prompt scored on ${test.length} test texts; tuning...`);
-    let firstGen: number | undefined;
+    const genS: number[] = [];
     const result = await tune({
       oracle,
       task,
@@ -128,10 +128,10 @@ export async function runTune(
       checkpointPath: ckpt,
       resume: flags.resume,
       onGeneration: async (r) => {
-        firstGen ??= r.generation - 1;
         // Saved before the progress line, so a process killed after the line has it on disk.
         await recorder?.save({ generationEnd: r.generation });
-        log(generationLine(r, flags.budget, (performance.now() - t0) / 1000, firstGen));
+        genS.push(r.wallMs / 1000);
+        log(generationLine(r, flags.budget, genS.reduce((a, b) => a + b) / genS.length));
       },
     });
     const tuned = await evaluatePrompt(oracle, task, test, result.bestPrompt, { batchSize: 32 });

@@ -66,6 +66,8 @@ export interface ReportInputs {
   command: string;
   /** Wall time of this invocation, in seconds. */
   wallS: number;
+  /** Remarks on the outcome, shown in the console and the report (e.g. how the prompt was chosen). */
+  notes?: string[];
 }
 
 /** One sentence per backend: who must not collude for the data to stay private. */
@@ -281,6 +283,7 @@ export function buildReport(i: ReportInputs) {
       test_texts: i.sizes.test,
       untuned,
       tuned,
+      notes: i.notes ?? [],
       dev: {
         texts: i.sizes.dev,
         best_metric: i.result.bestDevMetric,

@@ -31,21 +31,18 @@ export function lineConsole(log: (s: string) => void): TuneConsole {
   return { progress: log, result: log, json: () => {} };
 }
 
-/** The progress line of one generation. */
-export function generationLine(
-  r: GenerationRecord,
-  budget: number,
-  elapsedS: number,
-  startedAt = 0,
-): string {
-  const done = (r.generation - startedAt) / Math.max(1, budget - startedAt);
-  const eta = done > 0 ? elapsedS * (1 / done - 1) : NaN;
+/**
+ * The progress line of one generation; the ETA is the remaining generations times `meanGenS`, the
+ * mean wall time of the generations run so far in this session.
+ */
+export function generationLine(r: GenerationRecord, budget: number, meanGenS: number): string {
   const bar = "#".repeat(Math.round((20 * r.generation) / budget)).padEnd(20, ".");
+  const left = budget - r.generation;
   return `[${bar}] gen ${r.generation}/${budget} loss ${r.bestLoss.toFixed(4)} dev ${
     r.dev ? fmtMetric(r.dev.metric) : "  -  "
   } sent ${fmtBytes(r.cost?.bytesSent)} in ${fmtRounds(r.cost?.rounds)} rounds, ${
     fmtSeconds(r.wallMs / 1000)
-  }, ETA ${fmtSeconds(eta)}`;
+  }${left > 0 ? `, ETA ${fmtSeconds(left * meanGenS)}` : ""}`;
 }
 
 /**
@@ -65,6 +62,7 @@ export function resultLines(r: TuneReport, paths: TuneReport["paths"] = r.paths)
     `dev ${name} on ${o.dev.texts} texts: best ${fmtMetric(o.dev.best_metric)}${
       o.dev.best_generation === null ? "" : ` at generation ${o.dev.best_generation}`
     }${o.dev.note ? ` (note: ${o.dev.note})` : ""}`,
+    ...o.notes.map((n) => `note: ${n}`),
   ];
   if (r.cost.sessions.length > 0) {
     lines.push(

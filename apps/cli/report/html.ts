@@ -80,6 +80,7 @@ ${
       }, tuned ${fmtWithInterval(o.tuned.accuracy, o.tuned.accuracy_ci95)} (Wilson).</p>`
       : ""
   }
+${o.notes.map((n) => `<p class="warn">Note: ${esc(n)}</p>`).join("")}
 <p>Dev set: ${dev.texts} texts; best dev ${name} ${fmtMetric(dev.best_metric)}${
     dev.best_generation === null ? "" : ` at generation ${dev.best_generation}`
   } (this selected the prompt).${

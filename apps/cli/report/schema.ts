@@ -88,6 +88,7 @@ export const REPORT_FIELDS: Record<string, Field> = {
       test_texts: f("integer", "test texts"),
       untuned: f("object", "the untuned prompt on the test texts", { fields: OUTCOME }),
       tuned: f("object", "the tuned prompt on the test texts", { fields: OUTCOME }),
+      notes: f("array", "remarks on the outcome (shown in the console and the report)"),
       dev: f("object", "the dev set that selected the prompt", {
         fields: {
           texts: f("integer", "dev texts"),
@@ -288,3 +289,5 @@ export function schemaMarkdown(): string {
   walk("", REPORT_FIELDS);
   return rows.join("\n");
 }
+
+if (import.meta.main) console.log(schemaMarkdown());
