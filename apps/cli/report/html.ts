@@ -110,6 +110,7 @@ ${o.notes.map((n) => `<p class="warn">Note: ${esc(n)}</p>`).join("")}
       title: `dev ${name} (${dev.texts} texts)`,
       xLabel: "generation",
       yLabel: `dev ${name}`,
+      yLimits: [0, 1],
       series: [{
         name: "CMA-ES mean",
         points: r.cost.per_generation.filter((g) => g.dev_metric !== null).map((g) => [
@@ -306,7 +307,7 @@ export function reportHtml(r: TuneReport): string {
 <style>
 body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:1100px;padding:0 1em;color:#222}
 h2{border-bottom:2px solid #1f77b4;padding-bottom:2px;margin-top:1.6em}
-table{border-collapse:collapse;margin:.4em 0}th,td{border:1px solid #ccc;padding:2px 8px;text-align:right;white-space:nowrap}
+table{border-collapse:collapse;margin:.4em 0}th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}td{white-space:nowrap}
 th:first-child,td:first-child{text-align:left}table.kv td,table.text td{text-align:left;white-space:normal}
 .row{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}.big{font-size:1.15em}
 .warn{color:#a15c00}code,pre{background:#f4f4f4}pre{padding:.6em;white-space:pre-wrap;word-break:break-all}

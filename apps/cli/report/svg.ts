@@ -38,7 +38,15 @@ const tickLabel = (v: number) =>
 
 /** A line chart with markers, axis labels and ticks. */
 export function lineChart(
-  opts: { title: string; xLabel: string; yLabel: string; series: Series[]; integerX?: boolean },
+  opts: {
+    title: string;
+    xLabel: string;
+    yLabel: string;
+    series: Series[];
+    integerX?: boolean;
+    /** Limits the y axis may not pass (e.g. [0, 1] for a metric). */
+    yLimits?: [number, number];
+  },
   w = 520,
   h = 280,
 ): string {
@@ -54,6 +62,7 @@ export function lineChart(
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   const pad = (y1 - y0) * 0.08 || Math.max(Math.abs(y0) * 0.1, 0.05);
   [y0, y1] = [y0 - pad, y1 + pad];
+  if (opts.yLimits) [y0, y1] = [Math.max(y0, opts.yLimits[0]), Math.min(y1, opts.yLimits[1])];
   const L = 62, R = 16, T = 44, B = 46;
   const sx = (x: number) => L + ((x - x0) / (x1 - x0)) * (w - L - R);
   const sy = (y: number) => h - B - ((y - y0) / (y1 - y0)) * (h - T - B);
@@ -79,9 +88,10 @@ export function lineChart(
     const dots = s.points.map(([x, y]) =>
       `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${c}"/>`
     ).join("");
-    const legend =
-      `<rect x="${w - R - 110}" y="${T + 2 + 16 * i}" width="10" height="10" fill="${c}"/>` +
-      `<text x="${w - R - 96}" y="${T + 11 + 16 * i}" font-size="11">${esc(s.name)}</text>`;
+    // Legend entries side by side under the title, clear of the plot area.
+    const lx = L + 150 * i;
+    const legend = `<rect x="${lx}" y="25" width="10" height="10" fill="${c}"/>` +
+      `<text x="${lx + 14}" y="34" font-size="11">${esc(s.name)}</text>`;
     return `<polyline fill="none" stroke="${c}" stroke-width="2" points="${
       p.join(" ")
     }"/>${dots}${legend}`;
