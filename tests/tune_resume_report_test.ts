@@ -64,6 +64,13 @@ Deno.test("tune resume: the report of a killed-then-resumed run has the interrup
     assert.equal(masked(report.reveals), masked(r1) + masked(r2));
     const learned = report.privacy.learned.find((l) => l.party === DATA_OWNER)!;
     assert.equal(learned.elements, toDataOwner(r1) + toDataOwner(r2));
+    assert.match(
+      learned.statement,
+      new RegExp(
+        `session 1: 2 untuned test \\+ ${k} generations × 4 train .*; session 2: 2 untuned ` +
+          `test \\+ ${g2} generations × 4 train .* \\+ 2 tuned test, nothing else$`,
+      ),
+    );
 
     // Every generation appears once, with the session it ran in.
     assert.deepEqual(report.cost.per_generation.map((g) => g.generation), [1, 2, 3]);

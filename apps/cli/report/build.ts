@@ -186,6 +186,44 @@ export function learnedBy(
   });
 }
 
+/**
+ * Adds to the data owner's cleartext row where its queries came from (untuned and tuned test,
+ * train per generation, dev), when those account for the count exactly.
+ */
+function explainQueries(
+  rows: ReturnType<typeof learnedBy>,
+  i: ReportInputs,
+  dataOwner: number,
+  C: number,
+): ReturnType<typeof learnedBy> {
+  const popsize = Number(i.flags.popsize);
+  const perGen = popsize * i.sizes.train;
+  const parts: string[] = [];
+  let total = 0;
+  for (const s of i.sessions) {
+    const gens = i.history.filter((h) =>
+      h.generation > s.generation_start && h.generation <= s.generation_end
+    );
+    const devs = gens.filter((h) => h.dev !== undefined).length;
+    const tail = s.status === "done" ? i.sizes.test : 0;
+    total += i.sizes.test + gens.length * perGen + devs * i.sizes.dev + tail;
+    parts.push(
+      `${i.sizes.test} untuned test + ${gens.length} generations × ${perGen} train (${popsize} ` +
+        `prompts × ${i.sizes.train} texts) + ${devs} × ${i.sizes.dev} dev` +
+        (tail ? ` + ${tail} tuned test` : ""),
+    );
+  }
+  return rows.map((r) => {
+    if (r.party !== dataOwner || r.kind !== "cleartext-output" || r.elements !== C * total) {
+      return r;
+    }
+    const how = parts.length === 1
+      ? parts[0]
+      : parts.map((p, k) => `session ${i.sessions[k].index}: ${p}`).join("; ");
+    return { ...r, statement: `${r.statement}: ${how}, nothing else` };
+  });
+}
+
 /** Builds report.json from a run's measurements. */
 export function buildReport(i: ReportInputs) {
   const roles = roleNames(i.flags.backend);
@@ -320,7 +358,7 @@ export function buildReport(i: ReportInputs) {
     privacy: {
       threat_model: THREAT_MODEL[i.flags.backend] ?? "",
       roles: Object.fromEntries(Object.entries(roles).map(([p, r]) => [p, r])),
-      learned: learnedBy(reveals, roles, C),
+      learned: explainQueries(learnedBy(reveals, roles, C), i, dataOwner, C),
       visible_to_computing_parties: {
         prompt_shape: i.shapes.promptShape,
         classes: C,

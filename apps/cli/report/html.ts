@@ -111,6 +111,7 @@ ${o.notes.map((n) => `<p class="warn">Note: ${esc(n)}</p>`).join("")}
       xLabel: "generation",
       yLabel: `dev ${name}`,
       yLimits: [0, 1],
+      xDomain: [1, Math.max(1, r.cost.per_generation.length)],
       series: [{
         name: "CMA-ES mean",
         points: r.cost.per_generation.filter((g) => g.dev_metric !== null).map((g) => [

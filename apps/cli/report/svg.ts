@@ -46,6 +46,8 @@ export function lineChart(
     integerX?: boolean;
     /** Limits the y axis may not pass (e.g. [0, 1] for a metric). */
     yLimits?: [number, number];
+    /** The x range to show (default: the data's). */
+    xDomain?: [number, number];
   },
   w = 520,
   h = 280,
@@ -57,7 +59,7 @@ export function lineChart(
   const pts = series.flatMap((s) => s.points);
   if (pts.length === 0) return `<p>${esc(opts.title)}: no data</p>`;
   const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
-  let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  let [x0, x1] = opts.xDomain ?? [Math.min(...xs), Math.max(...xs)];
   if (x1 === x0) [x0, x1] = [x0 - 1, x1 + 1];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   const pad = (y1 - y0) * 0.08 || Math.max(Math.abs(y0) * 0.1, 0.05);
