@@ -59,8 +59,8 @@ Deno.test("compare --attention rfa: every backend runs the adapted RFA model, se
     const softmax = await run("softmax", "plain");
     const plainRfa = rfa.report("plain");
     assert.equal(plainRfa.summary.attention, "rfa");
-    assert.match(plainRfa.summary.attention_checkpoint, /use-lite-rfa-D\d+\.json$/);
-    assert.equal(softmax.report("plain").summary.attention_checkpoint, null);
+    assert.match(plainRfa.versions.attention_checkpoint, /use-lite-rfa-D\d+\.json$/);
+    assert.equal(softmax.report("plain").versions.attention_checkpoint, null);
     // The plaintext oracle evaluates the adapted model with RFA, not the npm softmax model.
     const a: number[] = plainRfa.test_logits.untuned;
     const b: number[] = softmax.report("plain").test_logits.untuned;

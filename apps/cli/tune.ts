@@ -2,13 +2,12 @@
  * `deno task tune`: SecP-Tuning end to end. The data owner runs CMA-ES in plaintext over a
  * low-dimensional z projected to a soft prompt; each generation's whole population is scored by
  * one call to the model evaluated under MPC (all parties in this process by default), which opens
- * only the class logits to the data owner. Prints progress per generation and a summary; writes
- * report.json, report.html and a checkpoint to --out.
+ * only the class logits to the data owner. Prints progress (stderr) and the result (stdout, or one
+ * JSON line with --json); writes report.json, report.html, prompt.json, a checkpoint and each
+ * session's account to --out (see report/).
  */
 import { existsSync } from "node:fs";
-import { basename, relative } from "node:path";
 import {
-  applyTemplate,
   evaluatePrompt,
   fewShotSplit,
   loadTask,
@@ -19,20 +18,17 @@ import {
 import { promptFromTokenIds, type UseLiteWeights } from "@secp/transformer";
 import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "./flags.ts";
 import { openOracle } from "./oracles/open.ts";
-import { tokenize } from "./oracles/tokens.ts";
 import { PROMPT_FORMAT, writePromptFile } from "./prompt_file.ts";
-import { buildReport, type TuneReport } from "./report/build.ts";
+import type { TuneReport } from "./report/build.ts";
 import {
   generationLine,
-  jsonLine,
   lineConsole,
-  resultLines,
   terminalConsole,
   type TuneConsole,
 } from "./report/console.ts";
-import { reportHtml } from "./report/html.ts";
-import { displayFlags, displayPath, reproduceCommand, versions } from "./report/provenance.ts";
-import { loadSessions, SessionRecorder } from "./report/sessions.ts";
+import { displayPath } from "./report/provenance.ts";
+import { SessionRecorder } from "./report/sessions.ts";
+import { type FinishedRun, writeReports } from "./report/write.ts";
 
 /** Standard deviation of the model's layer-0 token term 2·E (what a prompt row replaces). */
 function tokenTermStd(w: UseLiteWeights): number {
@@ -136,46 +132,6 @@ export async function runTune(
     });
     const tuned = await evaluatePrompt(oracle, task, test, result.bestPrompt, { batchSize: 32 });
     await recorder?.save({ generationEnd: result.generations, status: "done" });
-    const texts = (xs: { text: string }[]) =>
-      tokenize(
-        tokenizer,
-        xs.map((e) => applyTemplate(task, e.text)),
-        weights.config,
-        L,
-        flags.maxTokens,
-      )
-        .map((ids) => ids.length);
-    const paths = {
-      report_html: displayPath(`${flags.out}/report.html`),
-      report_json: displayPath(`${flags.out}/report.json`),
-      checkpoint: displayPath(ckpt),
-      prompt: displayPath(`${flags.out}/prompt.json`),
-    };
-    const report = buildReport({
-      flags: displayFlags(
-        flags as unknown as Record<string, unknown>,
-      ) as TuneReport["configuration"],
-      task,
-      sizes: { train: split.train.length, dev: split.dev.length, test: test.length },
-      test: { labels: test.map((e) => e.label), untuned: zeroShot.logits, tuned: tuned.logits },
-      result,
-      history: result.history,
-      sessions: await loadSessions(flags.out),
-      shapes: {
-        promptShape: [flags.popsize, L, weights.config.embedDim],
-        labelTokens: tokenize(tokenizer, task.labelTexts, weights.config, 0).map((t) => t.length),
-        batches: [
-          { batch: "train (every generation)", tokenLengths: texts(split.train) },
-          { batch: "dev", tokenLengths: texts(split.dev) },
-          { batch: "test", tokenLengths: texts(test) },
-        ],
-      },
-      versions: await versions(model.checkpoint?.path ?? null),
-      paths,
-      command: reproduceCommand(flags as unknown as Record<string, unknown>),
-      wallS: (performance.now() - t0) / 1000,
-    });
-    await Deno.writeTextFile(`${flags.out}/report.json`, JSON.stringify(report, null, 2));
     await writePromptFile(`${flags.out}/prompt.json`, {
       format: PROMPT_FORMAT,
       task: task.name,
@@ -193,23 +149,16 @@ export async function runTune(
       },
       prompt: Array.from(result.bestPrompt),
     });
-    await Deno.writeTextFile(`${flags.out}/report.html`, reportHtml(report));
-    // On the console, paths relative to the working directory even outside it (the user's own).
-    const here = Object.fromEntries(
-      Object.entries(paths).map(([k]) => [
-        k,
-        relative(
-          Deno.cwd(),
-          `${flags.out}/${
-            basename(
-              (paths as Record<string, string>)[k],
-            )
-          }`,
-        ),
-      ]),
-    ) as typeof paths;
-    for (const line of resultLines(report, here)) io.result(line);
-    io.json(jsonLine(report, here));
+    const report = await writeReports({
+      flags: flags as unknown as FinishedRun["flags"],
+      task,
+      split,
+      test,
+      logits: { untuned: zeroShot.logits, tuned: tuned.logits },
+      result,
+      model,
+      startedAt: t0,
+    }, io);
     return report;
   } catch (e) {
     await recorder?.save({ status: "failed", error: e instanceof Error ? e.message : String(e) });

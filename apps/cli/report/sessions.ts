@@ -112,7 +112,10 @@ export class SessionRecorder {
     update: { generationEnd?: number; status?: SessionAccount["status"]; error?: string } = {},
   ): Promise<void> {
     if (update.generationEnd !== undefined) this.#account.generation_end = update.generationEnd;
-    if (update.status !== undefined) this.#account.status = update.status;
+    // A session that finished stays done even if writing the reports fails afterwards.
+    if (update.status !== undefined && this.#account.status !== "done") {
+      this.#account.status = update.status;
+    }
     if (update.error !== undefined) this.#account.error = update.error;
     const account: SessionAccount = {
       ...this.#account,
