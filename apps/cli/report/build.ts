@@ -329,9 +329,11 @@ export function buildReport(i: ReportInputs) {
         worst_case_half_width_95: devHalf,
         too_small_to_select: devTooSmall,
         note: devTooSmall
-          ? `${i.sizes.dev} dev texts are too few to select a prompt on: one text moves the ` +
-            `metric by ${(100 / Math.max(1, i.sizes.dev)).toFixed(1)} points and its 95 % ` +
-            `interval is up to ±${(100 * devHalf).toFixed(0)} points wide`
+          ? `${i.sizes.dev} dev texts are too few to select a prompt on: ` +
+            (i.task.metric === "accuracy"
+              ? `one text moves the metric by ${(100 / Math.max(1, i.sizes.dev)).toFixed(1)} points`
+              : `one text is ${(100 / Math.max(1, i.sizes.dev)).toFixed(1)} % of the set`) +
+            ` and its 95 % interval is up to ±${(100 * devHalf).toFixed(0)} points wide`
           : null,
       },
     },
