@@ -21,8 +21,18 @@ type Report = {
   history: { bestLoss: number; bestTrainAccuracy: number; dev?: { metric: number } }[];
   test_logits: { untuned: number[]; tuned: number[] };
   received_by_data_owner: { path: string }[];
-  reveals: { receiver: number; mask: string; path: string; width: number; elements: number }[];
+  reveals: Reveal[];
+  cost: {
+    sessions: {
+      status: string;
+      error?: string;
+      traffic: { bytes_sent_online: number };
+    }[];
+    total: { bytes_sent_online: number };
+  };
+  privacy: { reveals_per_session: { reveals: Reveal[] }[] };
 };
+type Reveal = { receiver: number; mask: string; path: string; width: number; elements: number };
 
 /** The reveal ledger of a tune run: the data owner got the C logits per query and nothing else. */
 function assertOnlyLogitsOpened(r: Report, label: string, queries: number): void {
@@ -160,8 +170,32 @@ Deno.test("deploy faults: a party killed mid-generation stops everyone within 5 
     // Queries: untuned and tuned test (2 texts each), per generation popsize × 2 train texts, and
     // the 2 dev texts at generation 2.
     assertOnlyLogitsOpened(want, "in-process run", 2 + 2 + 2 * 2 * 2 + 2);
+    // The resumed run's report accounts for both sessions: the interrupted one failed with the
+    // lost party, and its traffic and openings are in the job's totals.
+    const [s1, s2] = got.cost.sessions;
+    assert.equal(got.cost.sessions.length, 2);
+    assert.equal(s1.status, "failed");
+    assert.match(s1.error!, /lost connection to party 1 /);
+    assert.ok(s1.traffic.bytes_sent_online > 0);
+    assert.equal(s2.status, "done");
+    assert.equal(
+      got.cost.total.bytes_sent_online,
+      s1.traffic.bytes_sent_online + s2.traffic.bytes_sent_online,
+    );
+    const [r1, r2] = got.privacy.reveals_per_session.map((x) => x.reveals);
     const resumedGens = runCk.generation - ck.generation;
-    assertOnlyLogitsOpened(got, "resumed multi-process run", 2 + 2 + resumedGens * 2 * 2 + 2);
+    assertOnlyLogitsOpened(
+      { ...got, reveals: r2 },
+      "resumed session",
+      2 + 2 + resumedGens * 2 * 2 + 2,
+    );
+    // The interrupted session: untuned test, its completed generations, maybe generation 2's
+    // train call (the kill came 300 ms into generation 2).
+    const base = 2 + ck.generation * 2 * 2;
+    const q1 = r1.filter((e) => e.receiver === DATA_OWNER).reduce((a, e) => a + e.elements, 0) / 2;
+    assert.ok(q1 === base || q1 === base + 4, `interrupted session: ${q1} queries`);
+    assertOnlyLogitsOpened({ ...got, reveals: r1 }, "interrupted session", q1);
+    assertOnlyLogitsOpened(got, "whole job", q1 + 2 + 2 + resumedGens * 2 * 2 + 2);
   } finally {
     for (const c of children) {
       try {

@@ -68,8 +68,8 @@ Deno.test("compare --attention rfa: every backend runs the adapted RFA model, se
     const softmax = await run("softmax", "reference");
     const plainRfa = rfa.report("reference");
     assert.equal(plainRfa.summary.attention, "rfa");
-    assert.match(plainRfa.summary.attention_checkpoint, /use-lite-rfa-D\d+\.json$/);
-    assert.equal(softmax.report("reference").summary.attention_checkpoint, null);
+    assert.match(plainRfa.versions.attention_checkpoint, /use-lite-rfa-D\d+\.json$/);
+    assert.equal(softmax.report("reference").versions.attention_checkpoint, null);
     // The plaintext oracle evaluates the adapted model with RFA, not the npm softmax model.
     const a: number[] = plainRfa.test_logits.untuned;
     const b: number[] = softmax.report("reference").test_logits.untuned;

@@ -6,7 +6,6 @@
  */
 import { existsSync } from "node:fs";
 import { seedFromCrypto } from "@secp/fot";
-import type { LedgerSummary } from "@secp/transport";
 import { parseTuneFlags, type TuneFlags } from "./flags.ts";
 import { BACKENDS } from "@secp/sharing";
 import { LOGIT_SCALE } from "@secp/transformer/oracle";
@@ -127,11 +126,7 @@ export async function runCompare(
     const report = await runTune(
       { ...flags, backend, seed, out: `${flags.out}/${backend}` },
       (s) => log(`  ${s}`),
-    ) as {
-      summary: Record<string, number>;
-      traffic?: LedgerSummary;
-      test_logits: { untuned: number[] };
-    };
+    );
     const untuned = report.test_logits.untuned;
     if (backend === "reference") reference = untuned;
     const s = report.summary;

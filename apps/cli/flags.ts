@@ -36,6 +36,8 @@ export interface TuneFlags extends TaskFlags {
   maxTokens: number;
   /** Deployment config: the other parties run in their own processes (`deno task party`). */
   parties?: string;
+  /** Print one machine-readable summary line to stdout (human lines go to stderr). */
+  json?: boolean;
 }
 
 /** `--help` text. */
@@ -70,6 +72,7 @@ ${TASK_FLAGS_HELP}
   --out DIR                 report.json, report.html and checkpoint.json (default runs/tune-<time>)
   --resume                  continue the run in --out from its checkpoint
   --parties FILE            run the other parties in their own processes/hosts (deno task party/cluster)
+  --json                    print one JSON summary line to stdout (progress and results go to stderr)
   --help                    this text`;
 
 function int(
@@ -127,6 +130,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       "eval-every": { type: "string" },
       "max-tokens": { type: "string" },
       parties: { type: "string" },
+      json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -163,5 +167,6 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     maxTokens: int("max-tokens", values["max-tokens"], 24, 0, 128),
     evalEvery: int("eval-every", values["eval-every"], 3, 1),
     ...(values.parties === undefined ? {} : { parties: values.parties }),
+    ...(values.json ? { json: true } : {}),
   };
 }

@@ -2,13 +2,13 @@
  * `deno task tune`: SecP-Tuning end to end. The data owner runs CMA-ES in plaintext over a
  * low-dimensional z projected to a soft prompt; each generation's whole population is scored by
  * one call to the model evaluated under MPC (all parties in this process by default), which opens
- * only the class logits to the data owner. Prints progress per generation and a summary; writes
- * report.json, report.html and a checkpoint to --out.
+ * only the class logits to the data owner. Prints progress (stderr) and the result (stdout, or one
+ * JSON line with --json); writes report.json, report.html, prompt.json, a checkpoint and each
+ * session's account to --out (see report/).
  */
 import { existsSync } from "node:fs";
 import {
   evaluatePrompt,
-  type GenerationRecord,
   loadTaskWith,
   RandomProjection,
   seedFromCrypto,
@@ -18,24 +18,45 @@ import {
 import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "./flags.ts";
 import { checkModelVerbalizer, openFlagsOracle } from "./oracle.ts";
 import { PROMPT_FORMAT, writePromptFile } from "./prompt_file.ts";
-import { barChart, lineChart, reportHtml } from "./report.ts";
-import { clippedCounts } from "./task_report.ts";
+import type { TuneReport } from "./report/build.ts";
+import {
+  generationLine,
+  lineConsole,
+  terminalConsole,
+  type TuneConsole,
+} from "./report/console.ts";
+import { displayPath } from "./report/provenance.ts";
+import { SessionRecorder } from "./report/sessions.ts";
+import { type FinishedRun, writeReports } from "./report/write.ts";
 import { taskOverrides } from "./task_flags.ts";
+import { clippedCounts } from "./task_report.ts";
 
-const fmtMB = (b: number | undefined) => (b === undefined ? "-" : `${(b / 1e6).toFixed(1)} MB`);
+/** Generations completed in a checkpoint file (0 when absent or unreadable: tune() reports it). */
+async function checkpointGeneration(path: string): Promise<number> {
+  try {
+    return Number(JSON.parse(await Deno.readTextFile(path)).generation) || 0;
+  } catch {
+    return 0;
+  }
+}
 
-/** Runs a tuning job from parsed flags; returns the report object. */
+/**
+ * Runs a tuning job from parsed flags; returns the report object (report.json). `out` receives
+ * progress and result lines (one function: both; see report/console.ts).
+ */
 export async function runTune(
   flags: TuneFlags,
-  log: (s: string) => void = console.log,
-): Promise<Record<string, unknown>> {
+  out: ((s: string) => void) | TuneConsole = terminalConsole(flags.json ?? false),
+): Promise<TuneReport> {
+  const io = typeof out === "function" ? lineConsole(out) : out;
+  const log = io.progress;
   const runFile = `${flags.out}/run.json`;
   const ckpt = `${flags.out}/checkpoint.json`;
   if (flags.resume) {
     if (!existsSync(runFile)) {
       throw new Error(`--resume: no run to resume in ${flags.out} (missing run.json)`);
     }
-    flags = { ...JSON.parse(await Deno.readTextFile(runFile)), resume: true };
+    flags = { ...JSON.parse(await Deno.readTextFile(runFile)), resume: true, json: flags.json };
   } else {
     if (existsSync(ckpt) || existsSync(runFile)) {
       throw new Error(
@@ -60,18 +81,24 @@ export async function runTune(
     await Deno.writeTextFile(runFile, JSON.stringify(flags, null, 2));
   }
   const L = flags.promptLen;
+  const t0 = performance.now();
   const opened = await openFlagsOracle(flags);
   const { oracle, session, info } = opened;
+  // Every session's traffic and openings are saved as it runs, so a resume loses none of them.
+  const recorder = session
+    ? await SessionRecorder.start(flags.out, await checkpointGeneration(ckpt), session, t0)
+    : undefined;
   try {
     // The data owner needs no weights: the model gives the initial prompt and the embedding scale
     // (for an HF model, a stated disclosure of the model owner: the embedding table's std).
+    const p0 = opened.init;
     const projection = new RandomProjection({
       promptLength: L,
       embedDim: oracle.embedDim,
       intrinsicDim: flags.dim,
       seed: flags.seed!,
       embeddingStd: opened.embeddingStd,
-      init: opened.init,
+      init: p0,
     });
     const clipped = clippedCounts(
       opened.tokenCount,
@@ -94,18 +121,14 @@ export async function runTune(
       );
     }
     log(
-      `secp-tuning: task ${task.name} (${flags.shots}-shot, ${test.length} test texts), backend ${flags.backend}, ` +
-        `attention ${flags.attention}, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
-          flags.maxTokens || 128 - L
+      `secp-tuning: task ${task.name} (${flags.shots}-shot: ${split.train.length} train, ${split.dev.length} dev, ${test.length} test texts), backend ${flags.backend}, ` +
+        `model ${info.name}, attention ${flags.attention}, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
+          flags.maxTokens || opened.maxSeqLen - L
         } tokens, ${flags.budget} generations`,
     );
-    const t0 = performance.now();
-    const zeroShot = await evaluatePrompt(oracle, task, test, opened.init, { batchSize: 32 });
-    log(
-      `untuned prompt: test ${task.metric} ${zeroShot.metric.toFixed(3)} (accuracy ${
-        zeroShot.accuracy.toFixed(3)
-      })`,
-    );
+    const zeroShot = await evaluatePrompt(oracle, task, test, p0, { batchSize: 32 });
+    log(`untuned prompt scored on ${test.length} test texts; tuning...`);
+    const genS: number[] = [];
     const result = await tune({
       oracle,
       task,
@@ -116,133 +139,56 @@ export async function runTune(
       evalEvery: flags.evalEvery,
       checkpointPath: ckpt,
       resume: flags.resume,
-      onGeneration: (r) => {
-        const done = r.generation / flags.budget;
-        const eta = ((performance.now() - t0) / 1000) * (1 / done - 1);
-        const bar = "#".repeat(Math.round(20 * done)).padEnd(20, ".");
-        log(
-          `[${bar}] gen ${r.generation}/${flags.budget} loss ${r.bestLoss.toFixed(4)} ` +
-            `dev ${r.dev ? r.dev.metric.toFixed(3) : "  -  "} sent ${
-              fmtMB(r.cost?.bytesSent)
-            } rounds ${r.cost?.rounds ?? "-"} ` +
-            `${(r.wallMs / 1000).toFixed(1)} s, ETA ${eta.toFixed(0)} s`,
-        );
+      onGeneration: async (r) => {
+        // Saved before the progress line, so a process killed after the line has it on disk.
+        await recorder?.save({ generationEnd: r.generation });
+        genS.push(r.wallMs / 1000);
+        log(generationLine(r, flags.budget, genS.reduce((a, b) => a + b) / genS.length));
       },
     });
     const tuned = await evaluatePrompt(oracle, task, test, result.bestPrompt, { batchSize: 32 });
-    // Every generation of the run, including those before a --resume (from the checkpoint).
-    const history = result.history;
-    const perGen = history.map((h) => h.cost ?? {});
-    const mean = (k: string) =>
-      perGen.length ? perGen.reduce((s, c) => s + (c[k] ?? 0), 0) / perGen.length : 0;
-    const summary = {
-      task: task.name,
-      labels: loaded.report.labels,
-      texts_clipped: clipped.clipped,
-      texts_longer_than_model_max: clipped.longerThanModel,
-      backend: flags.backend,
-      attention: flags.attention,
-      model: info.name,
-      // rfa: the adapted checkpoint the model owner serves (its hashes were verified on load).
-      attention_checkpoint: info.checkpoint,
-      seed_recorded_in: runFile,
-      metric: task.metric,
-      generations: result.generations,
-      untuned_test_metric: zeroShot.metric,
-      untuned_test_accuracy: zeroShot.accuracy,
-      tuned_test_metric: tuned.metric,
-      tuned_test_accuracy: tuned.accuracy,
-      best_dev_metric: result.bestDevMetric,
-      bytes_sent_per_generation: mean("bytesSent"),
-      offline_bytes_per_generation: mean("bytesOffline"),
-      rounds_per_generation: mean("rounds"),
-      lan_s_per_generation: mean("lanMs") / 1000,
-      wan_s_per_generation: mean("wanMs") / 1000,
-      wall_s: (performance.now() - t0) / 1000,
-    };
-    log(
-      `tuned prompt: test ${task.metric} ${tuned.metric.toFixed(3)} (untuned ${
-        zeroShot.metric.toFixed(3)
-      })`,
-    );
-    log(
-      `per generation: ${
-        fmtMB(summary.bytes_sent_per_generation)
-      } sent (busiest party), ${summary.rounds_per_generation} rounds, ` +
-        `modelled LAN ${summary.lan_s_per_generation.toFixed(2)} s, WAN ${
-          summary.wan_s_per_generation.toFixed(2)
-        } s`,
-    );
-    const byOp = session
-      ? session.ledger.byPath(3).filter((p) => p.phase === "online").sort((a, b) =>
-        b.bytes - a.bytes
-      ).slice(0, 20)
-      : [];
-    // Every message the data owner received: under MPC only the opened logits may reach it.
-    const toDataOwner = session
-      ? session.ledger.entries().filter((e) =>
-        e.to === session!.backend.party && e.path !== "control"
-      )
-        .map(({ from, path, phase, bytes, messages }) => ({ from, path, phase, bytes, messages }))
-      : [];
-    const report = {
-      summary,
-      flags,
-      // Where the data came from, counts, labels, readouts and clipping: never the texts.
-      task: { ...loaded.report, clipping: clipped },
-      history,
-      // The whole session's traffic (weight sharing included), per sending party and phase.
-      traffic: session?.ledger.summary(),
-      // The logits each test text got, for comparing backends on the same (untuned) prompt.
-      test_logits: { untuned: Array.from(zeroShot.logits), tuned: Array.from(tuned.logits) },
-      communication_by_op: byOp,
-      received_by_data_owner: toDataOwner,
-      // Every opening any party performed: op path, receiver, mask distribution (reveal ledger).
-      reveals: session?.reveals.entries() ?? [],
-    };
-    await Deno.writeTextFile(`${flags.out}/report.json`, JSON.stringify(report, null, 2));
+    await recorder?.save({ generationEnd: result.generations, status: "done" });
     await writePromptFile(`${flags.out}/prompt.json`, {
       format: PROMPT_FORMAT,
       task: task.name,
       classNames: task.classNames,
       labelTexts: task.labelTexts,
-      ...(task.templateText === undefined ? {} : { template: task.templateText }),
       promptLen: L,
       embedDim: oracle.embedDim,
       model: flags.model,
       attention: flags.attention,
       features: flags.features,
       maxTokens: flags.maxTokens,
+      ...(task.templateText === undefined ? {} : { template: task.templateText }),
       source: {
-        run: flags.out,
+        run: displayPath(flags.out),
         bestGeneration: result.bestGeneration,
         bestDevMetric: result.bestDevMetric,
       },
       prompt: Array.from(result.bestPrompt),
     });
-    const gen = (f: (h: GenerationRecord) => number | undefined) =>
-      history.filter((h) => f(h) !== undefined).map((h) =>
-        [h.generation, f(h)!] as [number, number]
-      );
-    await Deno.writeTextFile(
-      `${flags.out}/report.html`,
-      reportHtml(`secp-tuning: ${task.name} on ${flags.backend}`, {
-        ...summary,
-        labels: summary.labels.map((l) => `${l.id} ${l.name}`).join(", "),
-      }, [
-        lineChart("train loss", [{ name: "best", points: gen((h) => h.bestLoss) }, {
-          name: "mean",
-          points: gen((h) => h.meanLoss),
-        }]),
-        lineChart(`dev ${task.metric}`, [{ name: "dev", points: gen((h) => h.dev?.metric) }]),
-        barChart(
-          "online bytes by op (whole run)",
-          byOp.map((p) => [p.prefix, p.bytes / 1e6]),
-          "MB",
-        ),
-      ]),
-    );
+    const report = await writeReports({
+      flags: flags as unknown as FinishedRun["flags"],
+      task,
+      split,
+      test,
+      logits: { untuned: zeroShot.logits, tuned: tuned.logits },
+      result,
+      model: {
+        name: info.name,
+        embedDim: oracle.embedDim,
+        textLength: opened.textLength,
+        labelLengths: opened.labelLengths(task.labelTexts),
+        checkpointPath: opened.model?.checkpoint?.path ?? null,
+      },
+      // Where the data came from, counts, labels, readouts and clipping: never the texts.
+      data: { ...loaded.report, clipping: clipped },
+      startedAt: t0,
+    }, io);
     return report;
+  } catch (e) {
+    await recorder?.save({ status: "failed", error: e instanceof Error ? e.message : String(e) });
+    throw e;
   } finally {
     await opened.close();
   }

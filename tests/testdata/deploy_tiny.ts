@@ -105,7 +105,10 @@ export interface Child {
   done: Promise<{ code: number; stdout: string; stderr: string; at: number }>;
 }
 
-/** Spawns `deno run` of `script` with `args`, collecting stdout/stderr (and calling `onLine`). */
+/**
+ * Spawns `deno run` of `script` with `args`, collecting stdout/stderr (and calling `onLine` for
+ * each line of either: `tune` prints its progress to stderr).
+ */
 export function spawnDeno(
   script: string,
   args: string[],
@@ -132,7 +135,7 @@ export function spawnDeno(
   const done = (async () => {
     const [stdout, stderr, status] = await Promise.all([
       text(proc.stdout, onLine),
-      text(proc.stderr),
+      text(proc.stderr, onLine),
       proc.status,
     ]);
     return { code: status.code, stdout, stderr, at: performance.now() };

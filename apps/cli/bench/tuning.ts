@@ -155,7 +155,7 @@ export async function benchTuning(args: string[]): Promise<TuningRow[]> {
       const flags = parseTuneFlags([...tuneArgs, "--task", task, "--seed", seed]);
       if (flags === "help") return rows;
       const report = await runTune({ ...flags, out: `${out}/${task}-${seed}` }, () => {});
-      const s = report.summary as Record<string, number | string>;
+      const s = report.summary;
       const row: TuningRow = {
         task,
         seed,

@@ -70,7 +70,7 @@ Deno.test("bench tuning: a one-generation run's row equals an independent tune r
       `--out=${out}/direct`,
     ]);
     assert.ok(flags !== "help");
-    const direct = (await runTune(flags, () => {})) as { summary: Record<string, number> };
+    const direct = await runTune(flags, () => {});
     assert.equal(rows[0].untuned, direct.summary.untuned_test_metric);
     assert.equal(rows[0].tuned, direct.summary.tuned_test_metric);
     assert.equal(rows[0].metric, "accuracy");

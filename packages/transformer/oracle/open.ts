@@ -15,12 +15,13 @@ import { DEFAULT_ADAPTED_FEATURES } from "../adapt/checkpoint.ts";
 import { loadHfCheckpoint } from "../hf/checkpoint.ts";
 import { readHfConfig } from "../hf/config.ts";
 import { hfEmbeddingStd, hfJobSetup, parseHfPublicModel } from "../hf/job.ts";
-import { maskedLength } from "../hf/readout.ts";
+import { encodeMasked, maskedLength } from "../hf/readout.ts";
 import { HfTokenizer } from "../hf/tokenizer.ts";
 import { promptFromTokenIds, tokenTermStd } from "../use_lite/reference.ts";
 import { HfReferenceOracle, HfSecureOracle } from "./hf.ts";
 import { loadModelFor, type ModelChoice, type ModelFor, secureOps } from "./models.ts";
 import { ReferenceOracle } from "./reference.ts";
+import { tokenize } from "./tokens.ts";
 import { SecureOracle } from "./secure.ts";
 import { announceModel, hfAttentionOf, partySetup, useLiteSetup } from "./setup.ts";
 
@@ -80,6 +81,13 @@ export interface OpenedOracle {
   tokenCount(text: string): number;
   /** Positions the model takes (prompt, text and special tokens). */
   maxSeqLen: number;
+  /**
+   * Positions a (templated) text occupies in a batch, after clipping: the per-text length the
+   * computing parties see.
+   */
+  textLength(text: string): number;
+  /** Positions of each label readout the parties see (label sentences; 1 per label word). */
+  labelLengths(labelTexts: readonly string[]): number[];
   /** USE-lite: the loaded model (weights, tokenizer, attention); HF: undefined. */
   model?: ModelFor;
   /** The secure session, if any. */
@@ -144,6 +152,10 @@ export async function openOracle(o: OracleOptions): Promise<OpenedOracle> {
     embeddingStd: tokenTermStd(weights),
     tokenCount: (t: string) => tokenizer.encode(t).length,
     maxSeqLen: weights.config.maxSeqLen,
+    textLength: (t: string) =>
+      tokenize(tokenizer, [t], weights.config, o.promptLength, o.maxTokens)[0].length,
+    labelLengths: (ls: readonly string[]) =>
+      tokenize(tokenizer, ls, weights.config, 0).map((r) => r.length),
   };
   if (o.backend === "reference") {
     const oracle = new ReferenceOracle({ weights, attention: model.attention, ...common });
@@ -177,6 +189,10 @@ async function openHfOracle(o: OracleOptions, choice: ModelChoice): Promise<Open
   const counts = {
     tokenCount: (t: string) => maskedLength(tokenizer, t),
     maxSeqLen: config.maxPositionEmbeddings - (config.modelType === "roberta" ? 2 : 0),
+    textLength: (t: string) =>
+      encodeMasked(tokenizer, config, t, o.promptLength, o.maxTokens).ids.length,
+    // The verbalizer's token ids are public to the computing parties (one per class).
+    labelLengths: (ls: readonly string[]) => ls.map(() => 1),
   };
   // BBT's default: the projection centred on a zero prompt, scaled by the embedding table's std.
   const init = new Float64Array(o.promptLength * config.hiddenSize);

@@ -15,7 +15,6 @@ import {
   softmaxAttention,
   tanh,
 } from "@secp/protocols";
-import type { SecretBackend, Shared } from "@secp/sharing";
 import { l2normalize } from "../common/layers.ts";
 import { type ModelOps, reluByLtz } from "./ops.ts";
 
