@@ -42,12 +42,17 @@ export { insecureTestSeed, Prg, type PrgState, randomSeed } from "./prg.ts";
 export { Replicated3pc, type Replicated3pcOptions } from "./replicated3pc.ts";
 export { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
 export {
+  type BackendCosts,
   type Cost,
+  costsOf,
+  fixedCost,
   ltzCost,
   matmulFixedNoTruncCost,
   matmulNoTruncCost,
   mulNoTruncCost,
   openMod2kCost,
+  type RoundPattern,
+  type RoundSteps,
   seq,
   truncatedProductCost,
   truncCost,

@@ -7,9 +7,13 @@
  */
 import type { Channel, PartyId } from "@secp/transport";
 import { Additive2pc } from "./additive2pc.ts";
+import { ADDITIVE_2PC_COSTS } from "./additive2pc_cost.ts";
 import type { BackendKind, SecretBackend, TruncMode } from "./backend.ts";
 import type { Roles } from "./networked.ts";
+import type { BackendCosts } from "./cost_model.ts";
+import { PLAIN_COSTS } from "./plain_cost.ts";
 import { Replicated3pc } from "./replicated3pc.ts";
+import { REPLICATED_3PC_COSTS } from "./replicated3pc_cost.ts";
 import type { RevealSink } from "./reveal_log.ts";
 
 /** What one party's networked backend is built from. */
@@ -44,6 +48,8 @@ export interface BackendInfo {
   readonly trust: string;
   /** Builds one party's backend over a channel (networked backends only). */
   readonly make?: (p: BackendParams) => SecretBackend;
+  /** Its closed-form costs (bytes per party, message pattern of each primitive). */
+  readonly costs: BackendCosts;
 }
 
 /** Every backend, by kind. */
@@ -54,6 +60,7 @@ export const BACKENDS: Readonly<Record<BackendKind, BackendInfo>> = Object.freez
     topology: { parties: [0], roles: { dataOwner: 0, modelOwner: 0 } },
     helperRoles: [],
     trust: "no privacy: one party computes in the clear (the reference)",
+    costs: PLAIN_COSTS,
   },
   "2pc": {
     kind: "2pc",
@@ -62,6 +69,7 @@ export const BACKENDS: Readonly<Record<BackendKind, BackendInfo>> = Object.freez
     helperRoles: ["dealer"],
     trust: "2 parties + dealer; secure unless the dealer colludes with a party",
     make: (p) => new Additive2pc(p),
+    costs: ADDITIVE_2PC_COSTS,
   },
   "3pc": {
     kind: "3pc",
@@ -70,6 +78,7 @@ export const BACKENDS: Readonly<Record<BackendKind, BackendInfo>> = Object.freez
     helperRoles: [],
     trust: "3 parties, replicated; secure unless 2 of 3 collude (honest majority)",
     make: (p) => new Replicated3pc(p),
+    costs: REPLICATED_3PC_COSTS,
   },
 });
 

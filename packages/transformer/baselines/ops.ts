@@ -104,7 +104,7 @@ export function denseBackwardPlan(
 
 /** Adds the cost of {@link prepareDense} for W [in, out] (2PC: two openings of in·out elements). */
 export function prepareDensePlan(m: CostModel, din: number, dout: number): CostModel {
-  if (m.kind === "2pc") m.openMod2k(din * dout, 64).openMod2k(din * dout, 64);
+  m.fixed(din, dout).fixed(dout, din);
   return m;
 }
 

@@ -70,7 +70,7 @@ export async function prepareRobertaLayer(
 /** Adds the cost of {@link prepareRobertaLayer} (2PC: 2·|W| openings per weight). */
 export function prepareRobertaLayerPlan(m: CostModel, c: RobertaLayerConfig): CostModel {
   for (const [i, o] of Object.values(denseShapes(c))) {
-    if (m.kind === "2pc") m.openMod2k(i * o, 64).openMod2k(i * o, 64);
+    m.fixed(i, o).fixed(o, i);
   }
   return m;
 }

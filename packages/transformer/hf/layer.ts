@@ -198,16 +198,9 @@ export async function denseLinear(be: SecretBackend, x: Shared, d: ForwardDense)
   return be.add(y, be.broadcastTo(d.b, y.shape));
 }
 
-/**
- * Cost of a fixed-operand product [M, K]·W[K, N] (truncated). `CostModel` has no fixed-operand
- * primitive: in 2PC its traffic is one exchange of the M·K-element mask opening (the pattern and
- * bytes of a 64-bit `openMod2k`) plus the dealer's 8·M·N offline bytes (which `trigTuple(MN/2)`
- * books identically, with no online effect); in 3PC it is an ordinary matmul.
- */
+/** Adds the cost of `be.matmulFixed` [M, K] @ W[K, N] after `fixed(W)`, truncation included. */
 export function matmulFixedPlan(m: CostModel, M: number, K: number, N: number): CostModel {
-  if (m.kind === "3pc") return m.matmul(1, M, K, N, false);
-  if (m.kind === "2pc") m.openMod2k(M * K, 64).trigTuple((M * N) / 2);
-  return m.truncate(M * N);
+  return m.matmulFixed(M, K, N);
 }
 
 /** Adds the cost of {@link denseLinear} on x `[N, in]`, W `[in, out]`. */
