@@ -48,13 +48,15 @@ Deno.test("README: 'Tune on your own data' runs as written (its CSV, its task fi
         stdout: "piped",
         stderr: "piped",
       }).output();
+      // Progress (the labels line) goes to stderr, the result to stdout.
       const out = new TextDecoder().decode(res.stdout);
-      assert.equal(res.code, 0, `${c}\n${new TextDecoder().decode(res.stderr)}`);
+      const progress = new TextDecoder().decode(res.stderr);
+      assert.equal(res.code, 0, `${c}\n${progress}`);
       assert.match(
-        out,
+        progress,
         /labels \(id name: readout, examples\): 0 negative: "This is a bad review\.", 8; 1 positive/,
       );
-      assert.match(out, /tuned prompt: test f1 /);
+      assert.match(out, /^test F1 on 4 texts: untuned [\d.]+ \[[\d.]+, [\d.]+\] -> tuned /m);
       const outDir = args[args.indexOf("--out") + 1];
       reports.push(JSON.parse(await Deno.readTextFile(`${dir}/${outDir}/report.json`)));
     }

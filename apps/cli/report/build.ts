@@ -73,8 +73,17 @@ export interface ReportInputs {
   wallS: number;
   /** Remarks on the outcome, shown in the console and the report (e.g. how the prompt was chosen). */
   notes?: string[];
-  /** The data's provenance, labels, readouts and clipping counts (never the texts). */
-  data?: Record<string, unknown>;
+  /** The model's name. */
+  model: string;
+  /**
+   * The task's provenance: data and test files, format, columns, labels (id, name, readout, counts),
+   * readout kind, template, clipping counts (never the texts).
+   */
+  data: {
+    labels: unknown[];
+    clipping: { clipped: number; longerThanModel: number };
+    [key: string]: unknown;
+  };
 }
 
 /** One sentence per backend: who must not collude for the data to stay private. */
@@ -300,7 +309,11 @@ export function buildReport(i: ReportInputs) {
     summary: {
       task: i.task.name,
       backend: i.flags.backend,
+      model: i.model,
       attention: i.flags.attention as string,
+      labels: i.data.labels,
+      texts_clipped: i.data.clipping.clipped,
+      texts_longer_than_model_max: i.data.clipping.longerThanModel,
       metric: i.task.metric,
       train_texts: i.sizes.train,
       dev_texts: i.sizes.dev,
@@ -382,7 +395,7 @@ export function buildReport(i: ReportInputs) {
     configuration: i.flags,
     reproduce: { command: i.command },
     versions: i.versions,
-    data: i.data ?? null,
+    task: i.data,
     paths: i.paths,
     history: i.history,
     test_logits: { untuned: Array.from(i.test.untuned), tuned: Array.from(i.test.tuned) },

@@ -54,9 +54,13 @@ export const REPORT_FIELDS: Record<string, Field> = {
   summary: f("object", "the headline figures, flat (what `--json` prints, plus paths)", {
     fields: {
       task: f("string", "task name"),
-      backend: f("string", "plain, 2pc or 3pc"),
+      backend: f("string", "reference, plain, 2pc or 3pc"),
+      model: f("string", "the model (USE-lite, or the HF checkpoint's architecture and folder)"),
       attention: f("string", "rfa or softmax"),
-      metric: f("string", "accuracy or f1"),
+      labels: f("array", "each label: id, name, readout, examples (and test examples)"),
+      texts_clipped: f("integer", "texts clipped to the token limit (train, dev and test)"),
+      texts_longer_than_model_max: f("integer", "texts longer than the model's own room"),
+      metric: f("string", "accuracy, f1 or macro-f1"),
       train_texts: f("integer", "training texts (scored every generation)"),
       dev_texts: f("integer", "dev texts (select the prompt)"),
       test_texts: f("integer", "test texts scored before and after tuning"),
@@ -202,9 +206,9 @@ export const REPORT_FIELDS: Record<string, Field> = {
     fields: { command: f("string", "the tune command with every flag") },
   }),
   versions: f("object", "model, attention checkpoint and its SHA-256, project commit, Deno"),
-  data: f(
-    "object?",
-    "the data: source files, format, columns, labels (id, name, readout, counts), clipping counts; never the texts",
+  task: f(
+    "object",
+    "the task: data and test files, format, columns, labels (id, name, readout, counts), readout, template, clipping counts; never the texts",
   ),
   paths: f("object", "outputs, relative", {
     fields: {

@@ -5,7 +5,7 @@
  */
 import { basename, relative } from "node:path";
 import { applyTemplate, type Example, type GenerationRecord, type TaskSpec } from "@secp/fot";
-import { buildReport, type TuneReport } from "./build.ts";
+import { buildReport, type ReportInputs, type TuneReport } from "./build.ts";
 import { jsonLine, resultLines, type TuneConsole } from "./console.ts";
 import { reportHtml } from "./html.ts";
 import { displayFlags, displayPath, reproduceCommand, versions } from "./provenance.ts";
@@ -49,8 +49,8 @@ export interface FinishedRun {
     /** The attention checkpoint file (USE-lite rfa) on this machine, for its hash; or null. */
     checkpointPath: string | null;
   };
-  /** The data's provenance, labels, readouts and clipping (never the texts). */
-  data?: Record<string, unknown>;
+  /** The task's provenance, labels, readouts and clipping (never the texts). */
+  data: ReportInputs["data"];
   /** `performance.now()` when the run started. */
   startedAt: number;
   /** Remarks on the outcome for the console and the report (e.g. how the prompt was chosen). */
@@ -95,6 +95,7 @@ export async function writeReports(run: FinishedRun, io: TuneConsole): Promise<T
     },
     versions: await versions(model.name, model.checkpointPath),
     data: run.data,
+    model: model.name,
     paths,
     command: reproduceCommand(flags),
     wallS: (performance.now() - run.startedAt) / 1000,
