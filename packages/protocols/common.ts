@@ -153,12 +153,16 @@ export async function mulNoTruncAll(
   return await productAll(be, pairs, (x, y) => be.mulNoTrunc(x, y));
 }
 
-/** Truncated elementwise products of several pairs in one call (one `mul`). */
+/**
+ * Truncated elementwise products of several pairs in one call (one `mul`), truncated by `bits`
+ * (default f; more when the operands carry extra fractional bits).
+ */
 export async function mulAll(
   be: SecretBackend,
   pairs: readonly (readonly [Shared, Shared])[],
+  bits?: number,
 ): Promise<Shared[]> {
-  return await productAll(be, pairs, (x, y) => be.mul(x, y));
+  return await productAll(be, pairs, (x, y) => be.mul(x, y, bits));
 }
 
 async function productAll(
