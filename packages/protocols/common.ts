@@ -175,6 +175,25 @@ async function productAll(
   return split(be, await product(flat(0), flat(1)), pairs.map((p) => p[0].shape));
 }
 
+/**
+ * a₀ + Σ aᵢ·tᵢ on the ring, no communication: the shared terms tᵢ carry `termBits` fractional
+ * bits (default f), the public coefficients are encoded with f + `extra` bits, so the result
+ * carries termBits + f + extra fractional bits; the caller truncates it once (by termBits +
+ * extra to come back to f bits), so small coefficients keep their precision.
+ */
+export function ringPolynomial(
+  be: SecretBackend,
+  terms: readonly (readonly [Shared, number])[],
+  a0: number,
+  extra: number,
+  termBits: number = be.fp.fracBits,
+): Shared {
+  const t0 = terms[0][0];
+  const coef = (a: number) => ringFill(t0.shape, be.fp.encodeScalar(a * 2 ** extra));
+  const sum = terms.reduce((acc, [t, a]) => be.add(acc, be.mulRing(t, coef(a))), zerosLike(be, t0));
+  return be.addRing(sum, ringFill(t0.shape, be.fp.encodeScalar(a0 * 2 ** (termBits + extra))));
+}
+
 /** A shared tensor of zeros with `x`'s shape (x − x: no communication). */
 export function zerosLike(be: SecretBackend, x: Shared): Shared {
   return be.sub(x, x);

@@ -32,6 +32,7 @@ import {
   mulNoTruncAll,
   type ProtocolSpec,
   ringFill,
+  ringPolynomial,
 } from "./common.ts";
 import { below } from "./compare.ts";
 import { type BackendKind, type Cost, type CostModel, costOf, type CostOptions } from "./cost.ts";
@@ -107,13 +108,9 @@ export async function geluAccurate(
     const [u3, u4] = await mulAll(be, [[u, u2], [u2, u2]], g);
     const [u5, u6, u7] = await mulAll(be, [[u, u4], [u2, u4], [u3, u4]], g);
     const pows = [u, u2, u3, u4, u5, u6, u7];
-    // P at scale 2g: coefficients encoded at g bits, the constant at 2g.
+    // P at 2g bits: powers at g bits, coefficients at g bits.
     const C = GELU_ACCURATE_COEFFS;
-    const coef = (k: number) => ringFill([n], be.fp.encodeScalar(C[k] * 2 ** (g - f)));
-    const p = pows.reduce(
-      (acc, pw, i) => be.add(acc, be.mulRing(pw, coef(i + 1))),
-      be.addRing(be.sub(v, v), ringFill([n], be.fp.encodeScalar(C[0] * 2 ** (2 * g - f)))),
-    );
+    const p = ringPolynomial(be, pows.map((pw, i) => [pw, C[i + 1]] as const), C[0], g - f, g);
     const delta = await be.truncate(p, 2 * g - f);
     return be.reshape(be.sub(relu, delta), x.shape);
   });

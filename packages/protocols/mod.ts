@@ -73,6 +73,7 @@ export {
   oneMinusBit,
   type ProtocolSpec,
   ringFill,
+  ringPolynomial,
   truncateAll,
 } from "./common.ts";
 export {
@@ -121,10 +122,14 @@ export {
   gelu,
   GELU_A,
   GELU_B,
+  GELU_BREAKS,
+  GELU_COEFF_BITS,
   geluCost,
   geluExact,
   geluPlan,
+  geluPolynomials,
   geluPuma,
+  geluSegments,
   geluSignBits,
   geluSpec,
 } from "./gelu.ts";
