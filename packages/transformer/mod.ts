@@ -202,6 +202,7 @@ export {
   robertaLayerTrainForward,
   robertaLayerTrainForwardPlan,
   type RobertaLayerWeights,
+  type SecureGelu,
   type SharedRobertaLayer,
   shareRobertaLayer,
 } from "./secure/roberta_layer.ts";
