@@ -13,6 +13,7 @@ import type { Ledger } from "@secp/transport";
 import { cos, cosPreprocess, type CosTuples, type CosVariant } from "./cos.ts";
 import { exp } from "./exp.ts";
 import { gelu, geluExact } from "./gelu.ts";
+import { geluAccurate } from "./gelu_accurate.ts";
 import { layerNorm, layerNormReference } from "./layernorm.ts";
 import { reciprocal } from "./reciprocal.ts";
 import {
@@ -190,6 +191,7 @@ function workloads(o: Sizes): Workload[] {
   if (want("gelu")) {
     const x = new FloatTensor(uniform(n, -6, 6, 3), shape);
     out.push(elementwise("gelu", "puma", seq, x, (be, v) => gelu(be, v), geluExact));
+    out.push(elementwise("gelu", "accurate", seq, x, (be, v) => geluAccurate(be, v), geluExact));
   }
   const rows = heads * seq; // one reciprocal per (head, query); one rsqrt per token and head
   if (want("reciprocal")) {
