@@ -166,6 +166,8 @@ export {
 } from "./normalized_attention.ts";
 export {
   RFA_DEN_FLOOR,
+  RFA_ERR_FLOOR,
+  RFA_ERR_SLOPE,
   RFA_PHASE_EXTRA_BITS,
   rfaAttention,
   rfaAttentionCost,
@@ -175,6 +177,7 @@ export {
   type RfaOptions,
   rfaPreprocess,
   type RfaReference,
+  rfaRowErrorBound,
   rfaSpec,
   type RfaStats,
   rfaWeights,
