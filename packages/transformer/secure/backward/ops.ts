@@ -11,9 +11,9 @@
  * - **Dense** `y = x·W + b`: dX = dY·Wᵀ (a fixed-operand product with Wᵀ prepared once per weight
  *   version), dW = Xᵀ·dY (a secure matmul), db = Σ dY (local).
  * - **GELU**: one pass gives GELU(x) by PUMA's piecewise polynomial (`@secp/protocols`' `gelu`:
- *   its segments, coefficients and ring evaluation are imported, not copied)
- *   and GELU′(x) by our own least-squares polynomials on the same three segments (the PUMA
- *   polynomial's own derivative is off by 0.21 near x = 3); the sign tests and powers are shared.
+ *   its segments, coefficients and ring evaluation are imported, not copied) and GELU′(x) by our
+ *   own least-squares polynomials on the same three segments (the PUMA polynomial's own
+ *   derivative is off by 0.21 near x = 3); the sign tests and powers are shared.
  * - **LayerNorm** (PyTorch semantics, as `@secp/protocols`' `layerNorm`): the training forward keeps
  *   x̂ and 1/σ; dx = (1/σ)·(dx̂ − mean(dx̂) − x̂·mean(dx̂⊙x̂)), dx̂ = dy⊙γ, dγ = Σ dy⊙x̂, dβ = Σ dy.
  * - **Softmax attention**: P = softmax(q·kᵀ·s) kept; dV = Pᵀ·dO, dP = dO·Vᵀ,
