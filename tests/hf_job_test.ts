@@ -69,11 +69,11 @@ function referenceLogits(f: Fixture): number[] {
   const out: number[] = [];
   for (let p = 0; p < P; p++) {
     const prompt = f.prompts.data.subarray(p * L * d, (p + 1) * L * d);
-    const ref = hfForward(w, f.textIds, { prompt, gelu: "puma", expIters: 8 });
+    const ref = hfForward(w, f.textIds, { prompt, gelu: "accurate", expIters: 8 });
     f.textIds.forEach((_, t) => {
       const at = f.maskAt[t] + L;
       out.push(
-        ...hfMlmLogits(w, ref.hidden[t].subarray(at * d, (at + 1) * d), f.verbalizer, "puma"),
+        ...hfMlmLogits(w, ref.hidden[t].subarray(at * d, (at + 1) * d), f.verbalizer, "accurate"),
       );
     });
   }

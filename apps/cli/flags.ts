@@ -63,7 +63,7 @@ ${TASK_FLAGS_HELP}
   --features D              RFA random features (default ${DEFAULT_ADAPTED_FEATURES}, the default checkpoint's)
   --cos exact|paper|iterative   cosine protocol for RFA (default exact)
   --trunc exact|local       secure truncation (default exact: never fails for |x| < 2^62; local:
-                            no dealer pair / 1 round fewer on 3pc, fails with probability ≈ |x|/2^63)
+                            no dealer pair / 1 round fewer on 3pc, fails with probability ≈ |x|/2^64)
   --net none|lan|wan|wan200 delay in-process links per a network profile (default none)
   --seed S                  seed for splits, projection and CMA-ES (default: fresh from the CSPRNG)
   --test-size N             test texts scored before and after tuning (default 32; 0 = all)

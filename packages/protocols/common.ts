@@ -153,12 +153,16 @@ export async function mulNoTruncAll(
   return await productAll(be, pairs, (x, y) => be.mulNoTrunc(x, y));
 }
 
-/** Truncated elementwise products of several pairs in one call (one `mul`). */
+/**
+ * Truncated elementwise products of several pairs in one call (one `mul`), truncated by `bits`
+ * (default f; more when the operands carry extra fractional bits).
+ */
 export async function mulAll(
   be: SecretBackend,
   pairs: readonly (readonly [Shared, Shared])[],
+  bits?: number,
 ): Promise<Shared[]> {
-  return await productAll(be, pairs, (x, y) => be.mul(x, y));
+  return await productAll(be, pairs, (x, y) => be.mul(x, y, bits));
 }
 
 async function productAll(
@@ -169,6 +173,25 @@ async function productAll(
   if (pairs.length === 1) return [await product(pairs[0][0], pairs[0][1])];
   const flat = (i: 0 | 1) => be.concat(pairs.map((p) => be.reshape(p[i], [p[i].size])), 0);
   return split(be, await product(flat(0), flat(1)), pairs.map((p) => p[0].shape));
+}
+
+/**
+ * a₀ + Σ aᵢ·tᵢ on the ring, no communication: the shared terms tᵢ carry `termBits` fractional
+ * bits (default f), the public coefficients are encoded with f + `extra` bits, so the result
+ * carries termBits + f + extra fractional bits; the caller truncates it once (by termBits +
+ * extra to come back to f bits), so small coefficients keep their precision.
+ */
+export function ringPolynomial(
+  be: SecretBackend,
+  terms: readonly (readonly [Shared, number])[],
+  a0: number,
+  extra: number,
+  termBits: number = be.fp.fracBits,
+): Shared {
+  const t0 = terms[0][0];
+  const coef = (a: number) => ringFill(t0.shape, be.fp.encodeScalar(a * 2 ** extra));
+  const sum = terms.reduce((acc, [t, a]) => be.add(acc, be.mulRing(t, coef(a))), zerosLike(be, t0));
+  return be.addRing(sum, ringFill(t0.shape, be.fp.encodeScalar(a0 * 2 ** (termBits + extra))));
 }
 
 /** A shared tensor of zeros with `x`'s shape (x − x: no communication). */

@@ -26,7 +26,7 @@ import {
   mulAll,
   oneMinusBit,
   type ProtocolSpec,
-  ringFill,
+  ringPolynomial,
 } from "./common.ts";
 import { below } from "./compare.ts";
 import { type BackendKind, type Cost, type CostModel, costOf, type CostOptions } from "./cost.ts";
@@ -47,7 +47,12 @@ export const GELU_B = [
   0.0018067462606141187,
 ] as const;
 
-const EXTRA = 8; // extra coefficient bits
+/** PUMA's segment breaks: −4, −1.95, 3. */
+export const GELU_BREAKS = [-4, -1.95, 3] as const;
+
+/** Extra bits of the polynomial coefficients beyond f (so b₆ ≈ 0.0018 keeps its precision). */
+export const GELU_COEFF_BITS = 8;
+const EXTRA = GELU_COEFF_BITS;
 
 /** Exact GELU, x·Φ(x), in float64 (erf by its Maclaurin series / erfc continued fraction). */
 export function geluExact(x: number): number {
@@ -111,26 +116,11 @@ export async function gelu(be: SecretBackend, x: Shared, opts: DebugOptions = {}
     const f = be.fp.fracBits;
     const n = x.size;
     const v = be.reshape(x, [n]);
-    const bits = await below(be, v, [-4, -1.95, 3], geluSignBits(f)); // [3, n]
-    const c4 = be.slice(bits, 0, 0, 1),
-      c195 = be.slice(bits, 0, 1, 2),
-      c3 = be.slice(bits, 0, 2, 3);
-    const z1 = be.reshape(be.sub(c195, c4), [n]); // −4 ≤ x < −1.95
-    const z2 = be.reshape(be.sub(c3, c195), [n]); // −1.95 ≤ x < 3
-    const z3 = be.reshape(oneMinusBit(be, c3), [n]); // x ≥ 3
+    const { z1, z2, z3 } = await geluSegments(be, v);
     const [x2] = await mulAll(be, [[v, v]]);
     const [x3, x4] = await mulAll(be, [[v, x2], [x2, x2]]);
     const [x6] = await mulAll(be, [[x2, x4]]);
-    // Polynomials at scale 2^(2f + EXTRA).
-    const c = (a: number) => ringFill([n], be.fp.encodeScalar(a * 2 ** EXTRA));
-    const k0 = (a: number) => ringFill([n], be.fp.encodeScalar(a * 2 ** (f + EXTRA)));
-    const poly = (terms: [Shared, number][], a0: number) =>
-      be.addRing(
-        terms.reduce((acc, [p, a]) => be.add(acc, be.mulRing(p, c(a))), be.sub(v, v)),
-        k0(a0),
-      );
-    const p3 = poly([[v, GELU_A[1]], [x2, GELU_A[2]], [x3, GELU_A[3]]], GELU_A[0]);
-    const p6 = poly([[v, GELU_B[1]], [x2, GELU_B[2]], [x4, GELU_B[3]], [x6, GELU_B[4]]], GELU_B[0]);
+    const { p3, p6 } = geluPolynomials(be, [v, x2, x3, x4, x6]);
     // One batched selection; the identity lane stays at scale f (exact), so the truncated sum
     // only ever holds the bounded polynomial values (|P| ≤ 3 at scale 2^(2f+8)), whatever |x| is.
     const sel = await be.mulNoTrunc(be.concat([z1, z2, z3], 0), be.concat([p3, p6, v], 0));
@@ -138,6 +128,40 @@ export async function gelu(be: SecretBackend, x: Shared, opts: DebugOptions = {}
     const g = be.add(await be.truncate(poly2, f + EXTRA), be.slice(sel, 0, 2 * n, 3 * n));
     return be.reshape(g, x.shape);
   });
+}
+
+/**
+ * PUMA's segment indicators of flat x `[n]` (integer bits, one batched `ltz` of x − each break):
+ * z1 = [−4 ≤ x < −1.95], z2 = [−1.95 ≤ x < 3], z3 = [x ≥ 3].
+ */
+export async function geluSegments(
+  be: SecretBackend,
+  v: Shared,
+): Promise<{ z1: Shared; z2: Shared; z3: Shared }> {
+  const n = v.size;
+  const bits = await below(be, v, GELU_BREAKS, geluSignBits(be.fp.fracBits)); // [3, n]
+  const [c4, c195, c3] = [0, 1, 2].map((i) => be.slice(bits, 0, i, i + 1));
+  return {
+    z1: be.reshape(be.sub(c195, c4), [n]),
+    z2: be.reshape(be.sub(c3, c195), [n]),
+    z3: be.reshape(oneMinusBit(be, c3), [n]),
+  };
+}
+
+/**
+ * PUMA's two segment polynomials on the ring from the powers (x, x², x³, x⁴, x⁶) at f bits:
+ * p3 = a₀ + a₁x + a₂x² + a₃x³ and p6 = b₀ + b₁x + b₂x² + b₄x⁴ + b₆x⁶, both at 2f +
+ * {@link GELU_COEFF_BITS} fractional bits (no communication).
+ */
+export function geluPolynomials(
+  be: SecretBackend,
+  [x, x2, x3, x4, x6]: readonly Shared[],
+): { p3: Shared; p6: Shared } {
+  const [a0, a1, a2, a3] = GELU_A, [b0, b1, b2, b4, b6] = GELU_B;
+  return {
+    p3: ringPolynomial(be, [[x, a1], [x2, a2], [x3, a3]], a0, EXTRA),
+    p6: ringPolynomial(be, [[x, b1], [x2, b2], [x4, b4], [x6, b6]], b0, EXTRA),
+  };
 }
 
 /**

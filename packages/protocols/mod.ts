@@ -8,8 +8,9 @@
  *   method as variants.
  * - {@link rfaAttention} — random feature attention with trig features by Π_cos; the baseline
  *   {@link softmaxAttention}; {@link normalizedAttention} (softmax over ℓ2-normalised q, k).
- * - {@link exp}, {@link reciprocal}, {@link rsqrt}, {@link layerNorm}, {@link gelu}, {@link tanh},
- *   {@link relu}, {@link maxLastAxis}, {@link clip}, {@link softmax}.
+ * - {@link exp}, {@link reciprocal}, {@link rsqrt}, {@link layerNorm}, {@link geluAccurate} (GELU
+ *   within 3e−4 of the erf form; the models' GELU), {@link gelu} (PUMA's polynomial, 2.2e−2),
+ *   {@link tanh}, {@link relu}, {@link maxLastAxis}, {@link clip}, {@link softmax}.
  *
  * Every protocol exports a `…Spec` (domain, error contract measured against float64, method and
  * provenance; all listed in {@link PROTOCOL_SPECS}) and a closed-form `…Cost(kind, shape,
@@ -41,6 +42,16 @@ import { reluSpec } from "./compare.ts";
 import { cosIterativeSpec, cosSpec } from "./cos.ts";
 import { expSpec } from "./exp.ts";
 import { geluSpec } from "./gelu.ts";
+import { geluAccurateSpec } from "./gelu_accurate.ts";
+export {
+  GELU_ACCURATE_COEFFS,
+  GELU_ACCURATE_T,
+  geluAccurate,
+  geluAccurateCost,
+  geluAccuratePlan,
+  geluAccuratePoly,
+  geluAccurateSpec,
+} from "./gelu_accurate.ts";
 import { layerNormSpec } from "./layernorm.ts";
 import { normalizedAttentionSpec } from "./normalized_attention.ts";
 import { reciprocalNormalizedSpec, reciprocalSpec } from "./reciprocal.ts";
@@ -62,6 +73,7 @@ export {
   oneMinusBit,
   type ProtocolSpec,
   ringFill,
+  ringPolynomial,
   truncateAll,
 } from "./common.ts";
 export {
@@ -110,10 +122,14 @@ export {
   gelu,
   GELU_A,
   GELU_B,
+  GELU_BREAKS,
+  GELU_COEFF_BITS,
   geluCost,
   geluExact,
   geluPlan,
+  geluPolynomials,
   geluPuma,
+  geluSegments,
   geluSignBits,
   geluSpec,
 } from "./gelu.ts";
@@ -150,6 +166,8 @@ export {
 } from "./normalized_attention.ts";
 export {
   RFA_DEN_FLOOR,
+  RFA_ERR_FLOOR,
+  RFA_ERR_SLOPE,
   RFA_PHASE_EXTRA_BITS,
   rfaAttention,
   rfaAttentionCost,
@@ -159,6 +177,7 @@ export {
   type RfaOptions,
   rfaPreprocess,
   type RfaReference,
+  rfaRowErrorBound,
   rfaSpec,
   type RfaStats,
   rfaWeights,
@@ -224,6 +243,7 @@ export const PROTOCOL_SPECS: readonly ProtocolSpec[] = [
   rsqrtNewtonSpec,
   layerNormSpec,
   geluSpec,
+  geluAccurateSpec,
   tanhSpec,
   reluSpec,
   softmaxSpec,

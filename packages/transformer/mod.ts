@@ -201,6 +201,7 @@ export {
   robertaLayerForwardPlan,
   robertaLayerParamCount,
   type RobertaLayerWeights,
+  type SecureGelu,
   type SharedRobertaLayer,
   shareRobertaLayer,
   splitHeads,

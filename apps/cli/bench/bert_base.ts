@@ -92,7 +92,7 @@ export async function benchBertBase(
     const prompt = new Float64Array(L * d).map((_, i) => 0.02 * Math.sin(i));
     for (const attention of attentions) {
       const name = attention.kind === "softmax" ? "softmax" : "rfa-exact";
-      const approx = { gelu: "puma", expIters: EXP_DEFAULT_ITERS } as const;
+      const approx = { gelu: "accurate", expIters: EXP_DEFAULT_ITERS } as const;
       const t0 = performance.now();
       const ref = hfForward(weights, [ids], { prompt, ...approx });
       const at = n - 3 + L;
@@ -100,7 +100,7 @@ export async function benchBertBase(
         weights,
         ref.hidden[0].subarray(at * d, (at + 1) * d),
         verbalizer,
-        "puma",
+        "accurate",
       );
       const plainMs = performance.now() - t0;
       for (const backend of backends) {

@@ -153,6 +153,9 @@ export function parsePaperArgs(args: string[]): PaperOptions | "help" {
     heads: int("heads", values.heads, ROBERTA_LARGE_LAYER.heads),
     ffn: int("ffn", values.ffn, ROBERTA_LARGE_LAYER.ffn),
     eps: 1e-5,
+    // PUMA's GELU for every method: the gradient baselines' GELU′ is fit on its segments, so the
+    // forward-only rows evaluate the same function (and stay comparable with the committed table).
+    gelu: "puma",
   };
   if (layer.hidden % layer.heads) throw new RangeError("--hidden must be divisible by --heads");
   return {
@@ -447,7 +450,8 @@ async function writeReport(
     "",
     `- date: ${meta.date}; machine: ${meta.machine}; suite wall time ${round(elapsed)} s`,
     `- ${meta.note}.`,
-    `- layer: d ${o.layer.hidden}, ${o.layer.heads} heads, FFN ${o.layer.ffn}, post-LN, GELU, random ` +
+    `- layer: d ${o.layer.hidden}, ${o.layer.heads} heads, FFN ${o.layer.ffn}, post-LN, GELU ` +
+      `(${o.layer.gelu === "puma" ? "PUMA's polynomial" : "geluAccurate"}, every method), random ` +
       `weights; model = ${o.layers} identical layers: **one layer measured per workload, the ` +
       `${o.layers}-layer totals are composed** (× ${o.layers}: seconds, bytes, rounds).`,
     `- Table A: backend 2PC (additive + dealer, exact truncation), seq ${o.seq}, **${o.batch} ` +

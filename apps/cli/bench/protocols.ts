@@ -17,6 +17,7 @@ import {
   type CosVariant,
   exp,
   gelu,
+  geluAccurate,
   geluExact,
   layerNorm,
   layerNormReference,
@@ -196,6 +197,7 @@ function workloads(o: Sizes): Workload[] {
   if (want("gelu")) {
     const x = new FloatTensor(uniform(n, -6, 6, 3), shape);
     out.push(elementwise("gelu", "puma", seq, x, (be, v) => gelu(be, v), geluExact));
+    out.push(elementwise("gelu", "accurate", seq, x, (be, v) => geluAccurate(be, v), geluExact));
   }
   const rows = heads * seq; // one reciprocal per (head, query); one rsqrt per token and head
   if (want("reciprocal")) {

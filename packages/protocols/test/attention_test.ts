@@ -11,6 +11,7 @@ import {
   rfaAttention,
   rfaAttentionReference,
   type RfaOptions,
+  type RfaReference,
   rfaSpec,
   type RfaStats,
 } from "../rfa.ts";
@@ -22,6 +23,7 @@ import {
   softmaxSpec,
 } from "../softmax.ts";
 import { inputFrom, runAndReveal, SECURE, testData } from "./helpers.ts";
+import { rfaRows } from "./rfa_rows.ts";
 
 const ALL: [BackendKind, TruncMode][] = [["plain", "exact"], ...SECURE];
 const t = (shape: number[], data: Float64Array) => new FloatTensor(data, shape);
@@ -157,17 +159,20 @@ Deno.test("normalized attention: the scale of q and k does not matter; bad τ is
 
 const RFA_OPTS: RfaOptions = { normalize: { temperature: 2 }, mask: amask, seed: 7, features: 16 };
 
-/** Max abs error over the rows whose reference denominator is ≥ 4ε (the contract's domain). */
-function rfaError(got: FloatTensor, ref: { out: FloatTensor; den: Float64Array }): number {
-  const d = AS[3];
-  let e = 0;
-  ref.den.forEach((den, r) => {
-    if (den < 4 / 16) return;
-    for (let c = 0; c < d; c++) {
-      e = Math.max(e, Math.abs(got.data[r * d + c] - ref.out.data[r * d + c]));
-    }
-  });
-  return e;
+/** Rows the RFA contract covers at this grid (reference denominator ≥ 4ε): 93 of 96. */
+const RFA_KEPT = 93;
+
+/**
+ * Max abs error over the rows whose reference denominator is ≥ 4ε (the contract's domain), after
+ * checking that exactly {@link RFA_KEPT} rows were kept and every kept row is within its per-row
+ * bound (`rfaRowErrorBound`).
+ */
+function rfaError(got: FloatTensor, ref: RfaReference, perRow = true): number {
+  const r = rfaRows(got, ref, Math.max(...v.data.map(Math.abs)));
+  assert.equal(r.rows.length, 96);
+  assert.equal(r.kept.length, RFA_KEPT, "rows with den ≥ 4ε");
+  if (perRow) assert.ok(r.worstRatio <= 1, `a row exceeds rfaRowErrorBound × ${r.worstRatio}`);
+  return r.maxErr;
 }
 
 for (const [kind, trunc] of ALL) {
@@ -190,7 +195,7 @@ Deno.test("rfa (iterative): inaccurate on unreduced phases, as documented", asyn
     const [qq, kk, vv] = await attnInputs(be);
     return [await rfaAttention(be, qq, kk, vv, { ...RFA_OPTS, variant: "iterative" })];
   });
-  const err = rfaError(got, rfaAttentionReference(q, k, v, RFA_OPTS));
+  const err = rfaError(got, rfaAttentionReference(q, k, v, RFA_OPTS), false);
   assert.ok(err > 5 * rfaSpec.error.maxAbs, `iterative error ${err} unexpectedly small`);
 });
 

@@ -5,6 +5,7 @@ import { clip, relu, reluSpec } from "../compare.ts";
 import { cos, cosIterativeSpec, cosSpec, sin } from "../cos.ts";
 import { exp, expSpec } from "../exp.ts";
 import { gelu, geluSpec } from "../gelu.ts";
+import { geluAccurate, geluAccurateSpec } from "../gelu_accurate.ts";
 import { reciprocal, reciprocalNormalizedSpec, reciprocalSpec } from "../reciprocal.ts";
 import { rsqrt, rsqrtNewtonSpec, rsqrtSpec } from "../rsqrt.ts";
 import { tanh, tanhSpec } from "../tanh.ts";
@@ -100,6 +101,17 @@ export const CASES: Case[] = [
     spec: geluSpec,
     xs: onGrid([...grid(-8, 8, 2 ** -8), ...far]),
     op: (be, x) => gelu(be, x),
+  },
+  {
+    name: "geluAccurate",
+    spec: geluAccurateSpec,
+    xs: onGrid([
+      ...grid(-8, 8, 2 ** -8),
+      ...logGrid(3, 20, 64),
+      ...logGrid(3, 20, 64).map((v) => -v),
+      ...far,
+    ]),
+    op: (be, x) => geluAccurate(be, x),
   },
   {
     name: "tanh",

@@ -6,6 +6,7 @@ import { cos, cosCost, cosPreprocess, cosSin, type CosTuples, sin } from "../cos
 import { costOf } from "../cost.ts";
 import { exp, expCost } from "../exp.ts";
 import { gelu, geluCost } from "../gelu.ts";
+import { geluAccurate, geluAccurateCost } from "../gelu_accurate.ts";
 import { layerNorm, layerNormCost } from "../layernorm.ts";
 import { reciprocal, reciprocalCost } from "../reciprocal.ts";
 import { rfaAttention, rfaAttentionCost, rfaPreprocess } from "../rfa.ts";
@@ -122,6 +123,12 @@ const CASES: CostCase[] = [
     setup: one(gen),
     op: (be, [x]) => gelu(be, x),
     cost: (k, trunc) => geluCost(k, S, { trunc }),
+  },
+  {
+    name: "geluAccurate",
+    setup: one(tensor(S, 6, 10)),
+    op: (be, [x]) => geluAccurate(be, x),
+    cost: (k, trunc) => geluAccurateCost(k, S, { trunc }),
   },
   {
     name: "tanh",

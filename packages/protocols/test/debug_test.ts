@@ -4,6 +4,7 @@ import { runLocal, type SecretBackend, type Shared } from "@secp/sharing";
 import { cos } from "../cos.ts";
 import { exp } from "../exp.ts";
 import { gelu } from "../gelu.ts";
+import { geluAccurate } from "../gelu_accurate.ts";
 import { layerNorm } from "../layernorm.ts";
 import { reciprocal } from "../reciprocal.ts";
 import { rsqrt } from "../rsqrt.ts";
@@ -24,6 +25,12 @@ const OUT_OF_DOMAIN: [string, number[], Op, RegExp][] = [
     /cos \(iterative\): input 0.69/,
   ],
   ["gelu", [2 ** 21], (be, x) => gelu(be, x, { debug: true }), /gelu: input 2097152/],
+  [
+    "geluAccurate",
+    [1, -(2 ** 21)],
+    (be, x) => geluAccurate(be, x, { debug: true }),
+    /geluAccurate: input -2097152/,
+  ],
   ["softmax", [1, 300], (be, x) => softmax(be, x, { debug: true }), /softmax: input 300/],
   [
     "layernorm",

@@ -50,22 +50,31 @@ export async function apply1(
   return out;
 }
 
-/** Max abs and max relative error of `got` against `ref(x)` elementwise. */
+/**
+ * Max abs and max relative error of `got` against `ref(x)` elementwise. Throws if `got` does not
+ * hold exactly one output per input; a NaN or infinite output (or reference) counts as an infinite
+ * error, so it fails any bound instead of being skipped.
+ */
 export function errors(
   got: FloatTensor,
   xs: ArrayLike<number>,
   ref: (x: number) => number,
   relFloor = 0,
 ): { abs: number; rel: number; at: number } {
+  if (got.size !== xs.length) {
+    throw new RangeError(`errors: ${got.size} outputs for ${xs.length} inputs`);
+  }
   let abs = 0, rel = 0, at = NaN;
   for (let i = 0; i < got.size; i++) {
     const want = ref(xs[i]);
-    const e = Math.abs(got.data[i] - want);
+    const d = Math.abs(got.data[i] - want);
+    const e = Number.isFinite(d) ? d : Infinity; // NaN output or reference: never "within"
     if (e > abs) {
       abs = e;
       at = xs[i];
     }
     if (Math.abs(want) > relFloor) rel = Math.max(rel, e / Math.abs(want));
+    else if (!Number.isFinite(want)) rel = Infinity;
   }
   return { abs, rel, at };
 }

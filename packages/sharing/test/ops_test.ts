@@ -72,7 +72,8 @@ for (const kind of ["2pc", "3pc"] as BackendKind[]) {
 }
 
 // Values near the exact truncation's bound |x| < 2^62, where local truncation fails with
-// probability ≈ |x|/2^63 per element (≈ 1/4 at 2^61): exact must be within one ulp on every one.
+// probability ≈ |x|/2^64 per element (≈ 1/8 at 2^61; derived in local_trunc_rate_test.ts): exact
+// must be within one ulp on every one.
 for (const kind of ["2pc", "3pc"] as BackendKind[]) {
   Deno.test(`${kind} exact truncation is within one ulp for every |x| < 2^62`, async () => {
     const n = 256, bits = 16;

@@ -10,9 +10,10 @@
  *
  * - **Dense** `y = x·W + b`: dX = dY·Wᵀ (a fixed-operand product with Wᵀ prepared once per weight
  *   version), dW = Xᵀ·dY (a secure matmul), db = Σ dY (local).
- * - **GELU**: one pass gives GELU(x) by PUMA's piecewise polynomial (as `@secp/protocols`' `gelu`)
- *   and GELU′(x) by our own least-squares polynomials on the same three segments (the PUMA
- *   polynomial's own derivative is off by 0.21 near x = 3); the sign tests and powers are shared.
+ * - **GELU**: one pass gives GELU(x) by PUMA's piecewise polynomial (`@secp/protocols`' `gelu`:
+ *   its segments, coefficients and ring evaluation are imported, not copied) and GELU′(x) by our
+ *   own least-squares polynomials on the same three segments (the PUMA polynomial's own
+ *   derivative is off by 0.21 near x = 3); the sign tests and powers are shared.
  * - **LayerNorm** (PyTorch semantics, as `@secp/protocols`' `layerNorm`): the training forward keeps
  *   x̂ and 1/σ; dx = (1/σ)·(dx̂ − mean(dx̂) − x̂·mean(dx̂⊙x̂)), dx̂ = dy⊙γ, dγ = Σ dy⊙x̂, dβ = Σ dy.
  * - **Softmax attention**: P = softmax(q·kᵀ·s) kept; dV = Pᵀ·dO, dP = dO·Vᵀ,
@@ -24,14 +25,16 @@
  */
 import type { FloatTensor } from "@secp/field";
 import {
-  below,
   type CostModel,
+  GELU_BREAKS,
+  GELU_COEFF_BITS,
   geluPlan,
+  geluPolynomials,
+  geluSegments,
   geluSignBits,
   mulAll,
   mulConst,
-  oneMinusBit,
-  ringFill,
+  ringPolynomial,
   rsqrt,
   rsqrtPlan,
   softmax,
@@ -111,17 +114,6 @@ export function prepareDensePlan(m: CostModel, din: number, dout: number): CostM
 // ---------------------------------------------------------------------------------------------
 // GELU with its derivative.
 
-/** PUMA's coefficients (see `@secp/protocols`' gelu): [−4, −1.95): a₀…a₃. */
-const GA = [-0.5054031199708174, -0.42226581151983866, -0.11807612951181953, -0.011034134030615728];
-/** PUMA's [−1.95, 3): b₀, b₁, b₂, b₄, b₆. */
-const GB = [
-  0.008526321541038084,
-  0.5,
-  0.3603292692789629,
-  -0.037688200365904236,
-  0.0018067462606141187,
-];
-
 /**
  * GELU′ on [−4, −1.95): least-squares cubic c₀…c₃ (max error 1.9e−3 against the exact GELU′ =
  * Φ(x) + x·φ(x) on a 2^−10 grid).
@@ -148,16 +140,17 @@ export const GELU_GRAD_B = [
 /** The float64 piecewise polynomial {@link geluTrain} evaluates for GELU′ (0 / 1 on the tails). */
 export function geluGradPoly(x: number): number {
   const ev = (c: readonly number[]) => c.reduceRight((acc, ci) => acc * x + ci, 0);
-  if (x < -4) return 0;
-  if (x < -1.95) return ev(GELU_GRAD_A);
-  if (x < 3) return ev(GELU_GRAD_B);
+  const [lo, mid, hi] = GELU_BREAKS;
+  if (x < lo) return 0;
+  if (x < mid) return ev(GELU_GRAD_A);
+  if (x < hi) return ev(GELU_GRAD_B);
   return 1;
 }
 
 /** Declared max |error| of {@link geluTrain}'s GELU′ against the exact derivative (the tail at 3). */
 export const GELU_GRAD_MAX_ABS = 1.5e-2;
 
-const EXTRA = 8;
+const EXTRA = GELU_COEFF_BITS;
 
 /**
  * GELU(x) (PUMA's piecewise polynomial, same as `@secp/protocols`' `gelu`) and GELU′(x) in one
@@ -174,34 +167,17 @@ export async function geluTrain(
     const f = be.fp.fracBits;
     const n = x.size;
     const v = be.reshape(x, [n]);
-    const bits = await below(be, v, [-4, -1.95, 3], geluSignBits(be.fp.fracBits));
-    const c4 = be.slice(bits, 0, 0, 1),
-      c195 = be.slice(bits, 0, 1, 2),
-      c3 = be.slice(bits, 0, 2, 3);
-    const z1 = be.reshape(be.sub(c195, c4), [n]);
-    const z2 = be.reshape(be.sub(c3, c195), [n]);
-    const z3 = be.reshape(oneMinusBit(be, c3), [n]);
+    const { z1, z2, z3 } = await geluSegments(be, v);
     const [x2] = await mulAll(be, [[v, v]]);
     const [x3, x4] = await mulAll(be, [[v, x2], [x2, x2]]);
     const [x5, x6, x7, x8] = await mulAll(be, [[v, x4], [x2, x4], [x3, x4], [x4, x4]]);
     const pw = [v, x2, x3, x4, x5, x6, x7, x8];
-    const c = (a: number) => ringFill([n], be.fp.encodeScalar(a * 2 ** EXTRA));
-    const k0 = (a: number) => ringFill([n], be.fp.encodeScalar(a * 2 ** (f + EXTRA)));
-    const poly = (terms: [Shared, number][], a0: number) =>
-      be.addRing(
-        terms.reduce((acc, [p, a]) => be.add(acc, be.mulRing(p, c(a))), be.sub(v, v)),
-        k0(a0),
-      );
-    const p3 = poly([[v, GA[1]], [x2, GA[2]], [x3, GA[3]]], GA[0]);
-    const p6 = poly([[v, GB[1]], [x2, GB[2]], [x4, GB[3]], [x6, GB[4]]], GB[0]);
-    const q3 = poly(
-      GELU_GRAD_A.slice(1).map((a, i) => [pw[i], a] as [Shared, number]),
-      GELU_GRAD_A[0],
-    );
-    const q8 = poly(
-      GELU_GRAD_B.slice(1).map((a, i) => [pw[i], a] as [Shared, number]),
-      GELU_GRAD_B[0],
-    );
+    // GELU by the protocol's own polynomials; GELU′ by ours, on the same powers and scale.
+    const { p3, p6 } = geluPolynomials(be, [v, x2, x3, x4, x6]);
+    const grad = (c: readonly number[]) =>
+      ringPolynomial(be, c.slice(1).map((a, i) => [pw[i], a] as const), c[0], EXTRA);
+    const q3 = grad(GELU_GRAD_A);
+    const q8 = grad(GELU_GRAD_B);
     const sel = await be.mulNoTrunc(
       be.concat([z1, z2, z1, z2, z3], 0),
       be.concat([p3, p6, q3, q8, v], 0),

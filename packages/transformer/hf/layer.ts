@@ -7,7 +7,8 @@
  *   y = LN₂(h + GELU(h·W₁ + b₁)·W₂ + b₂)
  *
  * {@link robertaLayerForward} uses `@secp/protocols`' `softmaxAttention` or `rfaAttention` with
- * Π_cos, `layerNorm` and `gelu`. The training passes of the gradient baselines (the same layer
+ * Π_cos, `layerNorm`, and `geluAccurate` (within 3e−4 of the erf GELU), or PUMA's `gelu` polynomial
+ * with `gelu: "puma"`. The training passes of the gradient baselines (the same layer
  * keeping what the backward needs) are in `../baselines/roberta_train.ts`.
  *
  * @module
@@ -17,6 +18,8 @@ import {
   type CostModel,
   type CosVariant,
   gelu,
+  geluAccurate,
+  geluAccuratePlan,
   geluPlan,
   layerNorm,
   layerNormPlan,
@@ -38,7 +41,16 @@ export interface RobertaLayerConfig {
   ffn: number;
   /** LayerNorm ε (default 1e−5). */
   eps?: number;
+  /**
+   * GELU of the inference forward: `accurate` (default; `geluAccurate`, ≤ 3e−4 from the erf
+   * form) or `puma` (PUMA's polynomial, ≤ 2.2e−2, for cost comparisons with PUMA-style systems).
+   * The training passes always use PUMA's segments (`geluTrain`, with its derivative).
+   */
+  gelu?: SecureGelu;
 }
+
+/** Which secure GELU a layer's inference forward evaluates. */
+export type SecureGelu = "accurate" | "puma";
 
 /** One layer of RoBERTa-large: d 1024, 16 heads, FFN 4096. */
 export const ROBERTA_LARGE_LAYER: RobertaLayerConfig = Object.freeze({
@@ -281,7 +293,7 @@ export async function robertaLayerForward(
     () => layerNorm(be, be.add(x2, o), layer.ln1.gamma, layer.ln1.beta, { eps }),
   );
   const f1 = await be.scope("ffn1", () => denseLinear(be, h, layer.dense.ffn1));
-  const g = await be.scope("gelu", () => gelu(be, f1));
+  const g = await be.scope("gelu", () => (c.gelu === "puma" ? gelu : geluAccurate)(be, f1));
   const f2 = await be.scope("ffn2", () => denseLinear(be, g, layer.dense.ffn2));
   const y = await be.scope(
     "ln2",
@@ -312,7 +324,7 @@ export function robertaLayerForwardPlan(
   denseLinearPlan(m, N, d, d);
   layerNormPlan(m, N, d);
   denseLinearPlan(m, N, d, c.ffn);
-  geluPlan(m, N * c.ffn);
+  (c.gelu === "puma" ? geluPlan : geluAccuratePlan)(m, N * c.ffn);
   denseLinearPlan(m, N, c.ffn, d);
   return layerNormPlan(m, N, d);
 }

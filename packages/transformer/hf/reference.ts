@@ -23,12 +23,15 @@
  *
  * @module
  */
-import { geluExact, geluPuma } from "@secp/protocols";
+import { geluAccuratePoly, geluExact, geluPuma } from "@secp/protocols";
 import { layerNormRows, matmulBias } from "../common/linalg.ts";
 import type { HfWeights } from "./weights.ts";
 
-/** GELU form: exact erf, tanh approximation, or PUMA's polynomial (what the MPC protocol evaluates). */
-export type HfGeluKind = "erf" | "tanh" | "puma";
+/**
+ * GELU form: exact erf, tanh approximation, or the polynomial a secure protocol evaluates
+ * (`accurate`: `geluAccurate`, the secure model's GELU; `puma`: PUMA's polynomial).
+ */
+export type HfGeluKind = "erf" | "tanh" | "accurate" | "puma";
 
 /** Options of {@link hfForward}. */
 export interface HfForwardOptions {
@@ -42,13 +45,14 @@ export interface HfForwardOptions {
   readonly promptAt?: number;
   /**
    * GELU form (default: the config's `hidden_act`: erf for `gelu`, tanh for `gelu_new` & co.);
-   * `puma` isolates the MPC protocol's approximation from its fixed-point error.
+   * `accurate` (the secure model's `geluAccurate`) isolates the MPC protocol's approximation from
+   * its fixed-point error.
    */
   readonly gelu?: HfGeluKind;
   /**
    * Attention exp by the limit `(1 + x/2^n)^(2^n)` with n = `expIters` (what the secure softmax
-   * evaluates, n = 8 there) instead of `Math.exp`. With `gelu: "puma"` and `expIters: 8` this is
-   * the function the MPC forward computes, up to its fixed-point error.
+   * evaluates, n = 8 there) instead of `Math.exp`. With `gelu: "accurate"` and `expIters: 8` this
+   * is the function the MPC forward computes, up to its fixed-point error.
    */
   readonly expIters?: number;
 }
@@ -68,6 +72,7 @@ export interface HfForwardResult {
 /** GELU of one value in the given form. */
 export function hfGelu(x: number, kind: HfGeluKind): number {
   if (kind === "erf") return geluExact(x);
+  if (kind === "accurate") return geluAccuratePoly(x);
   if (kind === "puma") return geluPuma(x);
   return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 }

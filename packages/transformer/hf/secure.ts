@@ -9,8 +9,8 @@
  *   nor the table are revealed (cost grows with the vocabulary, as in the USE-lite path). Position
  *   rows are public indices into the shared position table (a local slice). Then the embedding
  *   LayerNorm (`@secp/protocols`' `layerNorm`).
- * - **Layers.** `robertaLayerForward` of `secure/roberta_layer.ts` (post-LN, softmax or RFA
- *   attention scaled by 1/√headDim with the public padding mask, GELU by PUMA's polynomial): the
+ * - **Layers.** `robertaLayerForward` of `hf/layer.ts` (post-LN, softmax or RFA
+ *   attention scaled by 1/√headDim with the public padding mask, GELU by `geluAccurate`): the
  *   HF weights are exactly its `RobertaLayerWeights`. Only W is prepared for products.
  * - **Layout.** `[B, S]` padded batch, padding at the end of each text; the number of tokens of
  *   each text is visible to the computing parties (as in the USE-lite path). RoBERTa positions
@@ -19,14 +19,16 @@
  *   token-type-0 row, exactly like the reference.
  * - **Pooling.** Mean over the real positions (prompt rows and special tokens included).
  *
- * Error vs the float64 reference: the fixed-point error of the protocols plus PUMA's GELU
- * approximation (≤ 0.02 on the GELU itself vs exact erf); `hfForward(w, ids, {gelu: "puma"})`
- * computes the same function in float64.
+ * Error vs the float64 reference: the fixed-point error of the protocols plus the approximations
+ * of GELU (`geluAccurate`: ≤ 3e−4 on the GELU itself vs exact erf) and of exp (the limit with 8
+ * squarings) in softmax; `hfForward(w, ids, {gelu: "accurate", expIters: 8})` computes the same
+ * function in float64. A `gelu_new` (tanh-form) checkpoint is evaluated with the erf form too;
+ * the two differ by ≤ 1e−3 per GELU.
  *
  * @module
  */
 import { FloatTensor } from "@secp/field";
-import { gelu, layerNorm } from "@secp/protocols";
+import { geluAccurate, layerNorm } from "@secp/protocols";
 import type { FixedOperand, SecretBackend, Shared } from "@secp/sharing";
 import { denseForward, type SecureDense } from "../common/layers.ts";
 import { type BatchLayout, maskOf } from "../common/packing.ts";
@@ -319,7 +321,10 @@ export async function hfMlmLogitsSecure(
       at.map((p, b) => be.reshape(be.slice(be.slice(hidden, 0, b, b + 1), 1, p, p + 1), [1, d])),
       0,
     );
-    const t = await be.scope("gelu", async () => gelu(be, await denseForward(be, rows, h.dense)));
+    const t = await be.scope(
+      "gelu",
+      async () => geluAccurate(be, await denseForward(be, rows, h.dense)),
+    );
     const n = await be.scope(
       "ln",
       () => layerNorm(be, t, h.ln.gamma, h.ln.beta, { eps: model.config.layerNormEps }),
