@@ -20,6 +20,7 @@ export { Additive2pc, type Additive2pcOptions } from "./additive2pc.ts";
 export type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
 export {
   type BackendOptions,
+  type LocalPartiesOptions,
   type LocalRun,
   type LocalRunOptions,
   localTopology,

@@ -338,3 +338,4 @@ export {
   type MaskedText,
   verbalizerIds,
 } from "./hf/readout.ts";
+export type { Job, JobParty, JobRole, JobSetup, SharedModel } from "@secp/sharing/run";

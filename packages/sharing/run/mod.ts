@@ -73,3 +73,5 @@ export {
 } from "./remote.ts";
 export { type Deployment, describeRole, parseDeployment } from "./deployment.ts";
 export { costSince, type StepCost } from "./cost.ts";
+// The types this entry's API refers to.
+export type * from "../mod.ts";

@@ -60,3 +60,8 @@ export {
   robertaLayerTrainForward,
   robertaLayerTrainForwardPlan,
 } from "./roberta_train.ts";
+// The types this entry's API refers to.
+export type * from "../mod.ts";
+export type * from "@secp/protocols";
+export type * from "@secp/sharing";
+export type * from "@secp/field";

@@ -39,21 +39,25 @@ export interface HfOracleOptions {
   maxTokens?: number;
 }
 
-abstract class HfOracleBase {
+/** What both HF oracles share: tokenising templated texts and the verbalizer. */
+export abstract class HfOracleBase {
   /** Soft-prompt tokens L. */
   readonly promptLength: number;
   /** Hidden size d. */
   readonly embedDim: number;
   /** Texts clipped to fit so far (reported by the caller). */
   clippedTexts = 0;
+  /** The options it was built with. */
   protected readonly o: HfOracleOptions;
 
+  /** An oracle of `o`. */
   constructor(o: HfOracleOptions) {
     this.o = o;
     this.promptLength = o.promptLength;
     this.embedDim = o.config.hiddenSize;
   }
 
+  /** Tokenises templated texts (mask slot, clipping) and maps the label words to token ids. */
   protected encode(batch: OracleBatch): HfBatch {
     const { tokenizer, config, maxTokens } = this.o;
     const texts = batch.texts.map((t) =>

@@ -22,7 +22,13 @@ export {
   type OracleModelInfo,
   type OracleOptions,
 } from "./open.ts";
-export { type HfBatch, type HfOracleOptions, HfReferenceOracle, HfSecureOracle } from "./hf.ts";
+export {
+  type HfBatch,
+  HfOracleBase,
+  type HfOracleOptions,
+  HfReferenceOracle,
+  HfSecureOracle,
+} from "./hf.ts";
 export { type ReferenceBatch, ReferenceOracle, type ReferenceOracleOptions } from "./reference.ts";
 export { type SecureBatch, SecureOracle, type SecureOracleOptions } from "./secure.ts";
 export {
@@ -37,3 +43,9 @@ export {
   useLiteSetup,
 } from "./setup.ts";
 export { LOGIT_SCALE, tokenize } from "./tokens.ts";
+// The types this entry's API refers to.
+export type * from "../mod.ts";
+export type * from "@secp/fot";
+export type * from "@secp/sharing/run";
+export type * from "@secp/sharing";
+export type * from "@secp/protocols";
