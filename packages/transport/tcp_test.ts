@@ -3,7 +3,7 @@ import { generateKeys, type TcpConfig } from "./config.ts";
 import { TransportError } from "./errors.ts";
 import { encodeFrames } from "./frame.ts";
 import { dialHandshake } from "./handshake.ts";
-import { FrameMac } from "./mac.ts";
+import { FrameCipher } from "./aead.ts";
 import { Ledger } from "./ledger.ts";
 import { createTcpNetwork } from "./loopback.ts";
 import { connectTcp, type TcpChannel } from "./tcp.ts";
@@ -215,17 +215,21 @@ async function rawPeer(timeoutMs = 3000) {
   const keyBytes = new Uint8Array(key.match(/../g)!.map((h) => parseInt(h, 16)));
   const keys = await dialHandshake(conn, 1, 0, keyBytes);
   const p0 = await p0Promise;
-  const mac = new FrameMac(keys.send);
-  const frame = (seq: number, bytes: number[]) =>
-    encodeFrames([{ payload: new Uint8Array(bytes), depth: 1, phase: "online" }], seq, mac)[0];
+  const cipher = new FrameCipher(keys.send);
+  const frame = async (seq: number, bytes: number[]) =>
+    (await encodeFrames(
+      [{ payload: new Uint8Array(bytes), depth: 1, phase: "online" }],
+      seq,
+      cipher,
+    ))[0];
   return { p0, conn, frame };
 }
 
 Deno.test("tcp: tampered, replayed and reordered frames on a live link are errors, not data", async () => {
   for (const attack of ["tamper", "replay", "reorder", "truncate", "drop"] as const) {
     const { p0, conn, frame } = await rawPeer();
-    const f0 = frame(0, [1, 2, 3]);
-    const f1 = frame(1, [4, 5, 6]);
+    const f0 = await frame(0, [1, 2, 3]);
+    const f1 = await frame(1, [4, 5, 6]);
     if (attack === "tamper") f1[20] ^= 0x40;
     const wire = attack === "replay"
       ? [f0, f0]
