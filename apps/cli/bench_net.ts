@@ -163,7 +163,7 @@ export async function benchNet(args: string[]): Promise<void> {
     ) => (maxDiff = Math.max(maxDiff, Math.abs(v - m1.logits.data[i]))));
     console.log(JSON.stringify({
       suite: "net",
-      mode: "TCP between processes (loopback, HMAC per frame)",
+      mode: "TCP between processes (loopback, AES-256-GCM per frame)",
       backend: "2pc",
       ...batch,
       ...m2.row,
