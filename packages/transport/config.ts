@@ -49,6 +49,12 @@ export interface TcpConfig {
   timeoutMs: number;
   /** Deadline for connecting to all peers at startup (default: `timeoutMs`). */
   connectTimeoutMs?: number;
+  /**
+   * Deadline of one handshake, in ms (default {@link DEFAULT_HANDSHAKE_TIMEOUT_MS}, never past
+   * the connect deadline): a connection that has not proved its key by then is dropped (and the
+   * dialer tries again), so a silent socket holds nothing up for long.
+   */
+  handshakeTimeoutMs?: number;
   /** Largest accepted payload per frame in bytes (default {@link DEFAULT_MAX_FRAME_BYTES}). */
   maxFrameBytes: number;
   /**
@@ -69,6 +75,9 @@ export interface TcpConfig {
  * starts there and only doubles as data actually arrives, never up front.
  */
 export const DEFAULT_MAX_FRAME_BYTES = 2 ** 30;
+
+/** Default deadline of one handshake: 5 s. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 
 /** Name of the key of the pair {a, b}: `"min-max"`. */
 export function pairName(a: PartyId, b: PartyId): string {
@@ -167,6 +176,15 @@ export function parseConfig(json: string | unknown): TcpConfig {
   ) {
     fail(`connectTimeoutMs must be a positive number, got ${JSON.stringify(x.connectTimeoutMs)}`);
   }
+  const handshakeTimeoutMs = x.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  if (
+    typeof handshakeTimeoutMs !== "number" || !(handshakeTimeoutMs > 0) ||
+    !Number.isFinite(handshakeTimeoutMs)
+  ) {
+    fail(
+      `handshakeTimeoutMs must be a positive number, got ${JSON.stringify(x.handshakeTimeoutMs)}`,
+    );
+  }
   const maxFrameBytes = x.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (
     typeof maxFrameBytes !== "number" || !Number.isInteger(maxFrameBytes) || maxFrameBytes < 1 ||
@@ -191,6 +209,7 @@ export function parseConfig(json: string | unknown): TcpConfig {
     keys: parseKeys(x.keys, ids),
     timeoutMs,
     connectTimeoutMs,
+    handshakeTimeoutMs,
     maxFrameBytes,
     ...(keepaliveMs > 0 ? { keepaliveMs } : {}),
     ...(tls === undefined ? {} : { tls }),

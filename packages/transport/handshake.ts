@@ -68,6 +68,17 @@ function err(self: PartyId, peer: PartyId | undefined, kind: TransportErrorKind,
   return new TransportError(reason, { kind, party: self, peer });
 }
 
+/** Rejections that may go away by themselves: the listener still held the id (`unexpected`). */
+const retryable = new WeakSet<object>();
+
+/**
+ * Whether `e` is a dialer's rejection that a later attempt may overcome: the listener held the
+ * claimed id for another connection (a stale attempt of ours, or an outsider's claim).
+ */
+export function isRetryableRejection(e: unknown): boolean {
+  return typeof e === "object" && e !== null && retryable.has(e);
+}
+
 /**
  * Read one whole handshake message; `false` at a clean end of stream before it, a `protocol`
  * error when the stream ends inside it.
@@ -125,7 +136,9 @@ export async function dialHandshake(
   if (status !== Status.ok) {
     const kind = status === Status.keyMismatch ? "auth" : "connect";
     const text = STATUS_TEXT[status] ?? `status ${status}`;
-    throw err(self, peer, kind, `party ${peer} rejected the connection: ${text}`);
+    const e = err(self, peer, kind, `party ${peer} rejected the connection: ${text}`);
+    if (status === Status.unexpected) retryable.add(e);
+    throw e;
   }
   if (lid !== peer) {
     throw err(self, peer, "connect", `reached party ${lid} at the address of party ${peer}`);
@@ -149,7 +162,9 @@ export async function dialHandshake(
   }
   if (verdict[0] !== Status.ok && verdict[0] !== Status.keyMismatch) {
     const text = STATUS_TEXT[verdict[0]] ?? `status ${verdict[0]}`;
-    throw err(self, peer, "connect", `party ${peer} rejected the connection: ${text}`);
+    const e = err(self, peer, "connect", `party ${peer} rejected the connection: ${text}`);
+    if (verdict[0] === Status.unexpected) retryable.add(e);
+    throw e;
   }
   if (verdict[0] !== Status.ok) {
     throw err(
