@@ -251,7 +251,8 @@ async function acceptPeers(
   const missing = [...expected].filter((p) => !got.has(p));
   const addr = listener.addr as Deno.NetAddr;
   throw new TransportError(
-    `${missing.map((p) => `party ${p}`).join(", ")} did not connect within ${ctx.connectMs} ms ` +
+    `${missing.length === 1 ? "party" : "parties"} ${missing.join(", ")} did not connect ` +
+      `within ${ctx.connectMs} ms ` +
       `(listening on ${addr.hostname}:${addr.port}${
         lastIssue ? `; last problem: ${lastIssue}` : ""
       })`,
