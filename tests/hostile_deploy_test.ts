@@ -50,7 +50,10 @@ type Report = { summary: Record<string, number>; test_logits: { tuned: number[] 
  * setup; the legitimate `tune --parties` run completes with the undisturbed result.
  */
 async function tuneUnderAttack(kind: "2pc" | "3pc"): Promise<void> {
-  const job = [`--backend=${kind}`, ...tinyJobArgs({ seed: "hostile-test", budget: 2, evalEvery: 2 })];
+  const job = [
+    `--backend=${kind}`,
+    ...tinyJobArgs({ seed: "hostile-test", budget: 2, evalEvery: 2 }),
+  ];
   const dir = await Deno.makeTempDir();
   const children: Child[] = [];
   const outsiders: Outsider[] = [];
@@ -60,7 +63,9 @@ async function tuneUnderAttack(kind: "2pc" | "3pc"): Promise<void> {
     const path = `${dir}/parties.json`;
     await Deno.writeTextFile(path, JSON.stringify(config));
     children.push(...await startParties(path));
-    const ports = new Map((config.parties as { id: number; port: number }[]).map((p) => [p.id, p.port]));
+    const ports = new Map(
+      (config.parties as { id: number; port: number }[]).map((p) => [p.id, p.port]),
+    );
     // Parties 0, 1 and 2 listen (for higher ids); party 4 only dials.
     for (const id of [0, 1, 2]) {
       const port = ports.get(id)!;
@@ -100,7 +105,9 @@ async function tuneUnderAttack(kind: "2pc" | "3pc"): Promise<void> {
     assert.ok(logitDiff < 0.01, `${kind}: tuned test logits differ by ${logitDiff}`);
     console.log(
       `${kind} under attack: tune exit 0, tuned accuracy ${got.summary.tuned_test_accuracy} ` +
-        `(undisturbed ${want.summary.tuned_test_accuracy}), max |Δ logit| ${logitDiff.toExponential(2)}`,
+        `(undisturbed ${want.summary.tuned_test_accuracy}), max |Δ logit| ${
+          logitDiff.toExponential(2)
+        }`,
     );
   } finally {
     for (const o of outsiders) o.close();
@@ -142,7 +149,10 @@ Deno.test("hostile deploy: a party killed during setup makes every other party e
       console.log(`party ${id}: exit ${r.code} after ${s.toFixed(2)} s: ${line}`);
       assert.equal(r.code, 1, `party ${id} exits 1`);
       assert.ok(s < (keepaliveMs + 1000) / 1000, `party ${id} exited ${s} s after the kill`);
-      assert.match(line, new RegExp(`^party ${id}: .*(lost connection to party 2|gave up).* during setup`));
+      assert.match(
+        line,
+        new RegExp(`^party ${id}: .*(lost connection to party 2|gave up).* during setup`),
+      );
     });
   } finally {
     for (const c of children) await reap(c);
