@@ -21,7 +21,7 @@
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { isTestText, loadTask, TASK_NAMES } from "@secp/fot";
 import {
   calibrateTemperatures,

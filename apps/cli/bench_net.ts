@@ -9,7 +9,7 @@
  * modelled LAN/WAN time (measured compute + network model); then one line for the fuzz test (hostile
  * frames against a listening party process) with its frame count and outcome.
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { FloatTensor } from "@secp/field";
 import { fuzzChildTarget, LAN, type Ledger, modelTime, WAN } from "@secp/transport";
 import {

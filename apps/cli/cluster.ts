@@ -6,8 +6,9 @@
  * one party has failed, the others get the config's `timeoutMs` to end too (a live party notices
  * a lost peer within that); one still running then (frozen) is killed, so the cluster never hangs.
  */
-import { parseArgs } from "node:util";
-import { describeRole, parseDeployment } from "@secp/transformer";
+import { parseArgs } from "./args.ts";
+import { describeRole } from "@secp/transformer";
+import { parseDeploymentFile } from "./deploy/file.ts";
 import { partyArgs } from "./deploy/config.ts";
 
 /** `--help` text. */
@@ -39,7 +40,7 @@ export async function runCluster(configPath: string): Promise<number> {
   } catch (e) {
     throw new Error(`cannot read ${configPath} (${e instanceof Error ? e.message : e})`);
   }
-  const dep = parseDeployment(text);
+  const dep = parseDeploymentFile(configPath, text);
   const ids = dep.tcp.parties.map((p) => p.id).filter((id) => id !== dep.roles.dataOwner);
   const enc = new TextEncoder();
   const out = (l: string) => Deno.stdout.writeSync(enc.encode(l + "\n"));

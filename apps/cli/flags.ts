@@ -2,7 +2,7 @@
  * Flags of `deno task tune` (node:util parseArgs), validated into a typed configuration with a
  * clear one-line error for every bad value.
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { isTaskName, TASK_NAMES } from "@secp/fot";
 import { DEFAULT_ADAPTED_FEATURES } from "@secp/transformer";
 

@@ -12,6 +12,7 @@ import {
   type GenerationRecord,
   loadTask,
   RandomProjection,
+  readTuneCheckpoint,
   seedFromCrypto,
   tune,
 } from "@secp/fot";
@@ -20,6 +21,7 @@ import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "./flags.ts";
 import { openOracle } from "./oracles/open.ts";
 import { PROMPT_FORMAT, writePromptFile } from "./prompt_file.ts";
 import { barChart, lineChart, reportHtml } from "./report.ts";
+import { readRunFile } from "./run_file.ts";
 
 /** Standard deviation of the model's layer-0 token term 2·E (what a prompt row replaces). */
 function tokenTermStd(w: UseLiteWeights): number {
@@ -45,7 +47,8 @@ export async function runTune(
     if (!existsSync(runFile)) {
       throw new Error(`--resume: no run to resume in ${flags.out} (missing run.json)`);
     }
-    flags = { ...JSON.parse(await Deno.readTextFile(runFile)), resume: true };
+    flags = { ...(await readRunFile(runFile)), resume: true };
+    await readTuneCheckpoint(ckpt); // a corrupt checkpoint fails here, before the session starts
   } else {
     if (existsSync(ckpt) || existsSync(runFile)) {
       throw new Error(
@@ -53,8 +56,6 @@ export async function runTune(
       );
     }
     flags = { ...flags, seed: flags.seed ?? seedFromCrypto() };
-    await Deno.mkdir(flags.out, { recursive: true });
-    await Deno.writeTextFile(runFile, JSON.stringify(flags, null, 2));
   }
   const task = await loadTask(flags.task);
   const split = fewShotSplit(task, { shots: flags.shots, seed: flags.seed! });
@@ -63,6 +64,11 @@ export async function runTune(
   const opened = await openOracle(flags);
   const { oracle, session, model } = opened;
   try {
+    if (!flags.resume) {
+      // only once the session is up: a start that fails leaves --out as it was
+      await Deno.mkdir(flags.out, { recursive: true });
+      await Deno.writeTextFile(runFile, JSON.stringify(flags, null, 2));
+    }
     // The prompt lives in the embedding space, which RFA adaptation leaves unchanged.
     const { weights, tokenizer } = model;
     const initIds = tokenizer.encode("the following text");

@@ -3,7 +3,8 @@
  * deployment (started with `deno task party` or `deno task cluster`) instead of running them in
  * this process.
  */
-import { type ModelOps, parseDeployment, RemoteSession } from "@secp/transformer";
+import { type ModelOps, RemoteSession } from "@secp/transformer";
+import { parseDeploymentFile } from "./file.ts";
 import type { TuneFlags } from "../flags.ts";
 import { opsSpecOf } from "./setup.ts";
 
@@ -30,7 +31,7 @@ export async function connectParties(
 ): Promise<RemoteSession> {
   const path = flags.parties!;
   const text = await readDeployment(path);
-  const dep = parseDeployment(text);
+  const dep = parseDeploymentFile(path, text);
   if (dep.kind !== flags.backend) {
     throw new Error(
       `--parties: ${path} is a ${dep.kind} deployment but --backend is ${flags.backend}; ` +
