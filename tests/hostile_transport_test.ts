@@ -275,3 +275,49 @@ Deno.test("hostile setup: a peer frozen during setup is noticed after timeoutMs"
   assert.ok(ms >= 900 && ms < 2000, `${ms} ms`);
   conn.close();
 });
+
+Deno.test("setup errors: the last problem is one clear clause, never 'operation canceled'", async () => {
+  const once = (text: string, party: number) =>
+    assert.equal(text.split(`party ${party}:`).length - 1, 1, `"party ${party}:" once: ${text}`);
+  const short = { connectTimeoutMs: 700, handshakeTimeoutMs: 200 };
+  // a listener that accepts and never answers
+  const [silentServer, port] = listen();
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of silentServer) held.push(c);
+  })();
+  const e1 = await connectTcp(config([port, 0], short), 1).catch((e) => e);
+  assert.match(
+    e1.message,
+    /^party 1: could not connect to party 0 at 127\.0\.0\.1:\d+ within 700 ms \(last error: no complete handshake within \d+ ms\)$/,
+  );
+  once(e1.message, 1);
+  silentServer.close();
+  for (const c of held) c.close();
+  await accepting.catch(() => {});
+  // a listener that always answers "not expected"
+  const [unused, realPort] = listen();
+  unused.close();
+  const refusing = relay(realPort, 1_000_000);
+  const e2 = await connectTcp(config([refusing.port, 0], short), 1).catch((e) => e);
+  assert.match(
+    e2.message,
+    /^party 1: could not connect to party 0 at .* within 700 ms \(last error: party 0 rejected the connection: not expected to connect .*\)$/,
+  );
+  once(e2.message, 1);
+  await refusing.close();
+  // the listening side, with a silent socket
+  const [l0, port0] = listen();
+  const p0 = connectTcp(config([port0, 0], short), 0, { listener: l0, log: () => {} }).catch((e) =>
+    e
+  );
+  const silent = await outsider(port0, 0, 1, "silent");
+  const e0 = await p0;
+  silent.close();
+  assert.match(
+    e0.message,
+    /^party 0: party 1 did not connect within 700 ms \(listening on 127\.0\.0\.1:\d+; last problem: 127\.0\.0\.1:\d+: no complete handshake within \d+ ms\)$/,
+  );
+  once(e0.message, 0);
+  for (const e of [e0, e1, e2]) assert.ok(!/operation canceled/i.test(e.message), e.message);
+});
