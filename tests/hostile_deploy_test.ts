@@ -207,10 +207,20 @@ Deno.test({
       const s = (r.at - t) / 1000;
       console.log(`cluster: exit ${r.code} after ${s.toFixed(2)} s`);
       assert.equal(r.code, 1);
+      // the first to notice names the frozen party; the others hear it in its abort notice
       assert.match(
         r.stderr,
-        /^\[party 0\] party 0: no sign of life from party 1 for 1500 ms during setup$/m,
+        /^\[party \d\] party \d: no sign of life from party 1 for 1500 ms during setup$/m,
       );
+      for (const id of [0, 2, 4]) {
+        assert.match(
+          r.stderr,
+          new RegExp(
+            `^\\[party ${id}\\] party ${id}: .*no sign of life from party 1 .*during setup$`,
+            "m",
+          ),
+        );
+      }
       assert.match(
         r.stderr,
         /^cluster: party 1 still running 1500 ms after party \d failed \(frozen\?\); killing it$/m,
