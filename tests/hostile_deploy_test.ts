@@ -4,6 +4,7 @@
  * under `cluster`. Tiny jobs, short timeouts, every wait bounded.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { parseTuneFlags, type TuneFlags } from "../apps/cli/flags.ts";
 import { runTune } from "../apps/cli/tune.ts";
 import { type Child, loopbackDeployment, reap, spawnDeno } from "./testdata/deploy_tiny.ts";
@@ -17,13 +18,17 @@ const PARTIES = [0, 1, 2, 4];
 const DATA_OWNER = 3;
 
 /** Party processes of `configPath`; resolves once each is listening or dialling. */
-async function startParties(configPath: string): Promise<Child[]> {
+async function startParties(
+  configPath: string,
+  onLine: (id: number, line: string) => void = () => {},
+): Promise<Child[]> {
   const ready: Promise<void>[] = [];
   const children = PARTIES.map((id) => {
     let up!: () => void;
     ready.push(new Promise((r) => (up = r)));
     return spawnDeno(partyCli, ["--config", configPath, "--id", `${id}`], (line) => {
       if (/waiting for peers/.test(line)) up();
+      onLine(id, line);
     });
   });
   await withTimeout(Promise.all(ready), 60_000, "parties did not start");
@@ -154,6 +159,56 @@ Deno.test("hostile deploy: a party killed during setup makes every other party e
         new RegExp(`^party ${id}: .*(lost connection to party 2|gave up).* during setup`),
       );
     });
+  } finally {
+    for (const c of children) await reap(c);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("hostile deploy: a party killed during session setup (tune started) stops every process within keepaliveMs + 1 s", async () => {
+  const keepaliveMs = 500;
+  const config = loopbackDeployment("2pc", {
+    keepaliveMs,
+    timeoutMs: 5_000,
+    connectTimeoutMs: 120_000,
+  });
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/parties.json`;
+  await Deno.writeTextFile(path, JSON.stringify(config));
+  let linked!: () => void;
+  const connected = new Promise<void>((r) => (linked = r));
+  const children = await startParties(path, (id, line) => {
+    if (id === 0 && /connected to parties/.test(line)) linked();
+  });
+  try {
+    // Party 0 logs "connected" once everyone, the data owner included, linked with it; the
+    // session setup (seeds, announcement, the model owner loading and sharing the weights) is
+    // then under way.
+    const job = [
+      "--backend=2pc",
+      ...tinyJobArgs({ seed: "hostile-kill", budget: 1, evalEvery: 1 }),
+    ];
+    const tune = spawnDeno(tuneCli, [...job, `--parties=${path}`, `--out=${dir}/run`]);
+    children.push(tune);
+    await withTimeout(connected, 60_000, "the data owner did not connect");
+    const t = performance.now();
+    children[1].proc.kill("SIGKILL"); // party 1, a computing party
+    const rest = [0, 2, 3, 4].map((i) => children[i]);
+    const names = ["party 0", "party 2", "party 4", "tune (data owner)"];
+    const results = await withTimeout(
+      Promise.all(rest.map((c) => c.done)),
+      30_000,
+      "processes still running",
+    );
+    results.forEach((r, j) => {
+      const s = (r.at - t) / 1000;
+      const line = r.stderr.trim().split("\n").at(-1) ?? "";
+      console.log(`${names[j]}: exit ${r.code} after ${s.toFixed(2)} s: ${line}`);
+      assert.equal(r.code, 1, `${names[j]} exits 1`);
+      assert.ok(s < (keepaliveMs + 1000) / 1000, `${names[j]} exited ${s} s after the kill`);
+      assert.match(line, /(lost connection to party 1|gave up)/);
+    });
+    assert.ok(!existsSync(`${dir}/run/run.json`), "the failed start left no run.json");
   } finally {
     for (const c of children) await reap(c);
     await Deno.remove(dir, { recursive: true });
