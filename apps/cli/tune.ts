@@ -22,6 +22,8 @@ import { openOracle } from "./oracles/open.ts";
 import { PROMPT_FORMAT, writePromptFile } from "./prompt_file.ts";
 import { barChart, lineChart, reportHtml } from "./report.ts";
 import { readRunFile } from "./run_file.ts";
+import { readDeployment } from "./deploy/connect.ts";
+import { parseDeploymentFile } from "./deploy/file.ts";
 
 /** Standard deviation of the model's layer-0 token term 2·E (what a prompt row replaces). */
 function tokenTermStd(w: UseLiteWeights): number {
@@ -57,6 +59,8 @@ export async function runTune(
     }
     flags = { ...flags, seed: flags.seed ?? seedFromCrypto() };
   }
+  // the deployment file is checked before the model is loaded and any party is contacted
+  if (flags.parties) parseDeploymentFile(flags.parties, await readDeployment(flags.parties));
   const task = await loadTask(flags.task);
   const split = fewShotSplit(task, { shots: flags.shots, seed: flags.seed! });
   const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
