@@ -321,3 +321,29 @@ Deno.test("setup errors: the last problem is one clear clause, never 'operation 
   once(e0.message, 0);
   for (const e of [e0, e1, e2]) assert.ok(!/operation canceled/i.test(e.message), e.message);
 });
+
+Deno.test("hostile setup: with maxHandshakesPerHost, a flood holds at most that many sockets", async () => {
+  const [l0, port] = listen();
+  const cfg = config([port, 0], { handshakeTimeoutMs: 400, maxHandshakesPerHost: 2 });
+  const lines: string[] = [];
+  const p0 = connectTcp(cfg, 0, { listener: l0, log: (l) => lines.push(l) });
+  const flood = await Promise.all(Array.from({ length: 6 }, () => outsider(port, 0, 1, "silent")));
+  // the legitimate dialer shares the host: it is refused while the flood holds the slots, and
+  // retries until they free up (each silent socket is dropped after 400 ms)
+  const t = performance.now();
+  const p1 = await connectTcp(cfg, 1);
+  const c0 = await p0;
+  const ms = performance.now() - t;
+  await exchange(c0, p1, 0, 1);
+  console.log(`linked after ${ms.toFixed(0)} ms; log: ${lines.join(" | ")}`);
+  assert.ok(ms < 3000, `${ms} ms`);
+  const refusals = lines.filter((l) => /refusing connections from 127\.0\.0\.1/.test(l));
+  assert.equal(refusals.length, 1, "one line per flooding host");
+  assert.equal(
+    lines.filter((l) => /no complete handshake within/.test(l)).length,
+    2,
+    "only two sockets were held",
+  );
+  for (const f of flood) f.close();
+  await Promise.all([c0.close(), p1.close()]);
+});

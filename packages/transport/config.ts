@@ -55,6 +55,13 @@ export interface TcpConfig {
    * dialer tries again), so a silent socket holds nothing up for long.
    */
   handshakeTimeoutMs?: number;
+  /**
+   * Optional limit on handshakes in flight from one remote host (default: none). A connection
+   * over the limit is closed at once, so one host flooding a party's port holds at most this many
+   * sockets for at most `handshakeTimeoutMs` each. Parties that share a host with an attacker
+   * (e.g. all on loopback) share its limit too: leave it off there.
+   */
+  maxHandshakesPerHost?: number;
   /** Largest accepted payload per frame in bytes (default {@link DEFAULT_MAX_FRAME_BYTES}). */
   maxFrameBytes: number;
   /**
@@ -185,6 +192,13 @@ export function parseConfig(json: string | unknown): TcpConfig {
       `handshakeTimeoutMs must be a positive number, got ${JSON.stringify(x.handshakeTimeoutMs)}`,
     );
   }
+  const perHost = x.maxHandshakesPerHost;
+  if (
+    perHost !== undefined &&
+    (typeof perHost !== "number" || !Number.isInteger(perHost) || perHost < 1)
+  ) {
+    fail(`maxHandshakesPerHost must be a positive integer, got ${JSON.stringify(perHost)}`);
+  }
   const maxFrameBytes = x.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (
     typeof maxFrameBytes !== "number" || !Number.isInteger(maxFrameBytes) || maxFrameBytes < 1 ||
@@ -210,6 +224,7 @@ export function parseConfig(json: string | unknown): TcpConfig {
     timeoutMs,
     connectTimeoutMs,
     handshakeTimeoutMs,
+    ...(perHost === undefined ? {} : { maxHandshakesPerHost: perHost as number }),
     maxFrameBytes,
     ...(keepaliveMs > 0 ? { keepaliveMs } : {}),
     ...(tls === undefined ? {} : { tls }),

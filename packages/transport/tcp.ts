@@ -144,6 +144,8 @@ interface SetupContext {
   connectMs: number;
   /** Deadline of one handshake. */
   handshakeMs: number;
+  /** Handshakes in flight allowed from one remote host (Infinity: no limit). */
+  perHost: number;
   /** Aborted when setup fails anywhere. */
   signal: AbortSignal;
   /** A peer proved its key: start its link now. */
@@ -158,9 +160,10 @@ function bare(e: unknown, self: PartyId): string {
   return text.startsWith(prefix) ? text.slice(prefix.length) : text;
 }
 
-function addressOf(conn: Deno.Conn): string {
+function addressOf(conn: Deno.Conn): { host: string; text: string } {
   const a = conn.remoteAddr as Deno.NetAddr;
-  return a.hostname === undefined ? "an unknown address" : `${a.hostname}:${a.port}`;
+  if (a.hostname === undefined) return { host: "?", text: "an unknown address" };
+  return { host: a.hostname, text: `${a.hostname}:${a.port}` };
 }
 
 /**
@@ -201,6 +204,8 @@ async function acceptPeers(
     return Status.ok;
   };
   const handshakes = new Set<Promise<void>>();
+  const pendingFrom = new Map<string, number>();
+  const limited = new Set<string>();
   try {
     while (!stop.signal.aborted) {
       let conn: Deno.Conn;
@@ -211,7 +216,21 @@ async function acceptPeers(
         break;
       }
       setNoDelay(conn);
-      const from = addressOf(conn);
+      const { host, text: from } = addressOf(conn);
+      const inFlight = pendingFrom.get(host) ?? 0;
+      if (inFlight >= ctx.perHost) {
+        closeQuietly(conn);
+        lastIssue = `${from}: over ${ctx.perHost} handshakes in flight from ${host}`;
+        if (!limited.has(host)) {
+          limited.add(host); // one line per host, not one per connection of a flood
+          ctx.log(
+            `party ${self}: refusing connections from ${host} while ${ctx.perHost} of its ` +
+              `handshakes are in flight (maxHandshakesPerHost)`,
+          );
+        }
+        continue;
+      }
+      pendingFrom.set(host, inFlight + 1);
       const ms = Math.min(ctx.handshakeMs, ctx.deadline - performance.now());
       const task: Promise<void> = (async () => {
         const guard = new Guard(conn, ms, stop.signal);
@@ -235,6 +254,7 @@ async function acceptPeers(
           ctx.log(`party ${self}: dropped a connection from ${from} during the handshake: ${why}`);
         } finally {
           guard.dispose();
+          pendingFrom.set(host, pendingFrom.get(host)! - 1);
         }
       })();
       handshakes.add(task);
@@ -397,6 +417,7 @@ export async function connectTcp(
       deadline,
       connectMs,
       handshakeMs: cfg.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      perHost: cfg.maxHandshakesPerHost ?? Infinity,
       signal: abort.signal,
       log: options.log ?? ((l) => console.error(l)),
       linked: ({ peer, conn, keys }) => {
