@@ -234,10 +234,14 @@ async function acceptPeers(
       const ms = Math.min(ctx.handshakeMs, ctx.deadline - performance.now());
       const task: Promise<void> = (async () => {
         const guard = new Guard(conn, ms, stop.signal);
-        let peer: PartyId | undefined;
+        let admitted: PartyId | undefined; // this connection's verified id, once taken
+        const admitHere = (p: PartyId) => {
+          const status = admit(p);
+          if (status === Status.ok) admitted = p;
+          return status;
+        };
         try {
-          const r = await acceptHandshake(conn, self, lookup, admit);
-          peer = r.peer;
+          const r = await acceptHandshake(conn, self, lookup, admitHere);
           guard.dispose(); // before stop.abort() below, which would otherwise close this conn
           if (guard.fired) throw new Error("handshake interrupted");
           got.add(r.peer);
@@ -245,7 +249,8 @@ async function acceptPeers(
           if (got.size === expected.size) stop.abort();
         } catch (e) {
           closeQuietly(conn);
-          if (peer !== undefined && !got.has(peer)) taken.delete(peer);
+          // the verdict did not get through: the id is free again for the peer's next attempt
+          if (admitted !== undefined && !got.has(admitted)) taken.delete(admitted);
           if (guard.fired === "aborted") return;
           const why = guard.fired === "timeout"
             ? `no complete handshake within ${Math.round(ms)} ms`
