@@ -25,7 +25,7 @@ export interface PartyAddress {
 }
 
 /**
- * Optional TLS (in addition to the frame MACs). Each value is PEM text or a path to a PEM file.
+ * Optional TLS (on top of the frame encryption). Each value is PEM text or a path to a PEM file.
  * Listening parties (those with a higher-id peer) need `cert` and `key`; connecting parties need
  * `ca` when the certificate is not signed by a public root. The certificate must name the host
  * the peers connect to (e.g. `subjectAltName=IP:127.0.0.1`).

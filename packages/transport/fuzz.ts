@@ -3,7 +3,7 @@
  * accepts any number of connections from one peer id and runs each through the production code
  * path (the handshake of `handshake.ts`, then a `TcpLink` with its verifying `FrameReader`),
  * logging and dropping every connection that misbehaves. {@link fuzzFrames} attacks it over real
- * sockets with malformed, truncated, oversized, replayed, reordered, MAC-forged and wrongly coded
+ * sockets with malformed, truncated, oversized, replayed, reordered, tag-forged and wrongly coded
  * frames (after a handshake with the right key, as an attacker who can inject into a live link),
  * and with garbage and forged handshakes (as an attacker without the key), and checks that every
  * connection is dropped within a deadline.
@@ -317,7 +317,7 @@ async function frameAttack(
       bad = concat([header(max + 1 + ri(2 ** 32 - 1 - max), valid, 1, 0), randomBytes(ri(64))]);
       break;
     case "replayed":
-      // a frame the target already accepted, byte for byte (its MAC is valid)
+      // a frame the target already accepted, byte for byte (its tag is valid)
       if (valid > 0) {
         const seq = ri(valid);
         bad = await enc([good[seq]], seq);

@@ -105,7 +105,7 @@ Deno.test("tcp: round-trip time and throughput on loopback", async () => {
   const manyMs = performance.now() - many;
   console.log(
     `loopback RTT median ${(median(rtts) * 1000).toFixed(0)} µs; one 32 MiB message ` +
-      `${(big.length / secs / 1e6).toFixed(0)} MB/s (incl. MAC both sides); ` +
+      `${(big.length / secs / 1e6).toFixed(0)} MB/s (incl. encryption both sides); ` +
       `10k × 8 B messages in one batch: ${manyMs.toFixed(1)} ms`,
   );
   await closeAll([p0, p1]);
