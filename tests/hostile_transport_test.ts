@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { connectTcp, generateKeys, type TcpChannel, type TcpConfig } from "@secp/transport";
+import { FrameCipher } from "../packages/transport/aead.ts";
+import { encodeFrames } from "../packages/transport/frame.ts";
 import { dialHandshake } from "../packages/transport/handshake.ts";
 import { outsider } from "./testdata/outsider.ts";
 
@@ -346,4 +348,36 @@ Deno.test("hostile setup: with maxHandshakesPerHost, a flood holds at most that 
   );
   for (const f of flood) f.close();
   await Promise.all([c0.close(), p1.close()]);
+});
+
+Deno.test("setup: a message that arrives while setup still waits for others is kept and delivered", async () => {
+  // Party 1 (played by hand) proves its key to party 0 and sends at once; party 0 still waits
+  // for party 2 then, so the frame arrives on a link whose channel does not exist yet.
+  const [l0, port0] = listen();
+  const [l1, port1] = listen();
+  l1.close();
+  const cfg = config([port0, port1, 0]);
+  const p0 = connectTcp(cfg, 0, { listener: l0 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: port0 });
+  const keys = await dialHandshake(conn, 1, 0, keyBytes(cfg, "0-1"));
+  const early = Uint8Array.from([7, 7, 7]);
+  const frames = await encodeFrames(
+    [{ payload: early, depth: 1, phase: "online" }],
+    0,
+    new FrameCipher(keys.send),
+  );
+  for (const f of frames) await conn.write(f);
+  await new Promise((r) => setTimeout(r, 200)); // delivered to the setup link by now
+  // party 2 only dials party 0 here; its link to party 1 is not part of this test
+  const only02 = {
+    ...cfg,
+    parties: cfg.parties.filter((p) => p.id !== 1),
+    keys: { "0-2": cfg.keys["0-2"] },
+  };
+  const p2 = await connectTcp(only02, 2);
+  const c0 = await p0;
+  assert.deepEqual(await c0.recv(1, on), early);
+  assert.equal(c0.depth("online"), 1, "its round depth counts");
+  conn.close();
+  await Promise.all([c0.close(), p2.close()]);
 });
