@@ -14,7 +14,7 @@ import { createCipheriv, createDecipheriv } from "node:crypto";
 
 /** Bytes of an AES-GCM tag. */
 export const AEAD_TAG_BYTES = 16;
-/** From this payload size on, WebCrypto is faster than `node:crypto` (measured crossover ≈ 2 KiB). */
+/** From this payload size on, WebCrypto beats `node:crypto` (measured crossover ≈ 2 KiB). */
 export const WEBCRYPTO_FROM = 2048;
 
 /** Session keys of one connection, one per direction (from {@link deriveSessionKeys}). */

@@ -1,6 +1,6 @@
 /**
- * One encrypted, authenticated TCP link to one peer after the handshake: batched frame writes, a background
- * reader loop, close notices, and failure reporting.
+ * One encrypted, authenticated TCP link to one peer after the handshake: batched frame writes, a
+ * background reader loop, close notices, and failure reporting.
  *
  * @module
  */
