@@ -125,7 +125,7 @@ async function exchange(a: TcpChannel, b: TcpChannel, aId: number, bId: number) 
 
 Deno.test("hostile setup: a bad-proof hello, a squatted id and a silent socket do not stop setup", async () => {
   const [l0, port] = listen();
-  const cfg = config([port, 0]);
+  const cfg = config([port, 0], { handshakeTimeoutMs: 5000 });
   const lines: string[] = [];
   const p0 = connectTcp(cfg, 0, { listener: l0, log: (l) => lines.push(l) });
   // All claim party 1, the id party 0 waits for, before the real party 1 comes.
@@ -142,7 +142,7 @@ Deno.test("hostile setup: a bad-proof hello, a squatted id and a silent socket d
   console.log(
     `legitimate setup beside the outsiders: ${ms.toFixed(0)} ms; log: ${lines.join(" | ")}`,
   );
-  assert.ok(ms < 1000, `setup took ${ms} ms (not held up by the squatter)`);
+  assert.ok(ms < 3000, `setup took ${ms} ms (not held up by the squatter for 5 s)`);
   await exchange(c0, p1, 0, 1);
   assert.equal(lines.length, 1, "one line per rejected connection");
   assert.match(
@@ -161,7 +161,7 @@ Deno.test("hostile setup: silent sockets are dropped at the handshake deadline, 
   const p0 = connectTcp(cfg, 0, { listener: l0, log: (l) => lines.push(l) });
   const silent = await outsider(port, 0, 1, "silent");
   const squat = await outsider(port, 0, 1, "squat");
-  await new Promise((r) => setTimeout(r, 700));
+  for (let i = 0; i < 60 && lines.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(lines.length, 2, lines.join("\n"));
   for (const l of lines) {
     assert.match(
@@ -274,7 +274,7 @@ Deno.test("hostile setup: a peer frozen during setup is noticed after timeoutMs"
   const ms = performance.now() - t;
   console.log(`after ${ms.toFixed(0)} ms: ${e0.message}`);
   assert.match(e0.message, /^party 0: no sign of life from party 1 for 1000 ms during setup$/);
-  assert.ok(ms >= 900 && ms < 2000, `${ms} ms`);
+  assert.ok(ms >= 900 && ms < 3000, `${ms} ms`);
   conn.close();
 });
 
