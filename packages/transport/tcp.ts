@@ -365,8 +365,11 @@ async function dialPeer(
       } catch (e) {
         closeQuietly(conn);
         if (guard.fired === "aborted") throw signal.reason;
-        if (guard.fired === "timeout") lastError = `no complete handshake within ${ms} ms`;
-        else if (isRetryableRejection(e)) lastError = bare(e, self);
+        if (guard.fired === "timeout") {
+          // an attempt cut short by the connect deadline says nothing new about the peer
+          if (ms >= ctx.handshakeMs) lastError = `no complete handshake within ${ms} ms`;
+          else lastError ||= "no complete handshake before the connect deadline";
+        } else if (isRetryableRejection(e)) lastError = bare(e, self);
         else if (e instanceof TransportError && e.kind !== "lost") throw e;
         else lastError = bare(e, self);
       } finally {
