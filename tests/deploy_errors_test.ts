@@ -76,8 +76,9 @@ Deno.test("deploy: port in use, unreachable host and key mismatch give one-line 
     const unreachable = loopbackDeployment("2pc", { connectTimeoutMs: 1000 });
     (unreachable.parties as { host: string }[])[0].host = "192.0.2.1";
     children.push(run(await write("unreachable.json", unreachable), 4));
-    // Key mismatch: parties 0 and 1 hold different keys for their pair.
-    const a = loopbackDeployment("2pc", { connectTimeoutMs: 10_000 });
+    // Key mismatch: parties 0 and 1 hold different keys for their pair. Party 1 (the dialer)
+    // fails at once; party 0 logs the rejected connection and listens on until its deadline.
+    const a = loopbackDeployment("2pc", { connectTimeoutMs: 3_000 });
     const b = structuredClone(a);
     (b.keys as Record<string, string>)["0-1"] = "ab".repeat(32);
     children.push(run(await write("key-a.json", a), 0), run(await write("key-b.json", b), 1));
@@ -94,7 +95,6 @@ Deno.test("deploy: port in use, unreachable host and key mismatch give one-line 
         unreachR,
         /^party 4: could not connect to party \d at [\d.]+:\d+ within 1000 ms( \(last error: .*\))?$/,
       ],
-      ["key mismatch (0)", keyA, /^party 0: handshake with party 1 failed: .*\(key mismatch\)$/],
       ["key mismatch (1)", keyB, /^party 1: handshake with party 0 failed: .*\(key mismatch\)$/],
     ];
     for (const [what, r, re] of cases) {
@@ -104,6 +104,17 @@ Deno.test("deploy: port in use, unreachable host and key mismatch give one-line 
       assert.equal(lines.length, 1, `${what}: one line`);
       assert.match(lines[0], re, what);
     }
+    const lines = keyA.stderr.trim().split("\n");
+    console.log(`key mismatch (0): exit ${keyA.code}: ${lines.join(" | ")}`);
+    assert.equal(keyA.code, 1);
+    assert.match(
+      lines[0],
+      /^party 0: dropped a connection from 127\.0\.0\.1:\d+ during the handshake: handshake with party 1 failed: .*\(key mismatch\)$/,
+    );
+    assert.match(
+      lines.at(-1)!,
+      /^party 0: parties 1, 2, 3, 4 did not connect within 3000 ms \(.*last problem: .*\(key mismatch\)\)$/,
+    );
   } finally {
     busy.close();
     for (const c of children) await reap(c);

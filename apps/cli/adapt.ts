@@ -20,7 +20,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { isTestText, loadTask, packageFile, TASK_NAMES } from "@secp/fot";
 import {
   ADAPTED_CHECKPOINT_DIR,

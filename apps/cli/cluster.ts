@@ -2,10 +2,13 @@
  * `deno task cluster --config parties.json`: starts every party of a deployment except the data
  * owner on this machine, one child process each (`deno task party`), with each line of their
  * output prefixed by `[party N]`, for trying a deployment out on loopback. Exits when they all
- * have: 0 if every party ended cleanly, 1 otherwise (after naming the parties that failed).
+ * have: 0 if every party ended cleanly, 1 otherwise (after naming the parties that failed). Once
+ * one party has failed, the others get the config's `timeoutMs` to end too (a live party notices
+ * a lost peer within that); one still running then (frozen) is killed, so the cluster never hangs.
  */
-import { parseArgs } from "node:util";
-import { describeRole, parseDeployment } from "@secp/sharing/run";
+import { parseArgs } from "./args.ts";
+import { describeRole } from "@secp/sharing/run";
+import { parseDeploymentFile } from "./deploy/file.ts";
 import { partyArgs } from "./deploy/config.ts";
 
 /** `--help` text. */
@@ -42,7 +45,7 @@ export async function runCluster(
   } catch (e) {
     throw new Error(`cannot read ${configPath} (${e instanceof Error ? e.message : e})`);
   }
-  const dep = parseDeployment(text);
+  const dep = parseDeploymentFile(configPath, text);
   const ids = dep.tcp.parties.map((p) => p.id).filter((id) => id !== dep.roles.dataOwner);
   const enc = new TextEncoder();
   const out = (l: string) => Deno.stdout.writeSync(enc.encode(l + "\n"));
@@ -76,6 +79,30 @@ export async function runCluster(
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  // After a failure, the others must end within timeoutMs; a party still running is frozen.
+  const graceMs = dep.tcp.timeoutMs;
+  const running = new Set(children.map((c) => c.id));
+  let reaper: ReturnType<typeof setTimeout> | undefined;
+  for (const c of children) {
+    c.done.then((code) => {
+      running.delete(c.id);
+      if (code === 0 || reaper !== undefined || running.size === 0) return;
+      reaper = setTimeout(() => {
+        for (const k of children) {
+          if (!running.has(k.id)) continue;
+          err(
+            `cluster: party ${k.id} still running ${graceMs} ms after party ${c.id} failed ` +
+              `(frozen?); killing it`,
+          );
+          try {
+            k.proc.kill("SIGKILL");
+          } catch {
+            // gone meanwhile
+          }
+        }
+      }, graceMs);
+    });
+  }
   out(
     `cluster: started ${
       ids.map((id) => `party ${id} (${describeRole(dep, id)})`).join(", ")
@@ -83,6 +110,7 @@ export async function runCluster(
       `--parties ${configPath}`,
   );
   const codes = await Promise.all(children.map((c) => c.done));
+  clearTimeout(reaper);
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
   const failed = children.filter((_, i) => codes[i] !== 0);

@@ -2,7 +2,7 @@
  * Flags of `deno task tune` (node:util parseArgs), validated into a typed configuration with a
  * clear one-line error for every bad value.
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { BACKEND_KINDS } from "@secp/sharing";
 import { DEFAULT_ADAPTED_FEATURES } from "@secp/transformer";
 import type { OracleBackend } from "@secp/transformer/oracle";

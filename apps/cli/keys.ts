@@ -4,7 +4,7 @@
  * in its own process or host. Refuses to overwrite an existing file. With `--split` it also writes
  * one file per party holding only that party's keys (give each host only its own).
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { type BackendKind, NETWORKED_KINDS } from "@secp/sharing";
 import { describeRole, parseDeployment } from "@secp/sharing/run";
 import { configFor, makeDeploymentConfig } from "./deploy/config.ts";

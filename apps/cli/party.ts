@@ -5,9 +5,10 @@
  * Exits 0 when the data owner ends the session; on any failure (a lost peer, a timeout, a key
  * mismatch, a port in use) it prints one line naming the party, the peer and the op, and exits 1.
  */
-import { parseArgs } from "node:util";
-import { parseDeployment, serveParty } from "@secp/sharing/run";
+import { parseArgs } from "./args.ts";
+import { serveParty } from "@secp/sharing/run";
 import { partySetupFor } from "@secp/transformer/oracle";
+import { parseDeploymentFile } from "./deploy/file.ts";
 
 /** `--help` text. */
 export const PARTY_HELP = `deno task party --config FILE --id N: run party N of a deployment
@@ -55,7 +56,7 @@ if (import.meta.main) {
     } catch (e) {
       throw new Error(`cannot read ${values.config} (${e instanceof Error ? e.message : e})`);
     }
-    parseDeployment(text);
+    parseDeploymentFile(values.config, text);
     const quiet = values.quiet ?? false;
     await serveParty({
       config: text,

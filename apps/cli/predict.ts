@@ -3,7 +3,8 @@
  * data owner secret-shares its texts and its prompt; the model runs under MPC on the model owner's
  * shared weights; only each text's class logits are opened, to the data owner.
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
+import { printable } from "./printable.ts";
 import {
   checkTemplate,
   fillTemplate,
@@ -263,8 +264,9 @@ if (import.meta.main) {
       } else {
         for (const p of predictions) {
           const pr = (p.probabilities[p.label] * 100).toFixed(1);
-          const short = p.text.length > 70 ? p.text.slice(0, 67) + "..." : p.text;
-          console.log(`${p.label.padEnd(10)} ${pr.padStart(5)}%  ${short}`);
+          const text = printable(p.text);
+          const short = text.length > 70 ? text.slice(0, 67) + "..." : text;
+          console.log(`${printable(p.label).padEnd(10)} ${pr.padStart(5)}%  ${short}`);
         }
         const mb = ((cost.bytesSent ?? 0) / 1e6).toFixed(1);
         console.log(

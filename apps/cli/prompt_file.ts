@@ -81,7 +81,12 @@ export async function readPromptFile(path: string): Promise<PromptFile & { value
   if (!Array.isArray(f.prompt) || f.prompt.length !== f.promptLen * f.embedDim) {
     throw bad(`prompt must hold promptLen·embedDim = ${f.promptLen * f.embedDim} numbers`);
   }
+  // Each entry must be a finite JSON number: `null` (what JSON.stringify makes of NaN) would
+  // otherwise be read as 0.
+  const at = f.prompt.findIndex((v) => typeof v !== "number" || !Number.isFinite(v));
+  if (at >= 0) {
+    throw bad(`prompt[${at}] is ${JSON.stringify(f.prompt[at])}, not a finite number`);
+  }
   const values = Float64Array.from(f.prompt);
-  if (values.some((v) => !Number.isFinite(v))) throw bad("prompt holds a non-finite number");
   return { ...f, values };
 }

@@ -11,6 +11,7 @@ import {
   evaluatePrompt,
   loadTaskWith,
   RandomProjection,
+  readTuneCheckpoint,
   seedFromCrypto,
   splitTask,
   tune,
@@ -30,6 +31,9 @@ import { SessionRecorder } from "./report/sessions.ts";
 import { type FinishedRun, writeReports } from "./report/write.ts";
 import { taskOverrides } from "./task_flags.ts";
 import { clippedCounts } from "./task_report.ts";
+import { readRunFile } from "./run_file.ts";
+import { readDeployment } from "./deploy/connect.ts";
+import { parseDeploymentFile } from "./deploy/file.ts";
 
 /** Generations completed in a checkpoint file (0 when absent or unreadable: tune() reports it). */
 async function checkpointGeneration(path: string): Promise<number> {
@@ -56,7 +60,8 @@ export async function runTune(
     if (!existsSync(runFile)) {
       throw new Error(`--resume: no run to resume in ${flags.out} (missing run.json)`);
     }
-    flags = { ...JSON.parse(await Deno.readTextFile(runFile)), resume: true, json: flags.json };
+    flags = { ...(await readRunFile(runFile)), resume: true, json: flags.json };
+    await readTuneCheckpoint(ckpt); // a corrupt checkpoint fails here, before the session starts
   } else {
     if (existsSync(ckpt) || existsSync(runFile)) {
       throw new Error(
@@ -65,30 +70,33 @@ export async function runTune(
     }
     flags = { ...flags, seed: flags.seed ?? seedFromCrypto() };
   }
-  // Every input is read and checked before anything is written to --out.
+  // Every input is read and checked before anything is written to --out: the deployment file
+  // (before any party is contacted), the task and its data, a masked LM's label words.
+  if (flags.parties) parseDeploymentFile(flags.parties, await readDeployment(flags.parties));
   const mlm = flags.model !== "use-lite";
   const loaded = await loadTaskWith(flags.task, taskOverrides(flags), {
     readout: mlm ? "mlm" : "sentence",
   });
-  // A masked LM's label words must be one token each: checked before anything is written.
   if (mlm) await checkModelVerbalizer(flags.model, loaded.task.labelTexts);
   const task = loaded.task;
   const split = splitTask(loaded, { shots: flags.shots, seed: flags.seed! });
   const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
   if (test.length === 0) throw new Error(`${loaded.report.data.source}: no test examples`);
-  if (!flags.resume) {
-    await Deno.mkdir(flags.out, { recursive: true });
-    await Deno.writeTextFile(runFile, JSON.stringify(flags, null, 2));
-  }
   const L = flags.promptLen;
   const t0 = performance.now();
   const opened = await openFlagsOracle(flags);
   const { oracle, session, info } = opened;
-  // Every session's traffic and openings are saved as it runs, so a resume loses none of them.
-  const recorder = session
-    ? await SessionRecorder.start(flags.out, await checkpointGeneration(ckpt), session, t0)
-    : undefined;
+  let recorder: SessionRecorder | undefined;
   try {
+    if (!flags.resume) {
+      // Only once the session is up: a start that fails leaves --out as it was.
+      await Deno.mkdir(flags.out, { recursive: true });
+      await Deno.writeTextFile(runFile, JSON.stringify(flags, null, 2));
+    }
+    // Every session's traffic and openings are saved as it runs, so a resume loses none of them.
+    recorder = session
+      ? await SessionRecorder.start(flags.out, await checkpointGeneration(ckpt), session, t0)
+      : undefined;
     // The data owner needs no weights: the model gives the initial prompt and the embedding scale
     // (for an HF model, a stated disclosure of the model owner: the embedding table's std).
     const p0 = opened.init;

@@ -242,6 +242,16 @@ function parseCheckpoint(path: string, raw: unknown): TuneCheckpoint {
   return c;
 }
 
+/**
+ * Reads and checks the tuning checkpoint at `path` without running anything: `undefined` if there
+ * is none, a {@link CheckpointError} naming the file if it is unreadable, corrupt or not a tuning
+ * checkpoint. For validating a `--resume` before a costly session starts.
+ */
+export async function readTuneCheckpoint(path: string): Promise<TuneCheckpoint | undefined> {
+  const raw = await readJsonFile(path);
+  return raw === undefined ? undefined : parseCheckpoint(path, raw);
+}
+
 function resolveBounds(b: TuneCMAOptions["bounds"]): [number, number] | undefined {
   if (b === undefined) return undefined;
   return typeof b === "number" ? [-b, b] : b;

@@ -127,6 +127,7 @@ export {
   type DevRecord,
   type EarlyStopping,
   type GenerationRecord,
+  readTuneCheckpoint,
   type StopReason,
   tune,
   type TuneBudget,

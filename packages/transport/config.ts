@@ -25,7 +25,7 @@ export interface PartyAddress {
 }
 
 /**
- * Optional TLS (in addition to the frame MACs). Each value is PEM text or a path to a PEM file.
+ * Optional TLS (on top of the frame encryption). Each value is PEM text or a path to a PEM file.
  * Listening parties (those with a higher-id peer) need `cert` and `key`; connecting parties need
  * `ca` when the certificate is not signed by a public root. The certificate must name the host
  * the peers connect to (e.g. `subjectAltName=IP:127.0.0.1`).
@@ -49,6 +49,19 @@ export interface TcpConfig {
   timeoutMs: number;
   /** Deadline for connecting to all peers at startup (default: `timeoutMs`). */
   connectTimeoutMs?: number;
+  /**
+   * Deadline of one handshake, in ms (default {@link DEFAULT_HANDSHAKE_TIMEOUT_MS}, never past
+   * the connect deadline): a connection that has not proved its key by then is dropped (and the
+   * dialer tries again), so a silent socket holds nothing up for long.
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * Optional limit on handshakes in flight from one remote host (default: none). A connection
+   * over the limit is closed at once, so one host flooding a party's port holds at most this many
+   * sockets for at most `handshakeTimeoutMs` each. Parties that share a host with an attacker
+   * (e.g. all on loopback) share its limit too: leave it off there.
+   */
+  maxHandshakesPerHost?: number;
   /** Largest accepted payload per frame in bytes (default {@link DEFAULT_MAX_FRAME_BYTES}). */
   maxFrameBytes: number;
   /**
@@ -69,6 +82,9 @@ export interface TcpConfig {
  * starts there and only doubles as data actually arrives, never up front.
  */
 export const DEFAULT_MAX_FRAME_BYTES = 2 ** 30;
+
+/** Default deadline of one handshake: 5 s. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 
 /** Name of the key of the pair {a, b}: `"min-max"`. */
 export function pairName(a: PartyId, b: PartyId): string {
@@ -167,6 +183,22 @@ export function parseConfig(json: string | unknown): TcpConfig {
   ) {
     fail(`connectTimeoutMs must be a positive number, got ${JSON.stringify(x.connectTimeoutMs)}`);
   }
+  const handshakeTimeoutMs = x.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  if (
+    typeof handshakeTimeoutMs !== "number" || !(handshakeTimeoutMs > 0) ||
+    !Number.isFinite(handshakeTimeoutMs)
+  ) {
+    fail(
+      `handshakeTimeoutMs must be a positive number, got ${JSON.stringify(x.handshakeTimeoutMs)}`,
+    );
+  }
+  const perHost = x.maxHandshakesPerHost;
+  if (
+    perHost !== undefined &&
+    (typeof perHost !== "number" || !Number.isInteger(perHost) || perHost < 1)
+  ) {
+    fail(`maxHandshakesPerHost must be a positive integer, got ${JSON.stringify(perHost)}`);
+  }
   const maxFrameBytes = x.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (
     typeof maxFrameBytes !== "number" || !Number.isInteger(maxFrameBytes) || maxFrameBytes < 1 ||
@@ -191,6 +223,8 @@ export function parseConfig(json: string | unknown): TcpConfig {
     keys: parseKeys(x.keys, ids),
     timeoutMs,
     connectTimeoutMs,
+    handshakeTimeoutMs,
+    ...(perHost === undefined ? {} : { maxHandshakesPerHost: perHost as number }),
     maxFrameBytes,
     ...(keepaliveMs > 0 ? { keepaliveMs } : {}),
     ...(tls === undefined ? {} : { tls }),

@@ -2,18 +2,20 @@
  * Wire frames after the handshake, all integers little-endian:
  *
  * ```
- * [u32 length][u64 seq][u32 depth][u8 code][payload: length bytes][32-byte HMAC(header ‖ payload)]
+ * [u32 length][u64 seq][u32 depth][u8 code][AES-256-GCM(payload): length bytes][16-byte GCM tag]
  * ```
  *
  * `code` is 0 (online), 1 (offline), 253 (abort notice: the reason, at most 1 KiB), 254
- * (keepalive ping, empty payload) or 255 (close notice, empty payload). `seq` counts frames per
- * direction from 0; the MAC key is per direction and per session, so a tampered, replayed,
+ * (keepalive ping, empty payload) or 255 (close notice, empty payload). The payload is encrypted
+ * and the 17-byte header is authenticated as associated data (see `aead.ts`): the wire shows
+ * lengths, counters and frame types, never payload bytes. `seq` counts frames per direction from
+ * 0 and is the GCM nonce; the key is per direction and per session, so a tampered, replayed,
  * reordered or truncated frame is detected and is an error, never data.
  *
  * @module
  */
 import { TransportError } from "./errors.ts";
-import { equalBytes, type FrameMac, TAG_BYTES } from "./mac.ts";
+import { AEAD_TAG_BYTES as TAG_BYTES, type FrameCipher } from "./aead.ts";
 import type { PartyId, Phase } from "./types.ts";
 
 /** Header bytes before the payload. */
@@ -72,11 +74,15 @@ function putHeader(buf: Uint8Array, off: number, f: FrameOut, seq: number): void
 }
 
 /**
- * Encode `frames` with sequence numbers from `seq` on. Returns the segments to write in order:
- * one buffer for a batch of ordinary messages; payloads of {@link ZERO_COPY_FROM} bytes or more
- * become segments of their own (not copied).
+ * Encrypt and encode `frames` with sequence numbers from `seq` on. Returns the segments to write
+ * in order: one buffer for a batch of ordinary messages; the ciphertext of a payload of
+ * {@link ZERO_COPY_FROM} bytes or more is a segment of its own (not copied again).
  */
-export function encodeFrames(frames: FrameOut[], seq: number, mac: FrameMac): Uint8Array[] {
+export async function encodeFrames(
+  frames: FrameOut[],
+  seq: number,
+  cipher: FrameCipher,
+): Promise<Uint8Array[]> {
   const sizes: number[] = [];
   let size = 0;
   for (const f of frames) {
@@ -84,8 +90,7 @@ export function encodeFrames(frames: FrameOut[], seq: number, mac: FrameMac): Ui
     if (f.payload.byteLength >= ZERO_COPY_FROM) {
       sizes.push(size);
       size = 0;
-    } else size += f.payload.byteLength;
-    size += TAG_BYTES;
+    } else size += f.payload.byteLength + TAG_BYTES;
   }
   sizes.push(size);
   const segments: Uint8Array[] = [];
@@ -94,16 +99,14 @@ export function encodeFrames(frames: FrameOut[], seq: number, mac: FrameMac): Ui
   let off = 0;
   for (const f of frames) {
     const n = f.payload.byteLength;
-    putHeader(buf, off, f, seq++);
+    putHeader(buf, off, f, seq);
+    const sealed = await cipher.seal(buf.subarray(off, off + HEADER_BYTES), f.payload, seq++);
     if (n >= ZERO_COPY_FROM) {
-      const tag = mac.tag(buf.subarray(off, off + HEADER_BYTES), f.payload);
-      segments.push(buf, f.payload);
+      segments.push(buf, sealed);
       buf = new Uint8Array(sizes[++part]);
-      buf.set(tag, 0);
-      off = TAG_BYTES;
+      off = 0;
     } else {
-      buf.set(f.payload, off + HEADER_BYTES);
-      buf.set(mac.tag(buf.subarray(off, off + HEADER_BYTES + n)), off + HEADER_BYTES + n);
+      buf.set(sealed, off + HEADER_BYTES);
       off += HEADER_BYTES + n + TAG_BYTES;
     }
   }
@@ -145,7 +148,7 @@ export class FrameReader {
   /** A reader of frames from `peer` on `src`; `onData` is called whenever bytes arrive. */
   constructor(
     readonly src: { read(p: Uint8Array): Promise<number | null> },
-    readonly mac: FrameMac,
+    readonly cipher: FrameCipher,
     readonly maxFrameBytes: number,
     readonly peer: PartyId,
     readonly onData: () => void = () => {},
@@ -169,25 +172,23 @@ export class FrameReader {
       );
     }
     const total = HEADER_BYTES + len + TAG_BYTES;
-    let payload: Uint8Array;
-    let ok: boolean;
+    let payload: Uint8Array | null;
     if (total <= BUFFER_LIMIT) {
       if (!(await this.#fill(total))) throw this.#truncated();
       const s = this.#start;
-      const tag = this.mac.tag(this.#buf.subarray(s, s + HEADER_BYTES + len));
-      ok = equalBytes(tag, this.#buf.subarray(s + HEADER_BYTES + len, s + total));
-      payload = this.#buf.slice(s + HEADER_BYTES, s + HEADER_BYTES + len);
+      // decrypt before the buffer moves on: `open` returns a copy of its own
+      payload = await this.cipher.open(
+        this.#buf.subarray(s, s + HEADER_BYTES),
+        this.#buf.subarray(s + HEADER_BYTES, s + total),
+        seq,
+      );
       this.#start += total;
     } else {
       const header = this.#buf.slice(this.#start, this.#start + HEADER_BYTES);
       this.#start += HEADER_BYTES;
-      payload = await this.#readLarge(len);
-      if (!(await this.#fill(TAG_BYTES))) throw this.#truncated();
-      const tag = this.mac.tag(header, payload);
-      ok = equalBytes(tag, this.#buf.subarray(this.#start, this.#start + TAG_BYTES));
-      this.#start += TAG_BYTES;
+      payload = await this.cipher.open(header, await this.#readLarge(len + TAG_BYTES), seq);
     }
-    if (!ok) {
+    if (payload === null) {
       throw this.#error(
         "auth",
         `frame from party ${this.peer} failed authentication (tampered or corrupted)`,

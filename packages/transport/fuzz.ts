@@ -3,7 +3,7 @@
  * accepts any number of connections from one peer id and runs each through the production code
  * path (the handshake of `handshake.ts`, then a `TcpLink` with its verifying `FrameReader`),
  * logging and dropping every connection that misbehaves. {@link fuzzFrames} attacks it over real
- * sockets with malformed, truncated, oversized, replayed, reordered, MAC-forged and wrongly coded
+ * sockets with malformed, truncated, oversized, replayed, reordered, tag-forged and wrongly coded
  * frames (after a handshake with the right key, as an attacker who can inject into a live link),
  * and with garbage and forged handshakes (as an attacker without the key), and checks that every
  * connection is dropped within a deadline.
@@ -19,7 +19,7 @@ import { encodeFrames, type FrameOut, HEADER_BYTES } from "./frame.ts";
 import { acceptHandshake, dialHandshake, Status } from "./handshake.ts";
 import { closeQuietly, Guard } from "./io.ts";
 import { TcpLink } from "./link.ts";
-import { FrameMac, TAG_BYTES } from "./mac.ts";
+import { AEAD_TAG_BYTES as TAG_BYTES, FrameCipher } from "./aead.ts";
 import type { PartyId } from "./types.ts";
 
 /** The kinds of hostile input {@link fuzzFrames} sends. */
@@ -278,7 +278,12 @@ interface Attack {
   closeWrite: boolean;
 }
 
-function frameAttack(c: FuzzCase, mac: FrameMac, rnd: () => number, max: number): Attack {
+async function frameAttack(
+  c: FuzzCase,
+  cipher: FrameCipher,
+  rnd: () => number,
+  max: number,
+): Promise<Attack> {
   const ri = (n: number) => Math.floor(rnd() * n);
   const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => ri(256));
   const valid = ri(4);
@@ -287,9 +292,10 @@ function frameAttack(c: FuzzCase, mac: FrameMac, rnd: () => number, max: number)
     depth: i + 1,
     phase: rnd() < 0.5 ? "online" : "offline",
   }));
-  const enc = (frames: FrameOut[], seq: number) => concat(encodeFrames(frames, seq, mac));
-  const prefix = enc(good.slice(0, valid), 0);
-  const next = enc([good[valid]], valid); // a correct frame with the next sequence number
+  const enc = async (frames: FrameOut[], seq: number) =>
+    concat(await encodeFrames(frames, seq, cipher));
+  const prefix = await enc(good.slice(0, valid), 0);
+  const next = await enc([good[valid]], valid); // a correct frame with the next sequence number
   let bad: Uint8Array;
   let closeWrite = false;
   let extra = 0; // valid frames inside `bad`
@@ -311,17 +317,17 @@ function frameAttack(c: FuzzCase, mac: FrameMac, rnd: () => number, max: number)
       bad = concat([header(max + 1 + ri(2 ** 32 - 1 - max), valid, 1, 0), randomBytes(ri(64))]);
       break;
     case "replayed":
-      // a frame the target already accepted, byte for byte (its MAC is valid)
+      // a frame the target already accepted, byte for byte (its tag is valid)
       if (valid > 0) {
         const seq = ri(valid);
-        bad = enc([good[seq]], seq);
+        bad = await enc([good[seq]], seq);
       } else {
         bad = concat([next, next]);
         extra = 1;
       }
       break;
     case "reordered":
-      bad = enc([good[valid]], valid + 1 + ri(1000));
+      bad = await enc([good[valid]], valid + 1 + ri(1000));
       break;
     case "forged": {
       bad = next.slice();
@@ -337,7 +343,7 @@ function frameAttack(c: FuzzCase, mac: FrameMac, rnd: () => number, max: number)
       const code = 2 + ri(251); // 2..252: neither data nor abort, ping or close notice
       const payload = randomBytes(ri(32));
       const h = header(payload.length, valid, 1, code);
-      bad = concat([h, payload, mac.tag(concat([h, payload]))]);
+      bad = concat([h, await cipher.seal(h, payload, valid)]);
       break;
     }
     case "stall":
@@ -412,7 +418,7 @@ export async function fuzzFrames(target: FuzzTarget, opts: FuzzOptions = {}): Pr
         } else {
           // a well-formed hello, then a proof made without the key
           const hello = new Uint8Array(48);
-          hello.set(new TextEncoder().encode("SECPTRv1"));
+          hello.set(new TextEncoder().encode("SECPTRv2"));
           const v = new DataView(hello.buffer);
           v.setUint32(8, target.peer, true);
           v.setUint32(12, target.target, true);
@@ -424,7 +430,7 @@ export async function fuzzFrames(target: FuzzTarget, opts: FuzzOptions = {}): Pr
         report.handshakeAttacks++;
       } else {
         const keys = await dialHandshake(conn, target.peer, target.target, target.key);
-        const a = frameAttack(c, new FrameMac(keys.send), r, max);
+        const a = await frameAttack(c, new FrameCipher(keys.send), r, max);
         let off = 0;
         try {
           while (off < a.bytes.length) off += await conn.write(a.bytes.subarray(off));
@@ -458,7 +464,11 @@ export async function fuzzFrames(target: FuzzTarget, opts: FuzzOptions = {}): Pr
   try {
     const keys = await dialHandshake(conn, target.peer, target.target, target.key);
     const stop = concat(
-      encodeFrames([{ payload: STOP, depth: 1, phase: "online" }], 0, new FrameMac(keys.send)),
+      await encodeFrames(
+        [{ payload: STOP, depth: 1, phase: "online" }],
+        0,
+        new FrameCipher(keys.send),
+      ),
     );
     await conn.write(stop);
     await drained(conn, dropWithinMs);

@@ -1,17 +1,20 @@
 /**
  * Mutual authentication of a fresh connection with the pair's pre-shared key, and derivation of
- * per-direction session MAC keys. The connecting party C (higher id) and the listening party L:
+ * per-direction session encryption keys. The connecting party C (higher id) and the listening
+ * party L:
  *
  * ```
- * C → L  hello   = "SECPTRv1" ‖ u32 C ‖ u32 L ‖ nonceC[32]
- * L → C  reply   = "SECPTRv1" ‖ u8 status ‖ u32 L ‖ nonceL[32] ‖ HMAC(K, "L" ‖ hello ‖ reply[..45])
+ * C → L  hello   = "SECPTRv2" ‖ u32 C ‖ u32 L ‖ nonceC[32]
+ * L → C  reply   = "SECPTRv2" ‖ u8 status ‖ u32 L ‖ nonceL[32] ‖ HMAC(K, "L" ‖ hello ‖ reply[..45])
  * C → L  proof   = HMAC(K, "C" ‖ hello ‖ reply)
  * L → C  verdict = u8 status
- * keys: C→L = HMAC(K, "C>L" ‖ hello ‖ reply),  L→C = HMAC(K, "L>C" ‖ hello ‖ reply)
+ * keys:  C→L, L→C = HKDF-SHA256(K, salt nonceC ‖ nonceL, info "C>L" / "L>C" ‖ hello ‖ reply)
  * ```
  *
  * Nonces come from `crypto.getRandomValues`, so every session has fresh keys and frames of an
- * old session cannot be replayed into a new one.
+ * old session cannot be replayed into a new one. The listening side decides whether a claimed
+ * id may connect twice: before sending its reply (`lookup`: unknown ids are refused at once) and
+ * after the claimant proved the key (`admit`), so an id is taken only by a verified peer.
  *
  * @module
  */
@@ -19,9 +22,10 @@ import { pairName } from "./config.ts";
 import { TransportError, type TransportErrorKind } from "./errors.ts";
 import { readExact, type Stream, writeAll } from "./io.ts";
 import { equalBytes, hmacSha256 } from "./mac.ts";
+import { deriveSessionKeys } from "./aead.ts";
 import type { PartyId } from "./types.ts";
 
-const MAGIC = new TextEncoder().encode("SECPTRv1");
+const MAGIC = new TextEncoder().encode("SECPTRv2");
 const HELLO_BYTES = 48;
 const REPLY_BYTES = 77;
 const REPLY_SIGNED = 45;
@@ -43,7 +47,7 @@ const STATUS_TEXT: Record<number, string> = {
   4: "key mismatch",
 };
 
-/** MAC keys of one session, seen from one side. */
+/** AES-256-GCM keys of one session, seen from one side. */
 export interface SessionKeys {
   /** Key for frames this side sends. */
   send: Uint8Array;
@@ -54,8 +58,25 @@ export interface SessionKeys {
 /** What the listening side answers for a claimed peer id: its key, or a rejection status. */
 export type KeyLookup = (claimed: PartyId) => Uint8Array | number;
 
+/**
+ * Called on the listening side once `peer` proved the pair key, before the verdict is sent:
+ * {@link Status.ok} to take the connection, or a rejection status.
+ */
+export type Admit = (peer: PartyId) => number;
+
 function err(self: PartyId, peer: PartyId | undefined, kind: TransportErrorKind, reason: string) {
   return new TransportError(reason, { kind, party: self, peer });
+}
+
+/** Rejections that may go away by themselves: the listener still held the id (`unexpected`). */
+const retryable = new WeakSet<object>();
+
+/**
+ * Whether `e` is a dialer's rejection that a later attempt may overcome: the listener held the
+ * claimed id for another connection (a stale attempt of ours, or an outsider's claim).
+ */
+export function isRetryableRejection(e: unknown): boolean {
+  return typeof e === "object" && e !== null && retryable.has(e);
 }
 
 /**
@@ -83,10 +104,10 @@ function hasMagic(b: Uint8Array): boolean {
 }
 
 function sessionKeys(key: Uint8Array, hello: Uint8Array, reply: Uint8Array) {
-  return {
-    c2l: hmacSha256(key, enc("C>L"), hello, reply),
-    l2c: hmacSha256(key, enc("L>C"), hello, reply),
-  };
+  const transcript = new Uint8Array(hello.length + reply.length);
+  transcript.set(hello);
+  transcript.set(reply, hello.length);
+  return deriveSessionKeys(key, hello.subarray(16, 48), reply.subarray(13, 45), transcript);
 }
 
 /** Run the connecting side against `peer`, proving `key`. */
@@ -115,7 +136,9 @@ export async function dialHandshake(
   if (status !== Status.ok) {
     const kind = status === Status.keyMismatch ? "auth" : "connect";
     const text = STATUS_TEXT[status] ?? `status ${status}`;
-    throw err(self, peer, kind, `party ${peer} rejected the connection: ${text}`);
+    const e = err(self, peer, kind, `party ${peer} rejected the connection: ${text}`);
+    if (status === Status.unexpected) retryable.add(e);
+    throw e;
   }
   if (lid !== peer) {
     throw err(self, peer, "connect", `reached party ${lid} at the address of party ${peer}`);
@@ -137,6 +160,12 @@ export async function dialHandshake(
   if (!(await readMessage(s, verdict, self, peer))) {
     throw err(self, peer, "lost", `party ${peer} closed the connection during the handshake`);
   }
+  if (verdict[0] !== Status.ok && verdict[0] !== Status.keyMismatch) {
+    const text = STATUS_TEXT[verdict[0]] ?? `status ${verdict[0]}`;
+    const e = err(self, peer, "connect", `party ${peer} rejected the connection: ${text}`);
+    if (verdict[0] === Status.unexpected) retryable.add(e);
+    throw e;
+  }
   if (verdict[0] !== Status.ok) {
     throw err(
       self,
@@ -151,11 +180,15 @@ export async function dialHandshake(
   return { send: k.c2l, recv: k.l2c };
 }
 
-/** Run the listening side; `lookup` decides whether the claimed peer may connect. */
+/**
+ * Run the listening side; `lookup` gives the claimed peer's key (or refuses the id at once) and
+ * `admit` takes or refuses a peer that proved the key.
+ */
 export async function acceptHandshake(
   s: Stream,
   self: PartyId,
   lookup: KeyLookup,
+  admit: Admit = () => Status.ok,
 ): Promise<{ peer: PartyId; keys: SessionKeys }> {
   const hello = new Uint8Array(HELLO_BYTES);
   if (!(await readMessage(s, hello, self, undefined))) {
@@ -185,7 +218,12 @@ export async function acceptHandshake(
     throw err(self, peer, "lost", `party ${peer} closed the connection during the handshake`);
   }
   const ok = equalBytes(proof, hmacSha256(found, enc("C"), hello, reply));
-  await writeAll(s, Uint8Array.of(ok ? Status.ok : Status.keyMismatch));
+  const verdict = ok ? admit(peer) : Status.keyMismatch;
+  await writeAll(s, Uint8Array.of(verdict));
+  if (ok && verdict !== Status.ok) {
+    const text = STATUS_TEXT[verdict] ?? `status ${verdict}`;
+    throw err(self, peer, "connect", `rejected a connection of party ${peer}: ${text}`);
+  }
   if (!ok) {
     throw err(
       self,

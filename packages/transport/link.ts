@@ -1,15 +1,15 @@
 /**
- * One authenticated TCP link to one peer after the handshake: batched frame writes, a background
- * reader loop, close notices, and failure reporting.
+ * One encrypted, authenticated TCP link to one peer after the handshake: batched frame writes, a
+ * background reader loop, close notices, and failure reporting.
  *
  * @module
  */
 import { describe, linkError, type LinkFailure, TransportError } from "./errors.ts";
+import { FrameCipher } from "./aead.ts";
 import { ABORT_MAX_BYTES, encodeFrames, type FrameOut, FrameReader } from "./frame.ts";
 import type { SessionKeys } from "./handshake.ts";
 import type { Inbound } from "./inbox.ts";
 import { closeQuietly, Guard, type Stream } from "./io.ts";
-import { FrameMac } from "./mac.ts";
 import type { PartyId } from "./types.ts";
 
 /** Traffic counters of one link, framing included. */
@@ -48,7 +48,7 @@ const ABORT_NOTICE_MS = 200;
 /** An established link: frames out through {@link TcpLink.write}, frames in via `events`. */
 export class TcpLink {
   #conn: Stream;
-  #mac: FrameMac;
+  #cipher: FrameCipher;
   #reader: FrameReader;
   #seq = 0;
   #writes = { writes: 0, batches: 0, framesSent: 0, bytesWritten: 0 };
@@ -78,10 +78,10 @@ export class TcpLink {
     readonly keepaliveMs: number = 0,
   ) {
     this.#conn = conn;
-    this.#mac = new FrameMac(keys.send);
+    this.#cipher = new FrameCipher(keys.send);
     this.#reader = new FrameReader(
       conn,
-      new FrameMac(keys.recv),
+      new FrameCipher(keys.recv),
       maxFrameBytes,
       peer,
       () => {
@@ -114,12 +114,13 @@ export class TcpLink {
       this.#lastWrite = now;
       this.#exclusive(async () => {
         if (this.#failure !== undefined || this.#closing) return;
-        const segs = encodeFrames(
-          [{ payload: new Uint8Array(0), depth: 0, phase: "ping" }],
-          this.#seq++,
-          this.#mac,
-        );
+        const seq = this.#seq++;
         try {
+          const segs = await encodeFrames(
+            [{ payload: new Uint8Array(0), depth: 0, phase: "ping" }],
+            seq,
+            this.#cipher,
+          );
           for (const seg of segs) await this.#writeSegment(seg);
           this.#writes.framesSent++;
         } catch (e) {
@@ -164,8 +165,9 @@ export class TcpLink {
     if (this.#failure !== undefined) {
       throw linkError(this.self, this.peer, this.#failure, "send", path);
     }
-    const segments = encodeFrames(batch, this.#seq, this.#mac);
+    const seq = this.#seq;
     this.#seq += batch.length;
+    const segments = await encodeFrames(batch, seq, this.#cipher);
     this.#lastWrite = performance.now();
     try {
       for (const seg of segments) await this.#writeSegment(seg);
@@ -221,9 +223,14 @@ export class TcpLink {
         new Promise((r) => (timer = setTimeout(r, ABORT_NOTICE_MS))),
       ]);
       clearTimeout(timer);
-      const notice = encodeFrames([{ payload, depth: 0, phase: "abort" }], this.#seq++, this.#mac);
+      const seq = this.#seq++;
       const guard = new Guard(this.#conn, ABORT_NOTICE_MS);
       try {
+        const notice = await encodeFrames(
+          [{ payload, depth: 0, phase: "abort" }],
+          seq,
+          this.#cipher,
+        );
         for (const seg of notice) await this.#conn.write(seg);
       } catch {
         // best effort
@@ -244,10 +251,10 @@ export class TcpLink {
     if (this.#failure === undefined && !this.#peerClosed) {
       const guard = new Guard(this.#conn, Math.min(this.timeoutMs, CLOSE_NOTICE_MS));
       try {
-        const segs = encodeFrames(
+        const segs = await encodeFrames(
           [{ payload: new Uint8Array(0), depth: 0, phase: "close" }],
           this.#seq++,
-          this.#mac,
+          this.#cipher,
         );
         for (const seg of segs) await this.#conn.write(seg);
         this.#writes.framesSent++;

@@ -3,8 +3,9 @@
  *
  * - {@link createMemoryNetwork}: all parties in one process (optionally with real delays from a
  *   {@link NetworkProfile}).
- * - {@link connectTcp}: one party per process or host over authenticated TCP (HMAC-SHA256
- *   handshake and per-frame MACs, optional TLS); {@link createTcpNetwork} for loopback tests.
+ * - {@link connectTcp}: one party per process or host over encrypted TCP (HMAC-SHA256 key proof,
+ *   every frame AES-256-GCM under per-session keys, optional TLS); {@link createTcpNetwork} for
+ *   loopback tests.
  * - {@link Ledger}: bytes sent, messages and dependent rounds per party, phase and op path.
  * - {@link modelTime}: modelled LAN/WAN time from a ledger.
  *

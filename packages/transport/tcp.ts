@@ -5,15 +5,28 @@
  *
  * @module
  */
-import { pairKey, parseConfig, type PartyAddress, type TcpConfig } from "./config.ts";
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  pairKey,
+  parseConfig,
+  type PartyAddress,
+  type TcpConfig,
+} from "./config.ts";
 import { ChannelCore, type Outbound } from "./core.ts";
 import { describe, TransportError } from "./errors.ts";
-import { acceptHandshake, dialHandshake, type SessionKeys, Status } from "./handshake.ts";
+import {
+  acceptHandshake,
+  dialHandshake,
+  isRetryableRejection,
+  type SessionKeys,
+  Status,
+} from "./handshake.ts";
 import { closeQuietly, Guard, isDenoError, sleep } from "./io.ts";
 import { TcpLink, type WireStats } from "./link.ts";
 import { Ledger } from "./ledger.ts";
 import type { LedgerSink, PartyId } from "./types.ts";
 import { loadTls, type TlsMaterial } from "./tls.ts";
+import { SetupEvents } from "./setup_events.ts";
 
 /** Options of {@link connectTcp}. */
 export interface TcpConnectOptions {
@@ -24,6 +37,11 @@ export interface TcpConnectOptions {
    * written). `connectTcp` owns it: it is closed when `connectTcp` resolves or rejects.
    */
   listener?: Deno.Listener;
+  /**
+   * Where a rejected incoming connection is reported during setup, one line each with the
+   * remote address (default: standard error). Setup goes on listening after it.
+   */
+  log?: (line: string) => void;
 }
 
 /** An authenticated connection, ready for frames. */
@@ -31,6 +49,13 @@ interface Established {
   peer: PartyId;
   conn: Deno.Conn;
   keys: SessionKeys;
+}
+
+/** A link established during setup, its events kept until the channel takes it. */
+interface SetupLink {
+  peer: PartyId;
+  link: TcpLink;
+  events: SetupEvents;
 }
 
 /** One party's endpoint over TCP (see {@link connectTcp}). */
@@ -43,20 +68,16 @@ export class TcpChannel extends ChannelCore {
     parties: readonly PartyId[],
     ledger: LedgerSink,
     timeoutMs: number,
-    maxFrameBytes: number,
-    conns: Iterable<Established>,
-    keepaliveMs = 0,
+    links: Iterable<SetupLink>,
   ) {
     super(self, parties, ledger, timeoutMs);
-    for (const { peer, conn, keys } of conns) {
-      this.#links.set(
-        peer,
-        new TcpLink(self, peer, conn, keys, maxFrameBytes, timeoutMs, {
-          deliver: (m) => this.deliver(peer, m),
-          touch: () => this.inbox(peer).touch(),
-          fail: (f) => this.failLink(peer, f),
-        }, keepaliveMs),
-      );
+    for (const { peer, link, events } of links) {
+      this.#links.set(peer, link);
+      events.attach({
+        deliver: (m) => this.deliver(peer, m),
+        touch: () => this.inbox(peer).touch(),
+        fail: (f) => this.failLink(peer, f),
+      });
     }
   }
 
@@ -115,38 +136,76 @@ function listen(me: PartyAddress, tls: TlsMaterial | undefined): Deno.Listener {
   }
 }
 
-/** Accept and authenticate every party in `expected`, until `deadline` (ms, performance clock). */
+/** What `acceptPeers` and `dialPeer` need to know about the setup. */
+interface SetupContext {
+  self: PartyId;
+  /** Connect deadline (ms, performance clock) and its length as configured. */
+  deadline: number;
+  connectMs: number;
+  /** Deadline of one handshake. */
+  handshakeMs: number;
+  /** Handshakes in flight allowed from one remote host (Infinity: no limit). */
+  perHost: number;
+  /** Aborted when setup fails anywhere. */
+  signal: AbortSignal;
+  /** A peer proved its key: start its link now. */
+  linked: (e: Established) => void;
+  log: (line: string) => void;
+}
+
+/** Text of `e` without the `party N: ` prefix of this party (the caller adds its own). */
+function bare(e: unknown, self: PartyId): string {
+  const text = describe(e);
+  const prefix = `party ${self}: `;
+  return text.startsWith(prefix) ? text.slice(prefix.length) : text;
+}
+
+function addressOf(conn: Deno.Conn): { host: string; text: string } {
+  const a = conn.remoteAddr as Deno.NetAddr;
+  if (a.hostname === undefined) return { host: "?", text: "an unknown address" };
+  return { host: a.hostname, text: `${a.hostname}:${a.port}` };
+}
+
+/**
+ * Accept and authenticate every party in `expected`, until the connect deadline. A connection that
+ * fails its handshake (garbage, a wrong key proof, an id already taken, silence past the
+ * handshake deadline) is logged with its remote address and dropped, and listening goes on: an
+ * id is taken only by a peer that proved the pair key.
+ */
 async function acceptPeers(
   listener: Deno.Listener,
-  self: PartyId,
   known: Set<PartyId>,
   expected: Set<PartyId>,
   keyFor: (p: PartyId) => Uint8Array,
-  deadline: number,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<Established[]> {
-  const got = new Map<PartyId, Established>();
-  const claimed = new Set<PartyId>();
+  ctx: SetupContext,
+): Promise<void> {
+  const { self } = ctx;
+  const got = new Set<PartyId>();
+  const taken = new Set<PartyId>(); // proved the key; the verdict is on its way
   const stop = new AbortController();
-  let fatal: unknown;
   let lastIssue = "";
   let timedOut = false;
   const close = () => closeQuietly(listener);
   const timer = setTimeout(() => {
     timedOut = true;
     stop.abort();
-  }, Math.max(0, deadline - performance.now()));
+  }, Math.max(0, ctx.deadline - performance.now()));
   const onAbort = () => stop.abort();
-  signal.addEventListener("abort", onAbort, { once: true });
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
   stop.signal.addEventListener("abort", close, { once: true });
   const lookup = (p: PartyId) => {
     if (!expected.has(p)) return known.has(p) ? Status.unexpected : Status.unknownParty;
-    if (claimed.has(p)) return Status.unexpected;
-    claimed.add(p);
+    if (taken.has(p)) return Status.unexpected;
     return keyFor(p);
   };
-  const handshakes: Promise<void>[] = [];
+  const admit = (p: PartyId) => {
+    if (taken.has(p)) return Status.unexpected;
+    taken.add(p);
+    return Status.ok;
+  };
+  const handshakes = new Set<Promise<void>>();
+  const pendingFrom = new Map<string, number>();
+  const limited = new Set<string>();
   try {
     while (!stop.signal.aborted) {
       let conn: Deno.Conn;
@@ -157,42 +216,68 @@ async function acceptPeers(
         break;
       }
       setNoDelay(conn);
-      handshakes.push((async () => {
-        const guard = new Guard(conn, deadline - performance.now(), stop.signal);
-        let peer: PartyId | undefined;
+      const { host, text: from } = addressOf(conn);
+      const inFlight = pendingFrom.get(host) ?? 0;
+      if (inFlight >= ctx.perHost) {
+        closeQuietly(conn);
+        lastIssue = `${from}: over ${ctx.perHost} handshakes in flight from ${host}`;
+        if (!limited.has(host)) {
+          limited.add(host); // one line per host, not one per connection of a flood
+          ctx.log(
+            `party ${self}: refusing connections from ${host} while ${ctx.perHost} of its ` +
+              `handshakes are in flight (maxHandshakesPerHost)`,
+          );
+        }
+        continue;
+      }
+      pendingFrom.set(host, inFlight + 1);
+      const ms = Math.min(ctx.handshakeMs, ctx.deadline - performance.now());
+      const task: Promise<void> = (async () => {
+        const guard = new Guard(conn, ms, stop.signal);
+        let admitted: PartyId | undefined; // this connection's verified id, once taken
+        const admitHere = (p: PartyId) => {
+          const status = admit(p);
+          if (status === Status.ok) admitted = p;
+          return status;
+        };
         try {
-          const r = await acceptHandshake(conn, self, lookup);
-          peer = r.peer;
+          const r = await acceptHandshake(conn, self, lookup, admitHere);
           guard.dispose(); // before stop.abort() below, which would otherwise close this conn
           if (guard.fired) throw new Error("handshake interrupted");
-          got.set(r.peer, { peer: r.peer, conn, keys: r.keys });
+          got.add(r.peer);
+          ctx.linked({ peer: r.peer, conn, keys: r.keys });
           if (got.size === expected.size) stop.abort();
         } catch (e) {
           closeQuietly(conn);
-          if (peer !== undefined) claimed.delete(peer);
-          if (e instanceof TransportError && e.kind === "auth") {
-            fatal ??= e;
-            stop.abort();
-          } else if (guard.fired !== "aborted") lastIssue = describe(e);
+          // the verdict did not get through: the id is free again for the peer's next attempt
+          if (admitted !== undefined && !got.has(admitted)) taken.delete(admitted);
+          if (guard.fired === "aborted") return;
+          const why = guard.fired === "timeout"
+            ? `no complete handshake within ${Math.round(ms)} ms`
+            : bare(e, self);
+          lastIssue = `${from}: ${why}`;
+          ctx.log(`party ${self}: dropped a connection from ${from} during the handshake: ${why}`);
         } finally {
           guard.dispose();
+          pendingFrom.set(host, pendingFrom.get(host)! - 1);
         }
-      })());
+      })();
+      handshakes.add(task);
+      task.finally(() => handshakes.delete(task));
     }
     await Promise.all(handshakes);
   } finally {
     clearTimeout(timer);
-    signal.removeEventListener("abort", onAbort);
+    ctx.signal.removeEventListener("abort", onAbort);
     close();
   }
-  if (fatal === undefined && got.size === expected.size) return [...got.values()];
-  for (const e of got.values()) closeQuietly(e.conn);
-  if (fatal !== undefined) throw fatal;
-  if (signal.aborted) throw signal.reason;
+  if (got.size === expected.size) return;
+  if (ctx.signal.aborted) throw ctx.signal.reason;
   const missing = [...expected].filter((p) => !got.has(p));
   const addr = listener.addr as Deno.NetAddr;
   throw new TransportError(
-    `${missing.map((p) => `party ${p}`).join(", ")} did not connect within ${timeoutMs} ms ` +
+    `${missing.length === 1 ? "party" : "parties"} ${missing.join(", ")} did not connect ` +
+      `within ${ctx.connectMs} ms ` +
       `(listening on ${addr.hostname}:${addr.port}${
         lastIssue ? `; last problem: ${lastIssue}` : ""
       })`,
@@ -236,25 +321,27 @@ async function startTls(tcp: Deno.TcpConn, self: PartyId, peer: PartyAddress, ca
   }
 }
 
-/** Connect to `peer` (retrying while it is not up) and authenticate, until `deadline`. */
+/**
+ * Connect to `peer` (retrying while it is not up, or while it refuses us as "not expected", e.g.
+ * because it still holds an earlier attempt of ours) and authenticate, until the connect deadline.
+ * A key mismatch fails at once.
+ */
 async function dialPeer(
-  self: PartyId,
   peer: PartyAddress,
   key: Uint8Array,
   tls: TlsMaterial | undefined,
-  deadline: number,
-  timeoutMs: number,
-  signal: AbortSignal,
+  ctx: SetupContext,
 ): Promise<Established> {
+  const { self, signal } = ctx;
   let lastError = "";
   let backoff = 20;
   for (;;) {
-    const remaining = deadline - performance.now();
+    const remaining = ctx.deadline - performance.now();
     if (signal.aborted) throw signal.reason;
     if (remaining <= 0) {
       throw new TransportError(
-        `could not connect to party ${peer.id} at ${peer.host}:${peer.port} within ${timeoutMs} ms` +
-          (lastError ? ` (last error: ${lastError})` : ""),
+        `could not connect to party ${peer.id} at ${peer.host}:${peer.port} within ` +
+          `${ctx.connectMs} ms` + (lastError ? ` (last error: ${lastError})` : ""),
         { kind: "timeout", party: self, peer: peer.id },
       );
     }
@@ -262,26 +349,34 @@ async function dialPeer(
     try {
       tcp = await tcpConnect(peer, remaining, signal);
     } catch (e) {
-      lastError = describe(e);
+      if (signal.aborted) throw signal.reason;
+      lastError = bare(e, self);
     }
     if (tcp !== undefined) {
       let conn: Deno.Conn = tcp;
-      const guard = new Guard({ close: () => closeQuietly(conn) }, remaining, signal);
+      const ms = Math.min(ctx.handshakeMs, remaining);
+      const guard = new Guard({ close: () => closeQuietly(conn) }, ms, signal);
       try {
         if (tls !== undefined) conn = await startTls(tcp, self, peer, tls.ca);
         const keys = await dialHandshake(conn, self, peer.id, key);
+        guard.dispose();
+        if (guard.fired) throw new Error("handshake interrupted");
         return { peer: peer.id, conn, keys };
       } catch (e) {
         closeQuietly(conn);
         if (guard.fired === "aborted") throw signal.reason;
-        if (guard.fired === "timeout") lastError = "handshake timed out";
+        if (guard.fired === "timeout") {
+          // an attempt cut short by the connect deadline says nothing new about the peer
+          if (ms >= ctx.handshakeMs) lastError = `no complete handshake within ${ms} ms`;
+          else lastError ||= "no complete handshake before the connect deadline";
+        } else if (isRetryableRejection(e)) lastError = bare(e, self);
         else if (e instanceof TransportError && e.kind !== "lost") throw e;
-        else lastError = describe(e);
+        else lastError = bare(e, self);
       } finally {
         guard.dispose();
       }
     }
-    await sleep(Math.min(backoff, deadline - performance.now()), signal);
+    await sleep(Math.min(backoff, ctx.deadline - performance.now()), signal);
     backoff = Math.min(2 * backoff, 500);
   }
 }
@@ -298,6 +393,7 @@ export async function connectTcp(
   options: TcpConnectOptions = {},
 ): Promise<TcpChannel> {
   let listener = options.listener;
+  const links: SetupLink[] = [];
   try {
     const cfg = parseConfig(config);
     const me = cfg.parties.find((p) => p.id === self);
@@ -318,49 +414,57 @@ export async function connectTcp(
     if (higher.size > 0) listener ??= listen(me, tls);
     else closeQuietly(listener);
     const abort = new AbortController();
-    const tasks: Promise<Established[]>[] = lower.map((p) =>
-      dialPeer(self, p, keys.get(p.id)!, tls, deadline, connectMs, abort.signal).then((e) => [
-        e,
-      ])
+    let first: unknown;
+    const fail = (e: unknown) => {
+      first ??= e;
+      abort.abort(e);
+    };
+    const keepaliveMs = cfg.keepaliveMs ?? 0;
+    const ctx: SetupContext = {
+      self,
+      deadline,
+      connectMs,
+      handshakeMs: cfg.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      perHost: cfg.maxHandshakesPerHost ?? Infinity,
+      signal: abort.signal,
+      log: options.log ?? ((l) => console.error(l)),
+      linked: ({ peer, conn, keys }) => {
+        // The link runs from now on: a peer lost while setup waits for others fails setup.
+        const events = new SetupEvents((f) =>
+          fail(new TransportError(`${f.reason} during setup`, { kind: f.kind, party: self, peer }))
+        );
+        const link = new TcpLink(
+          self,
+          peer,
+          conn,
+          keys,
+          cfg.maxFrameBytes,
+          cfg.timeoutMs,
+          events,
+          keepaliveMs,
+        );
+        links.push({ peer, link, events });
+      },
+    };
+    const tasks: Promise<unknown>[] = lower.map((p) =>
+      dialPeer(p, keys.get(p.id)!, tls, ctx).then(ctx.linked)
     );
     if (higher.size > 0) {
-      tasks.push(
-        acceptPeers(
-          listener!,
-          self,
-          new Set(cfg.parties.map((p) => p.id)),
-          higher,
-          (p) => keys.get(p)!,
-          deadline,
-          connectMs,
-          abort.signal,
-        ),
-      );
+      const ids = new Set(cfg.parties.map((p) => p.id));
+      tasks.push(acceptPeers(listener!, ids, higher, (p) => keys.get(p)!, ctx));
     }
-    let first: unknown;
-    const results = await Promise.all(tasks.map((t) =>
-      t.catch((e) => {
-        first ??= e;
-        abort.abort(e);
-        return [] as Established[];
-      })
-    ));
-    const conns = results.flat();
-    if (first !== undefined) {
-      for (const c of conns) closeQuietly(c.conn);
-      throw first;
-    }
+    await Promise.all(tasks.map((t) => t.catch(fail)));
+    if (first !== undefined) throw first;
     const ledger = options.ledger ?? new Ledger();
     const ids = cfg.parties.map((p) => p.id);
-    return new TcpChannel(
-      self,
-      ids,
-      ledger,
-      cfg.timeoutMs,
-      cfg.maxFrameBytes,
-      conns,
-      cfg.keepaliveMs ?? 0,
-    );
+    const channel = new TcpChannel(self, ids, ledger, cfg.timeoutMs, links);
+    links.length = 0;
+    return channel;
+  } catch (e) {
+    // tell the peers already linked, so they stop at once instead of at their deadline
+    const why = describe(e);
+    await Promise.all(links.map((l) => l.link.abort(why)));
+    throw e;
   } finally {
     closeQuietly(listener);
   }

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../args.ts";
 import {
   type Kernels,
   portableKernels,

@@ -9,7 +9,7 @@
  * modelled LAN/WAN time (measured compute + network model); then one line for the fuzz test (hostile
  * frames against a listening party process) with its frame count and outcome.
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../args.ts";
 import { FloatTensor } from "@secp/field";
 import { fuzzChildTarget, LAN, type Ledger, modelTime, WAN } from "@secp/transport";
 import { LocalSession, RemoteSession, type SecureSession } from "@secp/sharing/run";
@@ -164,7 +164,7 @@ export async function benchNet(args: string[]): Promise<void> {
     ) => (maxDiff = Math.max(maxDiff, Math.abs(v - m1.logits.data[i]))));
     console.log(JSON.stringify({
       suite: "net",
-      mode: "TCP between processes (loopback, HMAC per frame)",
+      mode: "TCP between processes (loopback, AES-256-GCM per frame)",
       backend: "2pc",
       ...batch,
       ...m2.row,

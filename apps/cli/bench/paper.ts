@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../args.ts";
 import type { BackendKind } from "@secp/sharing";
 import {
   ROBERTA_LARGE_LAYER,

@@ -3,7 +3,7 @@
  * other parties run (started with `deno task party` or `deno task cluster`), instead of running
  * them in this process.
  */
-import { parseDeployment } from "@secp/sharing/run";
+import { parseDeploymentFile } from "./file.ts";
 import type { TuneFlags } from "../flags.ts";
 
 /** Reads a deployment config file; errors name the file. */
@@ -24,7 +24,7 @@ export async function deploymentFor(
 ): Promise<string> {
   const path = flags.parties!;
   const text = await readDeployment(path);
-  const dep = parseDeployment(text);
+  const dep = parseDeploymentFile(path, text);
   if (dep.kind !== flags.backend) {
     throw new Error(
       `--parties: ${path} is a ${dep.kind} deployment but --backend is ${flags.backend}; ` +
