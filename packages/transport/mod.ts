@@ -61,19 +61,6 @@ export type { WireStats } from "./link.ts";
 export { createTcpNetwork, type TcpNetworkOptions } from "./loopback.ts";
 export { FRAME_OVERHEAD } from "./frame.ts";
 export {
-  FRAME_CASES,
-  type FuzzCase,
-  fuzzChildTarget,
-  fuzzFrames,
-  type FuzzOptions,
-  type FuzzReport,
-  type FuzzRun,
-  type FuzzTarget,
-  type FuzzTargetOptions,
-  type FuzzTargetReport,
-  serveFuzzTarget,
-} from "./fuzz.ts";
-export {
   getProfile,
   LAN,
   modelBreakdown,

@@ -11,7 +11,9 @@
  */
 import { parseArgs } from "../args.ts";
 import { FloatTensor } from "@secp/field";
-import { fuzzChildTarget, LAN, type Ledger, modelTime, WAN } from "@secp/transport";
+import { LAN, type Ledger, modelTime, WAN } from "@secp/transport";
+// The hostile-frame harness is a test helper of the transport package, not its public API.
+import { fuzzChildTarget } from "../../../packages/transport/test/fuzz.ts";
 import { LocalSession, RemoteSession, type SecureSession } from "@secp/sharing/run";
 import { type BatchInputs, type BatchSpec, promptFromTokenIds } from "@secp/transformer";
 import { announceModel, loadModelFor, partySetup, useLiteSetup } from "@secp/transformer/oracle";

@@ -5,7 +5,7 @@ import { evaluatePrompt } from "../evaluate.ts";
 import { type GenerationRecord, tune, type TuneCheckpoint, type TuneOptions } from "../loop.ts";
 import { RandomProjection } from "../projection.ts";
 import { ToyOracle } from "../toy_oracle.ts";
-import { TOY_SPEC, toyExamples } from "../test/_toy_task.ts";
+import { TOY_SPEC, toyExamples } from "./_toy_task.ts";
 
 const L = 4, E = 16, d = 20;
 const split = { train: toyExamples(8, 1), dev: toyExamples(8, 2) };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Ledger } from "./ledger.ts";
+import { Ledger } from "../ledger.ts";
 import {
   getProfile,
   LAN,
@@ -9,7 +9,7 @@ import {
   transferSeconds,
   WAN,
   WAN200,
-} from "./netmodel.ts";
+} from "../netmodel.ts";
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
 

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { gcm } from "@noble/ciphers/aes.js";
 import { concatBytes } from "@noble/hashes/utils.js";
-import { TransportError } from "./errors.ts";
+import { TransportError } from "../errors.ts";
 import {
   encodeFrames,
   FRAME_OVERHEAD,
   type FrameOut,
   FrameReader,
   ZERO_COPY_FROM,
-} from "./frame.ts";
-import { AEAD_TAG_BYTES, FrameCipher, frameNonce, WEBCRYPTO_FROM } from "./aead.ts";
+} from "../frame.ts";
+import { AEAD_TAG_BYTES, FrameCipher, frameNonce, WEBCRYPTO_FROM } from "../aead.ts";
 
 /** A stream over fixed bytes, handed out in chunks of `chunk` bytes. */
 function source(data: Uint8Array, chunk = 1 << 30) {

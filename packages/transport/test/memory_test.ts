@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { ChannelCore, type Outbound } from "./core.ts";
-import { TransportError } from "./errors.ts";
-import { Ledger } from "./ledger.ts";
-import { createMemoryNetwork } from "./memory.ts";
-import type { NetworkProfile } from "./netmodel.ts";
-import type { Channel, SendMeta } from "./types.ts";
+import { ChannelCore, type Outbound } from "../core.ts";
+import { TransportError } from "../errors.ts";
+import { Ledger } from "../ledger.ts";
+import { createMemoryNetwork } from "../memory.ts";
+import type { NetworkProfile } from "../netmodel.ts";
+import type { Channel, SendMeta } from "../types.ts";
 
 const on = (path: string): SendMeta => ({ path, phase: "online" });
 const off = (path: string): SendMeta => ({ path, phase: "offline" });

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { generateKeys, type TcpConfig } from "./config.ts";
-import { TransportError } from "./errors.ts";
-import { encodeFrames } from "./frame.ts";
-import { dialHandshake } from "./handshake.ts";
-import { FrameCipher } from "./aead.ts";
-import { Ledger } from "./ledger.ts";
-import { createTcpNetwork } from "./loopback.ts";
-import { connectTcp, type TcpChannel } from "./tcp.ts";
-import type { SendMeta } from "./types.ts";
+import { generateKeys, type TcpConfig } from "../config.ts";
+import { TransportError } from "../errors.ts";
+import { encodeFrames } from "../frame.ts";
+import { dialHandshake } from "../handshake.ts";
+import { FrameCipher } from "../aead.ts";
+import { Ledger } from "../ledger.ts";
+import { createTcpNetwork } from "../loopback.ts";
+import { connectTcp, type TcpChannel } from "../tcp.ts";
+import type { SendMeta } from "../types.ts";
 
 const on = (path: string): SendMeta => ({ path, phase: "online" });
 const closeAll = (cs: TcpChannel[]) => Promise.all(cs.map((c) => c.close()));

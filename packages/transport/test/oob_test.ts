@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { Ledger } from "./ledger.ts";
-import { createMemoryNetwork } from "./memory.ts";
-import { createTcpNetwork } from "./loopback.ts";
+import { Ledger } from "../ledger.ts";
+import { createMemoryNetwork } from "../memory.ts";
+import { createTcpNetwork } from "../loopback.ts";
 
 Deno.test("out-of-band messages: delivered in order, never in the ledger, no round", async () => {
   const ledger = new Ledger();

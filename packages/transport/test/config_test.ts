@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_MAX_FRAME_BYTES, generateKeys, pairKey, parseConfig } from "./config.ts";
+import { DEFAULT_MAX_FRAME_BYTES, generateKeys, pairKey, parseConfig } from "../config.ts";
 
 const k = "ab".repeat(32);
 const base = {

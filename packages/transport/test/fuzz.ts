@@ -14,13 +14,13 @@
  * @module
  */
 import { concatBytes } from "@noble/hashes/utils.js";
-import { describe, type LinkFailure, TransportError, type TransportErrorKind } from "./errors.ts";
-import { encodeFrames, type FrameOut, HEADER_BYTES } from "./frame.ts";
-import { acceptHandshake, dialHandshake, Status } from "./handshake.ts";
-import { closeQuietly, Guard } from "./io.ts";
-import { TcpLink } from "./link.ts";
-import { AEAD_TAG_BYTES as TAG_BYTES, FrameCipher } from "./aead.ts";
-import type { PartyId } from "./types.ts";
+import { describe, type LinkFailure, TransportError, type TransportErrorKind } from "../errors.ts";
+import { encodeFrames, type FrameOut, HEADER_BYTES } from "../frame.ts";
+import { acceptHandshake, dialHandshake, Status } from "../handshake.ts";
+import { closeQuietly, Guard } from "../io.ts";
+import { TcpLink } from "../link.ts";
+import { AEAD_TAG_BYTES as TAG_BYTES, FrameCipher } from "../aead.ts";
+import type { PartyId } from "../types.ts";
 
 /** The kinds of hostile input {@link fuzzFrames} sends. */
 export type FuzzCase =

@@ -3,8 +3,8 @@
  * Modes: `echo` (answer each message from party 0 with the bytes + 1 until an empty message, then
  * print this process's ledger as JSON), `hang` (connect, then wait to be killed).
  */
-import { connectTcp } from "../tcp.ts";
-import { Ledger } from "../ledger.ts";
+import { connectTcp } from "../../tcp.ts";
+import { Ledger } from "../../ledger.ts";
 
 const [configPath, idText, mode] = Deno.args;
 const ledger = new Ledger();

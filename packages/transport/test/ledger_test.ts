@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Ledger } from "./ledger.ts";
-import type { MessageRecord } from "./types.ts";
+import { Ledger } from "../ledger.ts";
+import type { MessageRecord } from "../types.ts";
 
 const rec = (m: Partial<MessageRecord>): MessageRecord => ({
   from: 0,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { generateKeys, type TcpConfig } from "./config.ts";
-import { TransportError } from "./errors.ts";
-import { Ledger } from "./ledger.ts";
-import { connectTcp } from "./tcp.ts";
+import { generateKeys, type TcpConfig } from "../config.ts";
+import { TransportError } from "../errors.ts";
+import { Ledger } from "../ledger.ts";
+import { connectTcp } from "../tcp.ts";
 
 const script = new URL("./testdata/party.ts", import.meta.url).pathname;
 
