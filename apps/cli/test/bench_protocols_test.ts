@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { benchProtocols } from "./protocols.ts";
+import { benchProtocols } from "../bench/protocols.ts";
 import { SECURE } from "../../../packages/protocols/test/helpers.ts";
 
 Deno.test("bench protocols: Π_cos lines per truncation mode, RFA cheaper than softmax", async () => {

@@ -10,9 +10,9 @@ import {
   robertaLayerBackwardPlan,
   robertaLayerTrainForwardPlan,
 } from "@secp/transformer/baselines";
-import { type PaperOptions, parsePaperArgs, runPaper } from "../paper.ts";
-import { composeTableA, maxSent, part, repeat, widen } from "./compose.ts";
-import { measureForward, measureTraining } from "./runs.ts";
+import { type PaperOptions, parsePaperArgs, runPaper } from "../bench/paper.ts";
+import { composeTableA, maxSent, part, repeat, widen } from "../bench/paper/compose.ts";
+import { measureForward, measureTraining } from "../bench/paper/runs.ts";
 
 const layer: RobertaLayerConfig = { hidden: 16, heads: 2, ffn: 32, eps: 1e-5 };
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_ADAPTED_CHECKPOINT, listAdaptedCheckpoints } from "@secp/transformer";
-import { parseAdaptFlags } from "./adapt.ts";
+import { parseAdaptFlags } from "../adapt.ts";
 import { loadModelFor, secureOps } from "@secp/transformer/oracle";
 
 Deno.test("adapt flags: defaults, help and one-line errors", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FloatTensor } from "@secp/field";
 import { runLocal } from "@secp/sharing";
-import { TruncationTally } from "./truncation.ts";
+import { TruncationTally } from "../bench/truncation.ts";
 
 Deno.test("truncation tally: Σ|x|/2^64 per op path from the plain backend's probe", async () => {
   const tally = new TruncationTally();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { learnedBy } from "./build.ts";
-import { reproduceCommand } from "./provenance.ts";
+import { learnedBy } from "../report/build.ts";
+import { reproduceCommand } from "../report/provenance.ts";
 import {
   bootstrapF1,
   confusionMatrix,
@@ -8,9 +8,9 @@ import {
   metricWithInterval,
   wilson,
   worstHalfWidth,
-} from "./stats.ts";
-import { niceTicks } from "./svg.ts";
-import { fmtBytes, fmtRounds, fmtSeconds, fmtWithInterval } from "./units.ts";
+} from "../report/stats.ts";
+import { niceTicks } from "../report/svg.ts";
+import { fmtBytes, fmtRounds, fmtSeconds, fmtWithInterval } from "../report/units.ts";
 
 const close = (a: number, b: number, tol = 5e-4) =>
   assert.ok(Math.abs(a - b) < tol, `${a} vs ${b}`);

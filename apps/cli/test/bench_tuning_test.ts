@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseTuneFlags } from "../flags.ts";
 import { runTune } from "../tune.ts";
-import { benchTuning, splitTuningArgs, summariseTuning, tuningMarkdown } from "./tuning.ts";
+import { benchTuning, splitTuningArgs, summariseTuning, tuningMarkdown } from "../bench/tuning.ts";
 
 Deno.test("bench tuning: own flags split from tune's, plain and 300 test texts by default", () => {
   const a = splitTuningArgs(["--tasks", "imdb,spam", "--budget", "2", "--out=/x"]);
