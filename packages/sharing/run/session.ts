@@ -108,15 +108,18 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
       ));
       const publicModel = sides[backends.findIndex((be) => be.is("modelOwner"))].publicModel;
       const jobs = await Promise.all(sides.map((s) => s.job(publicModel)));
-      // The data owner's share step, then every other party's loop until `stop`.
+      // Every party shares the weights, then every party but the data owner runs its loop until
+      // `stop`. The session is ready once all have shared (as a deployed one is), so the weight
+      // sharing is accounted before the first step.
       let doModel!: SharedModel<Spec, Inputs, unknown>;
+      let pending = backends.length;
       let ready!: () => void;
       const shared = new Promise<void>((r) => (ready = r));
       const loops = allOrNothing(backends.length, async (i) => {
         const model = await jobs[i].share(backends[i]);
+        if (--pending === 0) ready();
         if (i === doIndex) {
           doModel = model;
-          ready();
           return 0;
         }
         return await partyLoop(model as SharedModel, channels[i], roles.dataOwner);
