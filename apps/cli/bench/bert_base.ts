@@ -49,6 +49,8 @@ export interface BertBaseRow {
   ratio: number;
   /** Online bytes sent by the busiest party. */
   bytes_sent: number;
+  /** Online bytes sent by all parties together (as most papers count). */
+  bytes_total: number;
   /** Dependent online rounds. */
   rounds: number;
   /** Offline bytes. */
@@ -117,6 +119,7 @@ export async function benchBertBase(
         const got = await session.evaluate(id, new FloatTensor(prompt, [1, L, d]));
         const ms = performance.now() - t1;
         const c = costSince(session.ledger, before, ms);
+        const total = session.ledger.since(before).summary().total.online.bytes;
         await session.close();
         const err = Math.max(...Array.from(want, (v, i) => Math.abs(v - got.data[i])));
         const row: BertBaseRow = {
@@ -129,6 +132,7 @@ export async function benchBertBase(
           secure_ms: Math.round(ms),
           ratio: +(ms / plainMs).toFixed(2),
           bytes_sent: c.bytesSent,
+          bytes_total: total,
           rounds: c.rounds,
           offline_bytes: c.bytesOffline,
           share_bytes_sent: shared,
