@@ -5,27 +5,8 @@
  * `keys` is replaced by five ports free on this machine.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { writeTinyHfCheckpoint } from "@secp/transformer";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-async function readmeSection(title: string): Promise<string> {
-  const readme = await Deno.readTextFile(`${ROOT}README.md`);
-  const start = readme.indexOf(`## ${title}`);
-  assert.ok(start >= 0, `README has "${title}"`);
-  const end = readme.indexOf("\n## ", start + 3);
-  return readme.slice(start, end < 0 ? undefined : end);
-}
-
-/** Splits a command line as a POSIX shell would for plain words and double quotes. */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) {
-    words.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2]);
-  }
-  return words;
-}
+import { readmeSection, ROOT, shellWords } from "./testdata/readme.ts";
 
 /** A base port whose next five ports are free now. */
 function freeBase(): number {

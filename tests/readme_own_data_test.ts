@@ -1,29 +1,11 @@
 import assert from "node:assert/strict";
+import { readmeSection, ROOT, shellWords } from "./testdata/readme.ts";
 import { fileURLToPath } from "node:url";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TUNE = fileURLToPath(new URL("../apps/cli/tune.ts", import.meta.url));
 
-/** The README section `## Tune on your own data`, up to the next `## `. */
-async function section(): Promise<string> {
-  const readme = await Deno.readTextFile(`${ROOT}README.md`);
-  const start = readme.indexOf("## Tune on your own data");
-  assert.ok(start >= 0, "README has the section");
-  const end = readme.indexOf("\n## ", start + 3);
-  return readme.slice(start, end < 0 ? undefined : end);
-}
-
-/** Splits a command line as a POSIX shell would for plain words and double quotes. */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) {
-    words.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2]);
-  }
-  return words;
-}
-
 Deno.test("README: 'Tune on your own data' runs as written (its CSV, its task file, its commands)", async () => {
-  const text = await section();
+  const text = await readmeSection("Tune on your own data");
   const dir = await Deno.makeTempDir();
   try {
     const files = [...text.matchAll(/```(?:csv|json) (\S+)\n([\s\S]*?)```/g)];

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ltzBits, planeWords, signOfSumAndPlanes } from "./bits.ts";
+import { ltzAndWork } from "./bits.ts";
 import { type BackendCosts, type Cost, seq, W, zeroCost } from "./cost_model.ts";
 
 const both = (b: number) => ({ 0: b, 1: b });
@@ -48,9 +48,7 @@ export const ADDITIVE_2PC_COSTS: BackendCosts = {
   // Bit-sliced carry tree on dealer boolean triples (16 bytes per AND word online, 8 offline),
   // then one Beaver product for the bit's arithmetic form: 2 + ⌈log2(bits − 1)⌉ rounds.
   ltz: (n, bits) => {
-    const pw = planeWords(n);
-    const ands = signOfSumAndPlanes(ltzBits(bits));
-    const words = pw * ands.reduce((a, b) => a + b, 0);
+    const { pw, ands, words } = ltzAndWork(n, bits);
     return {
       rounds: 1 + ands.length,
       bytes: both(2 * W * words + 2 * W * n),

@@ -165,3 +165,13 @@ export async function signOfSum(
   const carry = m === 0 ? top.map((t) => RingTensor.zeros(t.shape)) : G[0];
   return xorParts(top, carry).map((t) => planeToInts(t, n));
 }
+
+/**
+ * The AND work of `ltz` on n elements of `bits` bits: plane words per plane, AND planes per level
+ * of the carry tree, and all AND words together (what each backend's `ltz` cost is built from).
+ */
+export function ltzAndWork(n: number, bits: number): { pw: number; ands: number[]; words: number } {
+  const pw = planeWords(n);
+  const ands = signOfSumAndPlanes(ltzBits(bits));
+  return { pw, ands, words: pw * ands.reduce((a, b) => a + b, 0) };
+}

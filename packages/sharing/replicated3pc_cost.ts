@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ltzBits, planeWords, signOfSumAndPlanes } from "./bits.ts";
+import { ltzAndWork } from "./bits.ts";
 import { type BackendCosts, type Cost, seq, W, zeroCost } from "./cost_model.ts";
 
 const all = (b: number) => ({ 0: b, 1: b, 2: b });
@@ -51,9 +51,7 @@ export const REPLICATED_3PC_COSTS: BackendCosts = {
   // One carry-save AND round (2(bits − 1) planes), the carry tree, then two products:
   // 4 + ⌈log2(bits − 1)⌉ rounds.
   ltz: (n, bits) => {
-    const pw = planeWords(n);
-    const ands = signOfSumAndPlanes(ltzBits(bits));
-    const words = pw * ands.reduce((a, b) => a + b, 0);
+    const { pw, ands, words } = ltzAndWork(n, bits);
     return {
       rounds: 3 + ands.length,
       bytes: all(W * (words + 2 * (bits - 1) * pw) + 2 * W * n),

@@ -30,7 +30,7 @@ import { type Deployment, describeRole, parseDeployment } from "./deployment.ts"
 import type { Job, JobSetup } from "./job.ts";
 import { absorb, Reporter } from "./report.ts";
 import type { SecureSession } from "./session.ts";
-import { linkParty } from "./tcp.ts";
+import { type ConnectedParty, linkParty } from "./tcp.ts";
 
 /** What the data owner announces to every party when a session starts. */
 export interface SessionAnnouncement {
@@ -75,6 +75,23 @@ async function exchangeModel(
   for (const p of ch.parties) if (p !== ch.self) ch.send(p, json(publicModel), SETUP_MODEL);
   await ch.flush();
   return publicModel;
+}
+
+/** Links party `self` to every peer of `dep` through a watched channel (see channel.ts). */
+async function linkWatched(
+  dep: Deployment,
+  self: PartyId,
+  ledger: Ledger,
+  opts: { listener?: Deno.TcpListener; insecureSeed?: string },
+): Promise<{ linked: ConnectedParty; sc: SessionChannel }> {
+  let sc: SessionChannel | undefined;
+  const linked = await linkParty(dep.tcp, self, {
+    ledger,
+    listener: opts.listener,
+    insecureSeed: opts.insecureSeed,
+    wrap: (tcp) => (sc = new SessionChannel(tcp)),
+  });
+  return { linked, sc: sc! };
 }
 
 /** Options of {@link RemoteSession.connect}. */
@@ -152,14 +169,7 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
     const reveals = new RevealLog();
     const me = dep.tcp.parties.find((p) => p.id === self)!;
     log(`data owner (party ${self}): connecting to the parties of a ${dep.kind} deployment`);
-    let ch: SessionChannel | undefined;
-    const linked = await linkParty(dep.tcp, self, {
-      ledger,
-      listener: opts.listener,
-      insecureSeed: opts.insecureSeed,
-      wrap: (tcp) => (ch = new SessionChannel(tcp)),
-    });
-    const sc = ch!;
+    const { linked, sc } = await linkWatched(dep, self, ledger, opts);
     try {
       const others = sc.parties.filter((p) => p !== self);
       log(
@@ -348,14 +358,7 @@ export async function serveParty(opts: ServePartyOptions): Promise<ServedSession
       describeRole(dep, self)
     }): ${dep.kind}, waiting for peers on ${me.host}:${me.port}`,
   );
-  let ch: SessionChannel | undefined;
-  const linked = await linkParty(dep.tcp, self, {
-    ledger,
-    listener: opts.listener,
-    insecureSeed: opts.insecureSeed,
-    wrap: (tcp) => (ch = new SessionChannel(tcp)),
-  });
-  const sc = ch!;
+  const { linked, sc } = await linkWatched(dep, self, ledger, opts);
   try {
     log(`party ${self}: connected to parties ${sc.parties.filter((p) => p !== self).join(", ")}`);
     const a = checkAnnouncement(

@@ -14,6 +14,7 @@ import {
   denseLinearPlan,
   type DenseName,
   denseShapes,
+  type ForwardRobertaLayer,
   type LayerRunOptions,
   mergeHeads,
   type RobertaLayerConfig,
@@ -41,14 +42,10 @@ import {
   type TrainDense,
 } from "./ops.ts";
 
-/** A layer with every dense weight prepared (W and Wᵀ fixed operands). */
-export interface PreparedRobertaLayer {
-  /** Dense layers. */
+/** A layer with every dense weight prepared for training (W and Wᵀ fixed operands). */
+export interface PreparedRobertaLayer extends ForwardRobertaLayer {
+  /** Dense layers, Wᵀ prepared too. */
   dense: Record<DenseName, TrainDense>;
-  /** LN₁ γ, β. */
-  ln1: { gamma: Shared; beta: Shared };
-  /** LN₂ γ, β. */
-  ln2: { gamma: Shared; beta: Shared };
 }
 
 /**
