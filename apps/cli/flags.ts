@@ -3,7 +3,13 @@
  * clear one-line error for every bad value.
  */
 import { parseArgs } from "node:util";
-import { isTaskName, TASK_NAMES } from "@secp/fot";
+import {
+  isSelectionCriterion,
+  isTaskName,
+  SELECTION_CRITERIA,
+  type SelectionCriterion,
+  TASK_NAMES,
+} from "@secp/fot";
 import { DEFAULT_ADAPTED_FEATURES } from "@secp/transformer";
 
 /** Validated tuning configuration. */
@@ -27,6 +33,14 @@ export interface TuneFlags {
   testSize: number;
   evalEvery: number;
   maxTokens: number;
+  /** Preset the other values default from ("default": a few minutes; "paper": 16-shot BBT-like). */
+  protocol: "default" | "paper";
+  /** Final selection among the untuned prompt and the dev-scored candidates. */
+  selection: SelectionCriterion;
+  /** Loss CMA-ES minimises. */
+  loss: "ce" | "hinge";
+  /** BBT's α: the projection's entry std is α·σ̂_emb/√d. */
+  alpha: number;
   /** Deployment config: the other parties run in their own processes (`deno task party`). */
   parties?: string;
 }
@@ -37,11 +51,11 @@ export const TUNE_HELP =
 
   --backend plain|2pc|3pc   secure backend (default 2pc: additive sharing + dealer)
   --task NAME               ${TASK_NAMES.join(" | ")} (default imdb)
-  --shots K                 training examples per class (default 4; dev uses the same count)
-  --popsize N               CMA-ES population (default 6)
-  --dim D                   intrinsic dimension of z (default 100)
+  --shots K                 training examples per class (default 4, paper 16; dev uses the same count)
+  --popsize N               CMA-ES population (default 6, paper 20)
+  --dim D                   intrinsic dimension of z (default 100, paper 500)
   --prompt-len L            soft-prompt tokens (default 4)
-  --budget G                CMA-ES generations (default 6)
+  --budget G                CMA-ES generations (default 6, paper 12)
   --attention rfa|softmax   attention under MPC (default rfa: the model owner's RFA-adapted model,
                             committed checkpoint for --features; softmax: the npm model, baseline)
   --features D              RFA random features (default ${DEFAULT_ADAPTED_FEATURES}, the default checkpoint's)
@@ -52,11 +66,27 @@ export const TUNE_HELP =
   --seed S                  seed for splits, projection and CMA-ES (default: fresh from the CSPRNG)
   --test-size N             test texts scored before and after tuning (default 32; 0 = all)
   --max-tokens N            clip each text to N tokens (default 24; 0 = no clip beyond the model's 128)
-  --eval-every K            dev evaluation every K generations (default 3)
+  --eval-every K            dev evaluation every K generations (default 3, paper 2)
   --out DIR                 report.json, report.html and checkpoint.json (default runs/tune-<time>)
   --resume                  continue the run in --out from its checkpoint
   --parties FILE            run the other parties in their own processes/hosts (deno task party/cluster)
+  --protocol default|paper  preset for the flags below (default: a run of a few minutes). paper:
+                            BBT's 16 shots per class for train and dev, popsize 20, d 500, scaled
+                            to 12 generations (240 evaluations, 3 % of BBT's 8000-call budget: about
+                            3 min per task on plain on a 2-core machine, 20× that on 2pc), dev every
+                            2 generations; explicit flags win
+  --selection C             final prompt among the untuned one and the dev-scored candidates:
+                            ${SELECTION_CRITERIA.join(" | ")} (default dev-loss); the untuned
+                            prompt is kept unless a tuned one is strictly better
+  --loss ce|hinge           loss CMA-ES minimises (default ce; hinge: BBT's, margin 2)
+  --alpha A                 projection scale α (entry std α·σ̂_emb/√d, BBT/BBTv2's rule; default 1)
   --help                    this text`;
+
+/** Defaults of each `--protocol`; flags given explicitly override them. */
+export const PRESETS = {
+  default: { shots: 4, popsize: 6, dim: 100, budget: 6, evalEvery: 3 },
+  paper: { shots: 16, popsize: 20, dim: 500, budget: 12, evalEvery: 2 },
+} as const;
 
 function int(
   name: string,
@@ -111,6 +141,10 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       "eval-every": { type: "string" },
       "max-tokens": { type: "string" },
       parties: { type: "string" },
+      protocol: { type: "string" },
+      selection: { type: "string" },
+      loss: { type: "string" },
+      alpha: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -122,14 +156,32 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     );
   }
   const backend = oneOf("backend", values.backend, "2pc", ["plain", "2pc", "3pc"] as const);
+  const protocol = oneOf("protocol", values.protocol, "default", ["default", "paper"] as const);
+  const preset = PRESETS[protocol];
+  const selection = values.selection ?? "dev-loss";
+  if (!isSelectionCriterion(selection)) {
+    throw new Error(
+      `--selection: expected one of ${SELECTION_CRITERIA.join(", ")}, got ${
+        JSON.stringify(selection)
+      }`,
+    );
+  }
+  const alpha = Number(values.alpha ?? 1);
+  if (!(alpha > 0) || !Number.isFinite(alpha)) {
+    throw new Error(`--alpha: expected a positive number, got ${JSON.stringify(values.alpha)}`);
+  }
   return {
     backend,
     task,
-    shots: int("shots", values.shots, 4, 1),
-    popsize: int("popsize", values.popsize, 6, 2, 1000),
-    dim: int("dim", values.dim, 100, 1, 100_000),
+    protocol,
+    selection,
+    loss: oneOf("loss", values.loss, "ce", ["ce", "hinge"] as const),
+    alpha,
+    shots: int("shots", values.shots, preset.shots, 1),
+    popsize: int("popsize", values.popsize, preset.popsize, 2, 1000),
+    dim: int("dim", values.dim, preset.dim, 1, 100_000),
     promptLen: int("prompt-len", values["prompt-len"], 4, 1, 64),
-    budget: int("budget", values.budget, 6, 1),
+    budget: int("budget", values.budget, preset.budget, 1),
     attention: oneOf("attention", values.attention, "rfa", ["rfa", "softmax"] as const),
     features: int("features", values.features, DEFAULT_ADAPTED_FEATURES, 1, 4096),
     cos: oneOf("cos", values.cos, "exact", ["exact", "paper", "iterative"] as const),
@@ -141,7 +193,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     resume: values.resume ?? false,
     testSize: int("test-size", values["test-size"], 32, 0),
     maxTokens: int("max-tokens", values["max-tokens"], 24, 0, 128),
-    evalEvery: int("eval-every", values["eval-every"], 3, 1),
+    evalEvery: int("eval-every", values["eval-every"], preset.evalEvery, 1),
     ...(values.parties === undefined ? {} : { parties: values.parties }),
   };
 }

@@ -13,6 +13,8 @@ import {
   loadTask,
   RandomProjection,
   seedFromCrypto,
+  selectCandidate,
+  SELECTION_CRITERIA,
   tune,
 } from "@secp/fot";
 import { promptFromTokenIds, type UseLiteWeights } from "@secp/transformer";
@@ -38,6 +40,7 @@ const fmtMB = (b: number | undefined) => (b === undefined ? "-" : `${(b / 1e6).t
 export async function runTune(
   flags: TuneFlags,
   log: (s: string) => void = console.log,
+  options: { study?: boolean } = {},
 ): Promise<Record<string, unknown>> {
   const runFile = `${flags.out}/run.json`;
   const ckpt = `${flags.out}/checkpoint.json`;
@@ -45,7 +48,9 @@ export async function runTune(
     if (!existsSync(runFile)) {
       throw new Error(`--resume: no run to resume in ${flags.out} (missing run.json)`);
     }
-    flags = { ...JSON.parse(await Deno.readTextFile(runFile)), resume: true };
+    // Runs written before a flag existed resume with that flag's default.
+    const defaults = { protocol: "default", selection: "dev-loss", loss: "ce", alpha: 1 };
+    flags = { ...defaults, ...JSON.parse(await Deno.readTextFile(runFile)), resume: true };
   } else {
     if (existsSync(ckpt) || existsSync(runFile)) {
       throw new Error(
@@ -76,6 +81,7 @@ export async function runTune(
       intrinsicDim: flags.dim,
       seed: flags.seed!,
       embeddingStd: tokenTermStd(weights),
+      alpha: flags.alpha,
       init: p0,
     });
     log(
@@ -97,6 +103,8 @@ export async function runTune(
       split,
       projection,
       cma: { popsize: flags.popsize, seed: flags.seed, sigma0: 1 },
+      loss: flags.loss,
+      selection: flags.selection,
       budget: { maxGenerations: flags.budget },
       evalEvery: flags.evalEvery,
       checkpointPath: ckpt,
@@ -114,7 +122,49 @@ export async function runTune(
         );
       },
     });
-    const tuned = await evaluatePrompt(oracle, task, test, result.bestPrompt, { batchSize: 32 });
+    const sel = result.selection!;
+    const picked = result.candidates[sel.index];
+    log(
+      sel.keptUntuned
+        ? `selection (${sel.criterion}): no tuned prompt beat the untuned one on the selection data ` +
+          `(${sel.untunedScore!.toFixed(4)}); keeping the untuned prompt`
+        : `selection (${sel.criterion}): tuned prompt of generation ${picked.generation} ` +
+          `(${sel.selectedScore.toFixed(4)} vs untuned ${sel.untunedScore!.toFixed(4)})`,
+    );
+    const tuned = sel.keptUntuned
+      ? zeroShot
+      : await evaluatePrompt(oracle, task, test, result.bestPrompt, { batchSize: 32 });
+    // --study (bench tuning): the test metric each selection criterion's pick would reach.
+    let study: Record<string, { generation: number; test_metric: number }> | undefined;
+    if (options.study) {
+      const testOf = new Map<number, number>([[0, zeroShot.metric]]);
+      testOf.set(picked.generation, tuned.metric);
+      const pickOf = (cands: typeof result.candidates, c: (typeof SELECTION_CRITERIA)[number]) =>
+        cands[selectCandidate(cands, c).index];
+      study = {};
+      const tunedOnly = result.candidates.filter((c) => c.generation > 0);
+      const picks: [string, (typeof result.candidates)[number]][] = [
+        ...SELECTION_CRITERIA.map((c) =>
+          [c, pickOf(result.candidates, c)] as [string, typeof picked]
+        ),
+        ...(tunedOnly.length
+          ? [["tuned-only dev-metric", pickOf(tunedOnly, "dev-metric")]] as [
+            string,
+            typeof picked,
+          ][]
+          : []),
+      ];
+      for (const [name, c] of picks) {
+        if (!testOf.has(c.generation)) {
+          const p = projection.apply(c.z);
+          testOf.set(
+            c.generation,
+            (await evaluatePrompt(oracle, task, test, p, { batchSize: 32 })).metric,
+          );
+        }
+        study[name] = { generation: c.generation, test_metric: testOf.get(c.generation)! };
+      }
+    }
     // Every generation of the run, including those before a --resume (from the checkpoint).
     const history = result.history;
     const perGen = history.map((h) => h.cost ?? {});
@@ -134,6 +184,17 @@ export async function runTune(
       tuned_test_metric: tuned.metric,
       tuned_test_accuracy: tuned.accuracy,
       best_dev_metric: result.bestDevMetric,
+      // The final selection: criterion, chosen generation (0 = untuned) and whether tuning helped.
+      selection: {
+        criterion: sel.criterion,
+        selected_generation: picked.generation,
+        selected_score: sel.selectedScore,
+        untuned_score: sel.untunedScore,
+        kept_untuned: sel.keptUntuned,
+        note: sel.keptUntuned
+          ? "the tuned prompt was not better than the untuned one on the selection data; kept the untuned prompt"
+          : "a tuned prompt was better than the untuned one on the selection data",
+      },
       bytes_sent_per_generation: mean("bytesSent"),
       offline_bytes_per_generation: mean("bytesOffline"),
       rounds_per_generation: mean("rounds"),
@@ -168,6 +229,7 @@ export async function runTune(
       : [];
     const report = {
       summary,
+      ...(study ? { selection_study: study } : {}),
       flags,
       history,
       // The whole session's traffic (weight sharing included), per sending party and phase.
