@@ -88,7 +88,8 @@ export async function runTune(
       `secp-tuning: task ${task.name} (${flags.shots}-shot, ${test.length} test texts), backend ${flags.backend}, ` +
         `attention ${flags.attention}, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
           flags.maxTokens || 128 - L
-        } tokens, ${flags.budget} generations`,
+        } tokens, ${flags.budget} generations (protocol ${flags.protocol}, loss ${flags.loss}, ` +
+        `selection ${flags.selection})`,
     );
     const t0 = performance.now();
     const zeroShot = await evaluatePrompt(oracle, task, test, p0, { batchSize: 32 });
