@@ -215,7 +215,11 @@ export function tuningMarkdown(rows: TuningRow[], settings: string): string {
 /** Linear-probe test metric for one run's task and seed (same shots, same test texts). */
 async function probeFor(flags: TuneFlags): Promise<number> {
   const task = await loadTask(flags.task);
-  const split = fewShotSplit(task, { shots: flags.shots, seed: flags.seed! });
+  const split = fewShotSplit(task, {
+    shots: flags.shots,
+    devShots: flags.devShots,
+    seed: flags.seed!,
+  });
   const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
   const { model, close } = await openOracle({ ...flags, backend: "plain" });
   try {

@@ -17,6 +17,8 @@ export interface TuneFlags {
   backend: "plain" | "2pc" | "3pc";
   task: string;
   shots: number;
+  /** Dev examples per class (default: `shots`). */
+  devShots: number;
   popsize: number;
   dim: number;
   promptLen: number;
@@ -52,6 +54,7 @@ export const TUNE_HELP =
   --backend plain|2pc|3pc   secure backend (default 2pc: additive sharing + dealer)
   --task NAME               ${TASK_NAMES.join(" | ")} (default imdb)
   --shots K                 training examples per class (default 4, paper 16; dev uses the same count)
+  --dev-shots K             dev examples per class for selection (default: --shots)
   --popsize N               CMA-ES population (default 6, paper 20)
   --dim D                   intrinsic dimension of z (default 100, paper 500)
   --prompt-len L            soft-prompt tokens (default 4)
@@ -125,6 +128,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       backend: { type: "string" },
       task: { type: "string" },
       shots: { type: "string" },
+      "dev-shots": { type: "string" },
       popsize: { type: "string" },
       dim: { type: "string" },
       "prompt-len": { type: "string" },
@@ -170,6 +174,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
   if (!(alpha > 0) || !Number.isFinite(alpha)) {
     throw new Error(`--alpha: expected a positive number, got ${JSON.stringify(values.alpha)}`);
   }
+  const shots = int("shots", values.shots, preset.shots, 1);
   return {
     backend,
     task,
@@ -177,7 +182,8 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     selection,
     loss: oneOf("loss", values.loss, "ce", ["ce", "hinge"] as const),
     alpha,
-    shots: int("shots", values.shots, preset.shots, 1),
+    shots,
+    devShots: int("dev-shots", values["dev-shots"], shots, 1),
     popsize: int("popsize", values.popsize, preset.popsize, 2, 1000),
     dim: int("dim", values.dim, preset.dim, 1, 100_000),
     promptLen: int("prompt-len", values["prompt-len"], 4, 1, 64),

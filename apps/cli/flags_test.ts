@@ -11,6 +11,9 @@ Deno.test("tune flags: --protocol paper sets BBT-like defaults, explicit flags w
   assert.equal(def.selection, "dev-loss");
   assert.equal(def.loss, "ce");
   assert.equal(def.alpha, 1);
+  assert.equal(def.devShots, 4, "dev takes --shots by default");
+  assert.equal((parseTuneFlags(["--shots=2", "--dev-shots=8"]) as TuneFlags).devShots, 8);
+  assert.throws(() => parseTuneFlags(["--dev-shots=0"]), /--dev-shots: expected an integer/);
   const paper = parseTuneFlags(["--protocol", "paper"]) as TuneFlags;
   const p = PRESETS.paper;
   assert.deepEqual(

@@ -62,7 +62,11 @@ export async function runTune(
     await Deno.writeTextFile(runFile, JSON.stringify(flags, null, 2));
   }
   const task = await loadTask(flags.task);
-  const split = fewShotSplit(task, { shots: flags.shots, seed: flags.seed! });
+  const split = fewShotSplit(task, {
+    shots: flags.shots,
+    devShots: flags.devShots ?? flags.shots,
+    seed: flags.seed!,
+  });
   const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
   const L = flags.promptLen;
   const opened = await openOracle(flags);
