@@ -81,14 +81,16 @@ export const TUNE_HELP =
   --selection C             final prompt among the untuned one and the dev-scored candidates:
                             ${SELECTION_CRITERIA.join(" | ")} (default dev-loss); the untuned
                             prompt is kept unless a tuned one is strictly better
-  --loss ce|hinge           loss CMA-ES minimises (default ce; hinge: BBT's, margin 2)
+  --loss ce|hinge           loss CMA-ES minimises and dev-loss selects by (default hinge, BBT's
+                            multi-class hinge with margin 2; paper ce, BBT's default)
   --alpha A                 projection scale α (entry std α·σ̂_emb/√d, BBT/BBTv2's rule; default 1)
   --help                    this text`;
 
 /** Defaults of each `--protocol`; flags given explicitly override them. */
 export const PRESETS = {
-  default: { shots: 4, popsize: 6, dim: 100, budget: 6, evalEvery: 3 },
-  paper: { shots: 16, popsize: 20, dim: 500, budget: 12, evalEvery: 2 },
+  // hinge: measured better than ce at these settings (bench/reference/*-2026-12-07); paper: BBT's ce.
+  default: { shots: 4, popsize: 6, dim: 100, budget: 6, evalEvery: 3, loss: "hinge" },
+  paper: { shots: 16, popsize: 20, dim: 500, budget: 12, evalEvery: 2, loss: "ce" },
 } as const;
 
 function int(
@@ -180,7 +182,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     task,
     protocol,
     selection,
-    loss: oneOf("loss", values.loss, "ce", ["ce", "hinge"] as const),
+    loss: oneOf("loss", values.loss, preset.loss, ["ce", "hinge"] as const),
     alpha,
     shots,
     devShots: int("dev-shots", values["dev-shots"], shots, 1),

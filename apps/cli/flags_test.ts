@@ -9,7 +9,7 @@ Deno.test("tune flags: --protocol paper sets BBT-like defaults, explicit flags w
     [4, 6, 100, 6, 3],
   );
   assert.equal(def.selection, "dev-loss");
-  assert.equal(def.loss, "ce");
+  assert.equal(def.loss, "hinge");
   assert.equal(def.alpha, 1);
   assert.equal(def.devShots, 4, "dev takes --shots by default");
   assert.equal((parseTuneFlags(["--shots=2", "--dev-shots=8"]) as TuneFlags).devShots, 8);
@@ -21,6 +21,7 @@ Deno.test("tune flags: --protocol paper sets BBT-like defaults, explicit flags w
     [p.shots, p.popsize, p.dim, p.budget, p.evalEvery],
   );
   assert.deepEqual([p.shots, p.popsize, p.dim], [16, 20, 500], "BBT's shots, popsize and d");
+  assert.equal(paper.loss, "ce");
   const mixed = parseTuneFlags(["--protocol=paper", "--budget=3", "--shots=8"]) as TuneFlags;
   assert.deepEqual([mixed.budget, mixed.shots, mixed.popsize], [3, 8, 20]);
 });

@@ -49,7 +49,7 @@ export async function runTune(
       throw new Error(`--resume: no run to resume in ${flags.out} (missing run.json)`);
     }
     // Runs written before a flag existed resume with that flag's default.
-    const defaults = { protocol: "default", selection: "dev-loss", loss: "ce", alpha: 1 };
+    const defaults = { protocol: "default", selection: "dev-loss", loss: "ce", alpha: 1 }; // as then
     flags = { ...defaults, ...JSON.parse(await Deno.readTextFile(runFile)), resume: true };
   } else {
     if (existsSync(ckpt) || existsSync(runFile)) {
