@@ -17,7 +17,7 @@ const PARTIES = [0, 1, 2, 4];
 const DATA_OWNER = 3;
 
 type Report = {
-  summary: Record<string, number>;
+  summary: Record<string, number> & { selection: { kept_untuned: boolean } };
   history: { bestLoss: number; bestTrainAccuracy: number; dev?: { metric: number } }[];
   test_logits: { untuned: number[]; tuned: number[] };
   received_by_data_owner: { path: string }[];
@@ -157,11 +157,18 @@ Deno.test("deploy faults: a party killed mid-generation stops everyone within 5 
     );
 
     // Reveal ledger: per query the data owner opened its C logits, everything else was masked.
-    // Queries: untuned and tuned test (2 texts each), per generation popsize × 2 train texts, and
-    // the 2 dev texts at generation 2.
-    assertOnlyLogitsOpened(want, "in-process run", 2 + 2 + 2 * 2 * 2 + 2);
+    // Queries: untuned test and, unless the untuned prompt was kept, tuned test (2 texts each), per
+    // generation popsize × 2 train texts, the 2 dev texts at generation 2, and the final selection
+    // (the untuned prompt and the generation-2 candidate on the 2 train texts, untuned on dev).
+    const tested = (r: Report) => 2 + (r.summary.selection.kept_untuned ? 0 : 2);
+    const selection = 2 * 2 + 2;
+    assertOnlyLogitsOpened(want, "in-process run", tested(want) + 2 * 2 * 2 + 2 + selection);
     const resumedGens = runCk.generation - ck.generation;
-    assertOnlyLogitsOpened(got, "resumed multi-process run", 2 + 2 + resumedGens * 2 * 2 + 2);
+    assertOnlyLogitsOpened(
+      got,
+      "resumed multi-process run",
+      tested(got) + resumedGens * 2 * 2 + 2 + selection,
+    );
   } finally {
     for (const c of children) {
       try {
