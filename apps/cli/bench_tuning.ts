@@ -253,7 +253,11 @@ export async function benchTuning(args: string[]): Promise<TuningRow[]> {
   const model = base.attention === "rfa"
     ? `attention rfa, D = ${base.features} (adapted checkpoint)`
     : "attention softmax (npm model)";
-  const settings = `${tuneArgs.join(" ")} (tune defaults otherwise; ${model})`;
+  const b = base;
+  const resolved =
+    `protocol ${b.protocol}: ${b.shots}+${b.devShots} shots, popsize ${b.popsize}, ` +
+    `d ${b.dim}, ${b.budget} generations, loss ${b.loss}, selection ${b.selection}`;
+  const settings = `${tuneArgs.join(" ")} (${resolved}; ${model})`;
   const rows: TuningRow[] = [];
   // Seeds outermost, so a suite stopped early has every task on its first seeds.
   for (const seed of seeds) {
