@@ -17,7 +17,7 @@ const PARTIES = [0, 1, 2, 4];
 const DATA_OWNER = 3;
 
 type Report = {
-  summary: Record<string, number>;
+  summary: Record<string, number> & { selection: { kept_untuned: boolean } };
   history: { bestLoss: number; bestTrainAccuracy: number; dev?: { metric: number } }[];
   test_logits: { untuned: number[]; tuned: number[] };
   received_by_data_owner: { path: string }[];
@@ -167,9 +167,12 @@ Deno.test("deploy faults: a party killed mid-generation stops everyone within 5 
     );
 
     // Reveal ledger: per query the data owner opened its C logits, everything else was masked.
-    // Queries: untuned and tuned test (2 texts each), per generation popsize × 2 train texts, and
-    // the 2 dev texts at generation 2.
-    assertOnlyLogitsOpened(want, "in-process run", 2 + 2 + 2 * 2 * 2 + 2);
+    // Queries: untuned test and, unless the untuned prompt was kept, tuned test (2 texts each), per
+    // generation popsize × 2 train texts, the 2 dev texts at generation 2, and the final selection
+    // (the untuned prompt and the generation-2 candidate on the 2 train texts, untuned on dev).
+    const tested = (r: Report) => 2 + (r.summary.selection.kept_untuned ? 0 : 2);
+    const selection = 2 * 2 + 2;
+    assertOnlyLogitsOpened(want, "in-process run", tested(want) + 2 * 2 * 2 + 2 + selection);
     // The resumed run's report accounts for both sessions: the interrupted one failed with the
     // lost party, and its traffic and openings are in the job's totals.
     const [s1, s2] = got.cost.sessions;
@@ -187,7 +190,7 @@ Deno.test("deploy faults: a party killed mid-generation stops everyone within 5 
     assertOnlyLogitsOpened(
       { ...got, reveals: r2 },
       "resumed session",
-      2 + 2 + resumedGens * 2 * 2 + 2,
+      tested(got) + resumedGens * 2 * 2 + 2 + selection,
     );
     // The interrupted session: untuned test, its completed generations, maybe generation 2's
     // train call (the kill came 300 ms into generation 2).
@@ -195,7 +198,11 @@ Deno.test("deploy faults: a party killed mid-generation stops everyone within 5 
     const q1 = r1.filter((e) => e.receiver === DATA_OWNER).reduce((a, e) => a + e.elements, 0) / 2;
     assert.ok(q1 === base || q1 === base + 4, `interrupted session: ${q1} queries`);
     assertOnlyLogitsOpened({ ...got, reveals: r1 }, "interrupted session", q1);
-    assertOnlyLogitsOpened(got, "whole job", q1 + 2 + 2 + resumedGens * 2 * 2 + 2);
+    assertOnlyLogitsOpened(
+      got,
+      "whole job",
+      q1 + tested(got) + resumedGens * 2 * 2 + 2 + selection,
+    );
   } finally {
     for (const c of children) {
       try {

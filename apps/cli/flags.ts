@@ -3,6 +3,7 @@
  * clear one-line error for every bad value.
  */
 import { parseArgs } from "./args.ts";
+import { isSelectionCriterion, SELECTION_CRITERIA, type SelectionCriterion } from "@secp/fot";
 import { BACKEND_KINDS } from "@secp/sharing";
 import { DEFAULT_ADAPTED_FEATURES } from "@secp/transformer";
 import type { OracleBackend } from "@secp/transformer/oracle";
@@ -18,6 +19,8 @@ export interface TuneFlags extends TaskFlags {
   /** `use-lite` (bundled) or a HF BERT/RoBERTa checkpoint folder (the model owner's). */
   model: string;
   shots: number;
+  /** Dev examples per class (default: `shots`). */
+  devShots: number;
   popsize: number;
   dim: number;
   promptLen: number;
@@ -34,6 +37,14 @@ export interface TuneFlags extends TaskFlags {
   testSize: number;
   evalEvery: number;
   maxTokens: number;
+  /** Preset the other values default from ("default": a few minutes; "paper": 16-shot BBT-like). */
+  protocol: "default" | "paper";
+  /** Final selection among the untuned prompt and the dev-scored candidates. */
+  selection: SelectionCriterion;
+  /** Loss CMA-ES minimises. */
+  loss: "ce" | "hinge";
+  /** BBT's α: the projection's entry std is α·σ̂_emb/√d. */
+  alpha: number;
   /** Deployment config: the other parties run in their own processes (`deno task party`). */
   parties?: string;
   /** Print one machine-readable summary line to stdout (human lines go to stderr). */
@@ -52,11 +63,12 @@ export const TUNE_HELP =
                             classified by its MLM head at {mask} restricted to the label words
                             (give the task a template with {mask} and one-token label words)
 ${TASK_FLAGS_HELP}
-  --shots K                 training examples per class (default 4; dev uses the same count)
-  --popsize N               CMA-ES population (default 6)
-  --dim D                   intrinsic dimension of z (default 100)
+  --shots K                 training examples per class (default 4, paper 16; dev uses the same count)
+  --dev-shots K             dev examples per class for selection (default: --shots)
+  --popsize N               CMA-ES population (default 6, paper 20)
+  --dim D                   intrinsic dimension of z (default 100, paper 500)
   --prompt-len L            soft-prompt tokens (default 4)
-  --budget G                CMA-ES generations (default 6)
+  --budget G                CMA-ES generations (default 6, paper 12)
   --attention rfa|softmax   attention under MPC (USE-lite default rfa: the model owner's RFA-adapted
                             model, committed checkpoint for --features; softmax: the npm model,
                             baseline; a --model DIR defaults to softmax, as it is not RFA-adapted)
@@ -68,12 +80,30 @@ ${TASK_FLAGS_HELP}
   --seed S                  seed for splits, projection and CMA-ES (default: fresh from the CSPRNG)
   --test-size N             test texts scored before and after tuning (default 32; 0 = all)
   --max-tokens N            clip each text to N tokens (default 24; 0 = no clip beyond the model's 128)
-  --eval-every K            dev evaluation every K generations (default 3)
+  --eval-every K            dev evaluation every K generations (default 3, paper 2)
   --out DIR                 report.json, report.html and checkpoint.json (default runs/tune-<time>)
   --resume                  continue the run in --out from its checkpoint
   --parties FILE            run the other parties in their own processes/hosts (deno task party/cluster)
   --json                    print one JSON summary line to stdout (progress and results go to stderr)
+  --protocol default|paper  preset for the flags below (default: a run of a few minutes). paper:
+                            BBT's 16 shots per class for train and dev, popsize 20, d 500, scaled
+                            to 12 generations (240 evaluations, 3 % of BBT's 8000-call budget: about
+                            3 min per task on plain on a 2-core machine, 20× that on 2pc), dev every
+                            2 generations; explicit flags win
+  --selection C             final prompt among the untuned one and the dev-scored candidates:
+                            ${SELECTION_CRITERIA.join(" | ")} (default dev-loss); the untuned
+                            prompt is kept unless a tuned one is strictly better
+  --loss ce|hinge           loss CMA-ES minimises and dev-loss selects by (default hinge, BBT's
+                            multi-class hinge with margin 2; paper ce, BBT's default)
+  --alpha A                 projection scale α (entry std α·σ̂_emb/√d, BBT/BBTv2's rule; default 1)
   --help                    this text`;
+
+/** Defaults of each `--protocol`; flags given explicitly override them. */
+export const PRESETS = {
+  // hinge: measured better than ce at these settings (bench/reference/*-2026-12-07); paper: BBT's ce.
+  default: { shots: 4, popsize: 6, dim: 100, budget: 6, evalEvery: 3, loss: "hinge" },
+  paper: { shots: 16, popsize: 20, dim: 500, budget: 12, evalEvery: 2, loss: "ce" },
+} as const;
 
 function int(
   name: string,
@@ -114,6 +144,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       model: { type: "string" },
       ...TASK_FLAG_OPTIONS,
       shots: { type: "string" },
+      "dev-shots": { type: "string" },
       popsize: { type: "string" },
       dim: { type: "string" },
       "prompt-len": { type: "string" },
@@ -131,6 +162,10 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       "max-tokens": { type: "string" },
       parties: { type: "string" },
       json: { type: "boolean" },
+      protocol: { type: "string" },
+      selection: { type: "string" },
+      loss: { type: "string" },
+      alpha: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -140,15 +175,35 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
   const model = values.model ?? "use-lite";
   if (model === "") throw new Error("--model: expected use-lite or a checkpoint folder");
   const hf = model !== "use-lite";
+  const protocol = oneOf("protocol", values.protocol, "default", ["default", "paper"] as const);
+  const preset = PRESETS[protocol];
+  const selection = values.selection ?? "dev-loss";
+  if (!isSelectionCriterion(selection)) {
+    throw new Error(
+      `--selection: expected one of ${SELECTION_CRITERIA.join(", ")}, got ${
+        JSON.stringify(selection)
+      }`,
+    );
+  }
+  const alpha = Number(values.alpha ?? 1);
+  if (!(alpha > 0) || !Number.isFinite(alpha)) {
+    throw new Error(`--alpha: expected a positive number, got ${JSON.stringify(values.alpha)}`);
+  }
+  const shots = int("shots", values.shots, preset.shots, 1);
   return {
     backend,
     model,
     ...task,
-    shots: int("shots", values.shots, 4, 1),
-    popsize: int("popsize", values.popsize, 6, 2, 1000),
-    dim: int("dim", values.dim, 100, 1, 100_000),
+    protocol,
+    selection,
+    loss: oneOf("loss", values.loss, preset.loss, ["ce", "hinge"] as const),
+    alpha,
+    shots,
+    devShots: int("dev-shots", values["dev-shots"], shots, 1),
+    popsize: int("popsize", values.popsize, preset.popsize, 2, 1000),
+    dim: int("dim", values.dim, preset.dim, 1, 100_000),
     promptLen: int("prompt-len", values["prompt-len"], 4, 1, 64),
-    budget: int("budget", values.budget, 6, 1),
+    budget: int("budget", values.budget, preset.budget, 1),
     attention: oneOf(
       "attention",
       values.attention,
@@ -165,7 +220,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     resume: values.resume ?? false,
     testSize: int("test-size", values["test-size"], 32, 0),
     maxTokens: int("max-tokens", values["max-tokens"], 24, 0, 128),
-    evalEvery: int("eval-every", values["eval-every"], 3, 1),
+    evalEvery: int("eval-every", values["eval-every"], preset.evalEvery, 1),
     ...(values.parties === undefined ? {} : { parties: values.parties }),
     ...(values.json ? { json: true } : {}),
   };

@@ -13,6 +13,8 @@ import {
   RandomProjection,
   readTuneCheckpoint,
   seedFromCrypto,
+  selectCandidate,
+  SELECTION_CRITERIA,
   splitTask,
   tune,
 } from "@secp/fot";
@@ -51,6 +53,7 @@ async function checkpointGeneration(path: string): Promise<number> {
 export async function runTune(
   flags: TuneFlags,
   out: ((s: string) => void) | TuneConsole = terminalConsole(flags.json ?? false),
+  options: { study?: boolean } = {},
 ): Promise<TuneReport> {
   const io = typeof out === "function" ? lineConsole(out) : out;
   const log = io.progress;
@@ -79,7 +82,11 @@ export async function runTune(
   });
   if (mlm) await checkModelVerbalizer(flags.model, loaded.task.labelTexts);
   const task = loaded.task;
-  const split = splitTask(loaded, { shots: flags.shots, seed: flags.seed! });
+  const split = splitTask(loaded, {
+    shots: flags.shots,
+    devShots: flags.devShots ?? flags.shots,
+    seed: flags.seed!,
+  });
   const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
   if (test.length === 0) throw new Error(`${loaded.report.data.source}: no test examples`);
   const L = flags.promptLen;
@@ -106,6 +113,7 @@ export async function runTune(
       intrinsicDim: flags.dim,
       seed: flags.seed!,
       embeddingStd: opened.embeddingStd,
+      alpha: flags.alpha,
       init: p0,
     });
     const clipped = clippedCounts(
@@ -132,7 +140,8 @@ export async function runTune(
       `secp-tuning: task ${task.name} (${flags.shots}-shot: ${split.train.length} train, ${split.dev.length} dev, ${test.length} test texts), backend ${flags.backend}, ` +
         `model ${info.name}, attention ${flags.attention}, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
           flags.maxTokens || opened.maxSeqLen - L
-        } tokens, ${flags.budget} generations`,
+        } tokens, ${flags.budget} generations (protocol ${flags.protocol}, loss ${flags.loss}, ` +
+        `selection ${flags.selection})`,
     );
     const zeroShot = await evaluatePrompt(oracle, task, test, p0, { batchSize: 32 });
     log(`untuned prompt scored on ${test.length} test texts; tuning...`);
@@ -143,6 +152,8 @@ export async function runTune(
       split,
       projection,
       cma: { popsize: flags.popsize, seed: flags.seed, sigma0: 1 },
+      loss: flags.loss,
+      selection: flags.selection,
       budget: { maxGenerations: flags.budget },
       evalEvery: flags.evalEvery,
       checkpointPath: ckpt,
@@ -154,7 +165,48 @@ export async function runTune(
         log(generationLine(r, flags.budget, genS.reduce((a, b) => a + b) / genS.length));
       },
     });
-    const tuned = await evaluatePrompt(oracle, task, test, result.bestPrompt, { batchSize: 32 });
+    const sel = result.selection!;
+    const picked = result.candidates[sel.index];
+    const selectionLine = sel.keptUntuned
+      ? `selection (${sel.criterion}): no tuned prompt beat the untuned one on the selection data ` +
+        `(${sel.untunedScore!.toFixed(4)}); kept the untuned prompt`
+      : `selection (${sel.criterion}): tuned prompt of generation ${picked.generation} ` +
+        `(${sel.selectedScore.toFixed(4)} vs untuned ${sel.untunedScore!.toFixed(4)})`;
+    log(selectionLine);
+    const tuned = sel.keptUntuned
+      ? zeroShot
+      : await evaluatePrompt(oracle, task, test, result.bestPrompt, { batchSize: 32 });
+    // --study (bench tuning): the test metric each selection criterion's pick would reach.
+    let study: Record<string, { generation: number; test_metric: number }> | undefined;
+    if (options.study) {
+      const testOf = new Map<number, number>([[0, zeroShot.metric]]);
+      testOf.set(picked.generation, tuned.metric);
+      const pickOf = (cands: typeof result.candidates, c: (typeof SELECTION_CRITERIA)[number]) =>
+        cands[selectCandidate(cands, c).index];
+      study = {};
+      const tunedOnly = result.candidates.filter((c) => c.generation > 0);
+      const picks: [string, (typeof result.candidates)[number]][] = [
+        ...SELECTION_CRITERIA.map((c) =>
+          [c, pickOf(result.candidates, c)] as [string, typeof picked]
+        ),
+        ...(tunedOnly.length
+          ? [["tuned-only dev-metric", pickOf(tunedOnly, "dev-metric")]] as [
+            string,
+            typeof picked,
+          ][]
+          : []),
+      ];
+      for (const [name, c] of picks) {
+        if (!testOf.has(c.generation)) {
+          const p = projection.apply(c.z);
+          testOf.set(
+            c.generation,
+            (await evaluatePrompt(oracle, task, test, p, { batchSize: 32 })).metric,
+          );
+        }
+        study[name] = { generation: c.generation, test_metric: testOf.get(c.generation)! };
+      }
+    }
     await recorder?.save({ generationEnd: result.generations, status: "done" });
     await writePromptFile(`${flags.out}/prompt.json`, {
       format: PROMPT_FORMAT,
@@ -170,7 +222,7 @@ export async function runTune(
       ...(task.templateText === undefined ? {} : { template: task.templateText }),
       source: {
         run: displayPath(flags.out),
-        bestGeneration: result.bestGeneration,
+        bestGeneration: picked.generation,
         bestDevMetric: result.bestDevMetric,
       },
       prompt: Array.from(result.bestPrompt),
@@ -191,6 +243,16 @@ export async function runTune(
       },
       // Where the data came from, counts, labels, readouts and clipping: never the texts.
       data: { ...loaded.report, clipping: clipped },
+      // The final selection: criterion, chosen generation (0 = untuned) and whether tuning helped.
+      selection: {
+        criterion: sel.criterion,
+        selected_generation: picked.generation,
+        selected_score: sel.selectedScore,
+        untuned_score: sel.untunedScore ?? null,
+        kept_untuned: sel.keptUntuned,
+      },
+      selectionStudy: study,
+      notes: [selectionLine],
       startedAt: t0,
     }, io);
     return report;

@@ -2,8 +2,10 @@
  * The forward-only tuning loop run by the data owner. Each generation: ask CMA-ES for a population
  * of z, project every z to a prompt, make **one** oracle call on the train batch, compute each
  * candidate's loss locally, tell CMA-ES. Every `evalEvery` generations the current mean (or the
- * generation's best candidate) is scored on the dev batch and the best z by dev metric is kept.
- * After every generation the full state is checkpointed atomically, and `resume` continues a run
+ * generation's best candidate) is scored on the dev batch and kept as a candidate. At the end the
+ * final prompt is selected (see `selection.ts`) among those candidates and the untuned prompt
+ * (z = 0), scored on train and dev by two more oracle calls, so tuning never silently returns a
+ * prompt worse than the untuned one on the selection data. After every generation the full state is checkpointed atomically, and `resume` continues a run
  * bit-identically (given a deterministic oracle).
  *
  * @module
@@ -13,7 +15,14 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { CheckpointError, readJsonFile, writeJsonAtomic } from "./checkpoint.ts";
 import { CMAES, type CMAState } from "./cmaes.ts";
 import { base64ToF64, bytesToHex, f64ToBase64 } from "./codec.ts";
-import { accuracy, type LossName, populationLosses, predictions, scoreLogits } from "./loss.ts";
+import {
+  accuracy,
+  type LossName,
+  populationLosses,
+  predictions,
+  scoreLogits,
+  type Scores,
+} from "./loss.ts";
 import {
   checkOracleResult,
   type FitnessOracle,
@@ -22,6 +31,12 @@ import {
 } from "./oracle.ts";
 import type { RandomProjection } from "./projection.ts";
 import type { Seed } from "./rng.ts";
+import {
+  type Candidate,
+  selectCandidate,
+  type Selection,
+  type SelectionCriterion,
+} from "./selection.ts";
 import { applyTemplate, type Example, type TaskSpec } from "./types.ts";
 
 /** Budget; the run stops before a generation that would exceed any given limit. */
@@ -89,6 +104,11 @@ export interface TuneOptions {
   evalPoint?: "mean" | "best";
   /** Patience-based early stopping on the dev metric. */
   earlyStopping?: EarlyStopping;
+  /**
+   * Final selection among the untuned prompt and the dev-scored candidates (default "dev-loss");
+   * "none": the best dev metric among the tuned candidates only, without the two selection calls.
+   */
+  selection?: SelectionCriterion | "none";
   /** Checkpoint file written (atomically) after every generation. */
   checkpointPath?: string;
   /** Continue from `checkpointPath` if it exists (a missing file starts a fresh run). */
@@ -156,7 +176,7 @@ export type StopReason =
 
 /** Outcome of {@link tune}. */
 export interface TuneResult {
-  /** Best z by dev metric (the final mean if dev was never evaluated). */
+  /** The selected z (zeros when the untuned prompt was kept; the final mean without candidates). */
   bestZ: Float64Array;
   /** Projection of `bestZ`, ready for the model (L·E). */
   bestPrompt: Float64Array;
@@ -164,8 +184,12 @@ export interface TuneResult {
   bestDevMetric: number | null;
   /** Its dev loss, or null. */
   bestDevLoss: number | null;
-  /** Generation it came from, or null. */
+  /** Generation it came from (0: the untuned prompt), or null. */
   bestGeneration: number | null;
+  /** The final selection (null with `selection: "none"`). */
+  selection: Selection | null;
+  /** The candidates of the final selection, untuned first (empty with `selection: "none"`). */
+  candidates: Candidate[];
   /** Final CMA-ES mean. */
   finalMean: Float64Array;
   /** Generations completed. */
@@ -209,6 +233,8 @@ export interface TuneCheckpoint {
   cma: CMAState;
   /** Best z (base64 float64) and its dev scores. */
   best: { z: string; metric: number; loss: number; generation: number } | null;
+  /** Every dev-scored z so far (base64 float64) with its dev scores (absent in older files). */
+  candidates?: { z: string; generation: number; dev: Scores }[];
   /** Generation records so far. */
   history: GenerationRecord[];
 }
@@ -264,6 +290,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const margin = options.margin ?? 2;
   const evalEvery = options.evalEvery ?? 5;
   const evalPoint = options.evalPoint ?? "mean";
+  const selection = options.selection ?? "dev-loss";
   const budget = options.budget;
   const C = task.labelTexts.length;
   const T = split.train.length;
@@ -313,6 +340,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   let evaluations = 0;
   let lastImprovement = 0;
   let best: Best | null = null;
+  let devCandidates: { z: Float64Array; generation: number; dev: Scores }[] = [];
   let history: GenerationRecord[] = [];
   let resumedFrom: number | null = null;
 
@@ -334,6 +362,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
         es = CMAES.fromState(ck.cma);
         if (es.dimension !== d) throw new RangeError(`CMA-ES dimension ${es.dimension} ≠ ${d}`);
         best = ck.best ? { ...ck.best, z: base64ToF64(ck.best.z, d) } : null;
+        devCandidates = (ck.candidates ?? []).map((c) => ({ ...c, z: base64ToF64(c.z, d) }));
       } catch (err) {
         if (err instanceof CheckpointError) throw err;
         throw new CheckpointError(path, `has an invalid state: ${(err as Error).message}`, {
@@ -368,6 +397,8 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const P = es.popsize;
 
   const devDue = (g: number) => split.dev.length > 0 && g % evalEvery === 0;
+  // Oracle calls kept for the final selection: untuned on dev, all candidates on train.
+  const reserved = selection === "none" ? 0 : split.dev.length > 0 ? 2 : 1;
   const stopReason = (): StopReason | null => {
     if (budget.maxGenerations !== undefined && generation >= budget.maxGenerations) {
       return "maxGenerations";
@@ -377,7 +408,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     }
     if (
       budget.maxOracleCalls !== undefined &&
-      oracleCalls + 1 + (devDue(generation + 1) ? 1 : 0) > budget.maxOracleCalls
+      oracleCalls + 1 + (devDue(generation + 1) ? 1 : 0) + reserved > budget.maxOracleCalls
     ) return "maxOracleCalls";
     const cmaStop = Object.keys((es as CMAES).stop());
     if (cmaStop.length > 0) return `cma:${cmaStop.join(",")}`;
@@ -389,7 +420,8 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   };
 
   let reason = stopReason();
-  if (reason === null) {
+  let chosen: { selection: Selection; candidates: Candidate[] } | null = null;
+  if (reason === null || selection !== "none") {
     const train = await oracle.prepare({
       texts: split.train.map((e) => applyTemplate(task, e.text)),
       labelTexts: task.labelTexts,
@@ -401,7 +433,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       })
       : null;
     try {
-      while ((reason = stopReason()) === null) {
+      while (reason === null && (reason = stopReason()) === null) {
         const t0 = performance.now();
         let oracleMs = 0;
         const zs = es.ask();
@@ -452,6 +484,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
           improved = prev === null || s.metric > prev.metric ||
             (s.metric === prev.metric && s.loss < prev.loss);
           if (improved) best = { z, metric: s.metric, loss: s.loss, generation };
+          devCandidates.push({ z: z.slice(), generation, dev: s });
         }
         const record: GenerationRecord = {
           generation,
@@ -484,11 +517,40 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
             best: b
               ? { z: f64ToBase64(b.z), metric: b.metric, loss: b.loss, generation: b.generation }
               : null,
+            candidates: devCandidates.map((c) => ({ ...c, z: f64ToBase64(c.z) })),
             history,
           };
           await writeJsonAtomic(path, ck);
         }
         await options.onGeneration?.(record);
+      }
+      if (selection !== "none") {
+        const score = {
+          loss: lossName,
+          margin,
+          metric: task.metric,
+          positiveClass: task.positiveClass,
+        };
+        const zs = [new Float64Array(d), ...devCandidates.map((c) => c.z)];
+        const tres = await oracle.evaluate(projection.applyBatch(zs), train);
+        oracleCalls++;
+        checkOracleResult(tres, zs.length, T, C);
+        let untunedDev: Scores | null = null;
+        if (dev) {
+          const dres = await oracle.evaluate([projection.apply(zs[0])], dev);
+          oracleCalls++;
+          checkOracleResult(dres, 1, split.dev.length, C);
+          untunedDev = scoreLogits(dres.logits, devLabels, C, score);
+        }
+        const candidates: Candidate[] = zs.map((z, i) => ({
+          generation: i === 0 ? 0 : devCandidates[i - 1].generation,
+          z,
+          train: scoreLogits(tres.logits, trainLabels, C, { ...score, offset: i * T * C }),
+          dev: i === 0 ? untunedDev : devCandidates[i - 1].dev,
+          trainSize: T,
+          devSize: split.dev.length,
+        }));
+        chosen = { selection: selectCandidate(candidates, selection), candidates };
       }
     } finally {
       await oracle.release?.(train);
@@ -498,13 +560,18 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
 
   const finalMean = es.mean;
   const b = best as Best | null;
-  const bestZ = b ? b.z.slice() : finalMean.slice();
+  const c = chosen as { selection: Selection; candidates: Candidate[] } | null;
+  const pick = c ? c.candidates[c.selection.index] : null;
+  const bestZ = pick ? pick.z.slice() : b ? b.z.slice() : finalMean.slice();
+  const pickDev = pick ? pick.dev : null;
   return {
     bestZ,
     bestPrompt: projection.apply(bestZ),
-    bestDevMetric: b ? b.metric : null,
-    bestDevLoss: b ? b.loss : null,
-    bestGeneration: b ? b.generation : null,
+    bestDevMetric: pick ? (pickDev ? pickDev.metric : null) : b ? b.metric : null,
+    bestDevLoss: pick ? (pickDev ? pickDev.loss : null) : b ? b.loss : null,
+    bestGeneration: pick ? pick.generation : b ? b.generation : null,
+    selection: c ? c.selection : null,
+    candidates: c ? c.candidates : [],
     finalMean,
     generations: generation,
     oracleCalls,

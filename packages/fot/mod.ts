@@ -48,6 +48,15 @@ export {
   stringifyExact,
 } from "./codec.ts";
 export { bbtProjectionStd, type ProjectionOptions, RandomProjection } from "./projection.ts";
+export {
+  type Candidate,
+  isSelectionCriterion,
+  selectCandidate,
+  type Selection,
+  SELECTION_CRITERIA,
+  type SelectionCriterion,
+  selectionKey,
+} from "./selection.ts";
 export { applyTemplate, type Example, type MetricName, type Task, type TaskSpec } from "./types.ts";
 export { isTaskName, loadTask, type LoadTaskOptions, TASK_NAMES, type TaskName } from "./tasks.ts";
 export {

@@ -8,8 +8,11 @@
  *
  * @module
  */
-import { parseTuneFlags, TUNE_HELP } from "../flags.ts";
+import { fewShotSplit, loadTask } from "@secp/fot";
+import { openOracle } from "@secp/transformer/oracle";
+import { parseTuneFlags, TUNE_HELP, type TuneFlags } from "../flags.ts";
 import { runTune } from "../tune.ts";
+import { linearProbe } from "./probe.ts";
 
 const HELP =
   `deno task bench tuning [flags] [tune flags]: tuned vs untuned test metric per task and seed
@@ -17,6 +20,9 @@ const HELP =
   --tasks a,b,…     tasks (default imdb,yelp,amazon,spam)
   --seeds a,b,…     seeds, one run each (default acc-1,acc-2,acc-3; fixed so runs can be repeated)
   --out DIR         output directory (default bench/results/tuning; each run in DIR/<task>-<seed>)
+  --probe           also fit a logistic-regression probe on the frozen embeddings of the same
+                    shots (train + dev) and score it on the test texts: a ceiling column
+  --study           also score every selection criterion's pick on the test texts (selection.md)
   --help            this text
   any tune flag     passed to every run (defaults here: --backend reference --test-size 300)
 
@@ -33,6 +39,12 @@ export interface TuningRow {
   gain_points: number;
   best_dev: number;
   wall_s: number;
+  /** Generation of the selected prompt (0: the untuned prompt was kept). */
+  selected_generation: number;
+  /** Linear-probe test metric on the same shots (with --probe). */
+  probe?: number;
+  /** Test metric of each selection criterion's pick (with --study). */
+  study?: Record<string, number>;
 }
 
 /** Mean gain of one task over its seeds. */
@@ -45,6 +57,10 @@ export interface TuningTaskSummary {
   gain_points_mean: number;
   gain_points_min: number;
   gain_points_max: number;
+  /** Runs in which the untuned prompt was kept. */
+  kept_untuned: number;
+  /** Mean linear-probe test metric, or null without --probe. */
+  probe_mean: number | null;
   /** Whether the mean gain reaches the +5 points BBT-style tuning gets on RoBERTa-large. */
   gain_5_points: boolean;
 }
@@ -52,14 +68,24 @@ export interface TuningTaskSummary {
 /** Splits `args` into this suite's own flags and the flags passed on to `tune`. */
 export function splitTuningArgs(
   args: string[],
-): { tasks: string[]; seeds: string[]; out: string; help: boolean; tuneArgs: string[] } {
+): {
+  tasks: string[];
+  seeds: string[];
+  out: string;
+  help: boolean;
+  probe: boolean;
+  study: boolean;
+  tuneArgs: string[];
+} {
   const own: Record<string, string> = {};
   const tuneArgs: string[] = [];
-  let help = false;
+  let help = false, probe = false, study = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const [name, inline] = a.split(/=(.*)/s, 2);
     if (name === "--help" || name === "-h") help = true;
+    else if (name === "--probe") probe = true;
+    else if (name === "--study") study = true;
     else if (["--tasks", "--seeds", "--out"].includes(name)) {
       const v = inline ?? args[++i];
       if (v === undefined || v.startsWith("--")) throw new Error(`${name}: missing value`);
@@ -83,6 +109,8 @@ export function splitTuningArgs(
     seeds: list(own.seeds, "acc-1,acc-2,acc-3"),
     out: own.out ?? "bench/results/tuning",
     help,
+    probe,
+    study,
     tuneArgs,
   };
 }
@@ -104,40 +132,121 @@ export function summariseTuning(rows: TuningRow[]): TuningTaskSummary[] {
       gain_points_mean: gainMean,
       gain_points_min: Math.min(...gains),
       gain_points_max: Math.max(...gains),
+      kept_untuned: rs.filter((r) => r.selected_generation === 0).length,
+      probe_mean: rs.every((r) => r.probe !== undefined) ? mean((r) => r.probe!) : null,
       gain_5_points: gainMean >= 5,
     };
   });
+}
+
+/** Mean test metric of each selection criterion's pick per task, and its gain over untuned. */
+export function studyMarkdown(rows: TuningRow[]): string {
+  const withStudy = rows.filter((r) => r.study);
+  if (withStudy.length === 0) return "";
+  const names = Object.keys(withStudy[0].study!);
+  const tasks = [...new Set(withStudy.map((r) => r.task))];
+  const pts = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`;
+  const cell = (rs: TuningRow[], n: string) => {
+    const gains = rs.map((r) => 100 * ((r.study![n] ?? r.untuned) - r.untuned));
+    const m = gains.reduce((a, b) => a + b, 0) / gains.length;
+    return `${pts(m)} (${pts(Math.min(...gains))}…${pts(Math.max(...gains))})`;
+  };
+  return [
+    "Test gain of each selection criterion's pick over the untuned prompt, points (mean; min…max):",
+    "",
+    `| task | ${names.join(" | ")} |`,
+    `| ---- | ${names.map(() => "---").join(" | ")} |`,
+    ...tasks.map((t) => {
+      const rs = withStudy.filter((r) => r.task === t);
+      return `| ${t} | ${names.map((n) => cell(rs, n)).join(" | ")} |`;
+    }),
+    `| all | ${names.map((n) => cell(withStudy, n)).join(" | ")} |`,
+    "",
+  ].join("\n");
 }
 
 /** The markdown table of {@link summariseTuning} plus the per-run rows. */
 export function tuningMarkdown(rows: TuningRow[], settings: string): string {
   const f3 = (x: number) => x.toFixed(3);
   const pts = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`;
+  const probe = rows.length > 0 && rows.every((r) => r.probe !== undefined);
+  const pCol = (v: number | null | undefined) => (probe ? ` ${f3(v!)} |` : "");
+  const summary = summariseTuning(rows);
+  const gains = summary.map((s) => s.gain_points_mean);
   const lines = [
     `Settings: ${settings}`,
     "",
-    "| task | metric | seeds | untuned (mean) | tuned (mean) | gain, points (mean; min…max) | mean gain ≥ 5 |",
-    "| ---- | ------ | ----- | -------------- | ------------ | ---------------------------- | ------------- |",
-    ...summariseTuning(rows).map((s) =>
+    `| task | metric | seeds | untuned (mean) | tuned (mean) | gain, points (mean; min…max) | mean gain ≥ 5 | untuned kept |${
+      probe ? " linear probe (mean) |" : ""
+    }`,
+    `| ---- | ------ | ----- | -------------- | ------------ | ---------------------------- | ------------- | ------------ |${
+      probe ? " ------------------- |" : ""
+    }`,
+    ...summary.map((s) =>
       `| ${s.task} | ${s.metric} | ${s.seeds} | ${f3(s.untuned_mean)} | ${f3(s.tuned_mean)} | ${
         pts(s.gain_points_mean)
-      } (${pts(s.gain_points_min)}…${pts(s.gain_points_max)}) | ${s.gain_5_points ? "yes" : "no"} |`
+      } (${pts(s.gain_points_min)}…${pts(s.gain_points_max)}) | ${
+        s.gain_5_points ? "yes" : "no"
+      } | ${s.kept_untuned}/${s.seeds} |${pCol(s.probe_mean)}`
     ),
     "",
-    "| task | seed | untuned | tuned | gain | best dev | wall s |",
-    "| ---- | ---- | ------- | ----- | ---- | -------- | ------ |",
+    `Mean gain over the tasks: ${
+      pts(gains.reduce((a, b) => a + b, 0) / Math.max(1, gains.length))
+    } points.`,
+    "",
+    `| task | seed | untuned | tuned | gain | best dev | selected gen. | wall s |${
+      probe ? " linear probe |" : ""
+    }`,
+    `| ---- | ---- | ------- | ----- | ---- | -------- | ------------- | ------ |${
+      probe ? " ------------ |" : ""
+    }`,
     ...rows.map((r) =>
       `| ${r.task} | ${r.seed} | ${f3(r.untuned)} | ${f3(r.tuned)} | ${pts(r.gain_points)} | ${
         f3(r.best_dev)
-      } | ${r.wall_s.toFixed(0)} |`
+      } | ${r.selected_generation} | ${r.wall_s.toFixed(0)} |${pCol(r.probe)}`
     ),
+    "",
+    studyMarkdown(rows),
   ];
-  return lines.join("\n") + "\n";
+  return lines.join("\n").trimEnd() + "\n";
+}
+
+/** Linear-probe test metric for one run's task and seed (same shots, same test texts). */
+async function probeFor(flags: TuneFlags): Promise<number> {
+  const task = await loadTask(flags.task!);
+  const split = fewShotSplit(task, {
+    shots: flags.shots,
+    devShots: flags.devShots,
+    seed: flags.seed!,
+  });
+  const test = split.test.slice(0, flags.testSize > 0 ? flags.testSize : split.test.length);
+  const L = flags.promptLen;
+  const { model, init, close } = await openOracle({
+    backend: "reference",
+    attention: flags.attention,
+    features: flags.features,
+    cos: flags.cos,
+    promptLength: L,
+    maxTokens: flags.maxTokens,
+  });
+  try {
+    return linearProbe(
+      model!,
+      task,
+      [...split.train, ...split.dev],
+      test,
+      init,
+      L,
+      flags.maxTokens,
+    );
+  } finally {
+    await close();
+  }
 }
 
 /** Runs the suite; returns the rows. */
 export async function benchTuning(args: string[]): Promise<TuningRow[]> {
-  const { tasks, seeds, out, help, tuneArgs } = splitTuningArgs(args);
+  const { tasks, seeds, out, help, probe, study, tuneArgs } = splitTuningArgs(args);
   if (help) {
     console.log(HELP);
     return [];
@@ -149,13 +258,26 @@ export async function benchTuning(args: string[]): Promise<TuningRow[]> {
   }
   for (const t of tasks) parseTuneFlags([...tuneArgs, "--task", t]); // unknown task: fail first
   await Deno.mkdir(out, { recursive: true });
+  // The model is named whatever the flags or the defaults chose, so results say what they measure.
+  const model = base.attention === "rfa"
+    ? `attention rfa, D = ${base.features} (adapted checkpoint)`
+    : "attention softmax (npm model)";
+  const b = base;
+  const resolved =
+    `protocol ${b.protocol}: ${b.shots}+${b.devShots} shots, popsize ${b.popsize}, ` +
+    `d ${b.dim}, ${b.budget} generations, loss ${b.loss}, selection ${b.selection}`;
+  const settings = `${tuneArgs.join(" ")} (${resolved}; ${model})`;
   const rows: TuningRow[] = [];
-  for (const task of tasks) {
-    for (const seed of seeds) {
+  // Seeds outermost, so a suite stopped early has every task on its first seeds.
+  for (const seed of seeds) {
+    for (const task of tasks) {
       const flags = parseTuneFlags([...tuneArgs, "--task", task, "--seed", seed]);
       if (flags === "help") return rows;
-      const report = await runTune({ ...flags, out: `${out}/${task}-${seed}` }, () => {});
+      const report = await runTune({ ...flags, out: `${out}/${task}-${seed}` }, () => {}, {
+        study,
+      });
       const s = report.summary;
+      const sel = s.selection!;
       const row: TuningRow = {
         task,
         seed,
@@ -165,20 +287,22 @@ export async function benchTuning(args: string[]): Promise<TuningRow[]> {
         gain_points: 100 * (Number(s.tuned_test_metric) - Number(s.untuned_test_metric)),
         best_dev: Number(s.best_dev_metric),
         wall_s: Number(s.wall_s),
+        selected_generation: sel.selected_generation,
       };
+      if (probe) row.probe = await probeFor(flags);
+      if (study) {
+        const st = report.selection_study!;
+        row.study = Object.fromEntries(Object.entries(st).map(([k, v]) => [k, v.test_metric]));
+      }
       console.log(JSON.stringify({ suite: "tuning", ...row }));
       rows.push(row);
+      // Written after every run, so a long suite stopped early keeps what it measured.
+      await Deno.writeTextFile(
+        `${out}/tuning.json`,
+        JSON.stringify({ settings, rows, tasks: summariseTuning(rows) }, null, 2),
+      );
+      await Deno.writeTextFile(`${out}/tuning.md`, tuningMarkdown(rows, settings));
     }
   }
-  // The model is named whatever the flags or the defaults chose, so results say what they measure.
-  const model = base.attention === "rfa"
-    ? `attention rfa, D = ${base.features} (adapted checkpoint)`
-    : "attention softmax (npm model)";
-  const settings = `${tuneArgs.join(" ")} (tune defaults otherwise; ${model})`;
-  await Deno.writeTextFile(
-    `${out}/tuning.json`,
-    JSON.stringify({ settings, rows, tasks: summariseTuning(rows) }, null, 2),
-  );
-  await Deno.writeTextFile(`${out}/tuning.md`, tuningMarkdown(rows, settings));
   return rows;
 }

@@ -75,6 +75,16 @@ export interface ReportInputs {
   notes?: string[];
   /** The model's name. */
   model: string;
+  /** How the final prompt was chosen among the untuned one and the dev-scored candidates. */
+  selection?: {
+    criterion: string;
+    selected_generation: number;
+    selected_score: number;
+    untuned_score: number | null;
+    kept_untuned: boolean;
+  };
+  /** `--study` (bench tuning): the test metric each selection criterion's pick reaches. */
+  selectionStudy?: Record<string, { generation: number; test_metric: number }>;
   /**
    * The task's provenance: data and test files, format, columns, labels (id, name, readout, counts),
    * readout kind, template, clipping counts (never the texts).
@@ -314,6 +324,7 @@ export function buildReport(i: ReportInputs) {
       labels: i.data.labels,
       texts_clipped: i.data.clipping.clipped,
       texts_longer_than_model_max: i.data.clipping.longerThanModel,
+      selection: i.selection ?? null,
       metric: i.task.metric,
       train_texts: i.sizes.train,
       dev_texts: i.sizes.dev,
@@ -396,6 +407,7 @@ export function buildReport(i: ReportInputs) {
     reproduce: { command: i.command },
     versions: i.versions,
     task: i.data,
+    selection_study: i.selectionStudy ?? null,
     paths: i.paths,
     history: i.history,
     test_logits: { untuned: Array.from(i.test.untuned), tuned: Array.from(i.test.tuned) },

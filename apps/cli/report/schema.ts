@@ -60,6 +60,10 @@ export const REPORT_FIELDS: Record<string, Field> = {
       labels: f("array", "each label: id, name, readout, examples (and test examples)"),
       texts_clipped: f("integer", "texts clipped to the token limit (train, dev and test)"),
       texts_longer_than_model_max: f("integer", "texts longer than the model's own room"),
+      selection: f(
+        "object?",
+        "the final selection: criterion, selected_generation (0 = the untuned prompt), selected_score, untuned_score, kept_untuned",
+      ),
       metric: f("string", "accuracy, f1 or macro-f1"),
       train_texts: f("integer", "training texts (scored every generation)"),
       dev_texts: f("integer", "dev texts (select the prompt)"),
@@ -206,6 +210,10 @@ export const REPORT_FIELDS: Record<string, Field> = {
     fields: { command: f("string", "the tune command with every flag") },
   }),
   versions: f("object", "model, attention checkpoint and its SHA-256, project commit, Deno"),
+  selection_study: f(
+    "object?",
+    "bench tuning --study: the test metric each selection criterion's pick reaches (else null)",
+  ),
   task: f(
     "object",
     "the task: data and test files, format, columns, labels (id, name, readout, counts), readout, template, clipping counts; never the texts",

@@ -51,6 +51,10 @@ export interface FinishedRun {
   };
   /** The task's provenance, labels, readouts and clipping (never the texts). */
   data: ReportInputs["data"];
+  /** How the final prompt was chosen. */
+  selection?: ReportInputs["selection"];
+  /** `--study`: the test metric each selection criterion's pick reaches. */
+  selectionStudy?: ReportInputs["selectionStudy"];
   /** `performance.now()` when the run started. */
   startedAt: number;
   /** Remarks on the outcome for the console and the report (e.g. how the prompt was chosen). */
@@ -96,6 +100,8 @@ export async function writeReports(run: FinishedRun, io: TuneConsole): Promise<T
     versions: await versions(model.name, model.checkpointPath),
     data: run.data,
     model: model.name,
+    selection: run.selection,
+    selectionStudy: run.selectionStudy,
     paths,
     command: reproduceCommand(flags),
     wallS: (performance.now() - run.startedAt) / 1000,

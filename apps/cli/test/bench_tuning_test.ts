@@ -26,6 +26,8 @@ Deno.test("bench tuning: per-task mean, min and max gain", () => {
     gain_points: 100 * (tuned - untuned),
     best_dev: 0.5,
     wall_s: 1,
+    selected_generation: tuned === untuned ? 0 : 3,
+    probe: 0.9,
   });
   const rows = [row("a", "1", 0.5, 0.6), row("a", "2", 0.5, 0.52), row("b", "1", 0.7, 0.65)];
   const [a, b] = summariseTuning(rows);
@@ -35,9 +37,11 @@ Deno.test("bench tuning: per-task mean, min and max gain", () => {
   assert.ok(Math.abs(b.gain_points_mean + 5) < 1e-9);
   const md = tuningMarkdown(rows, "test");
   assert.ok(a.gain_5_points && !b.gain_5_points);
+  assert.equal(a.kept_untuned, 0);
+  assert.ok(Math.abs(a.probe_mean! - 0.9) < 1e-12);
   assert.match(
     md,
-    /\| a \| accuracy \| 2 \| 0\.500 \| 0\.560 \| \+6\.0 \(\+2\.0…\+10\.0\) \| yes \|/,
+    /\| a \| accuracy \| 2 \| 0\.500 \| 0\.560 \| \+6\.0 \(\+2\.0…\+10\.0\) \| yes \| 0\/2 \| 0\.900 \|/,
   );
   assert.match(md, /\| b \| 1 \| 0\.700 \| 0\.650 \| -5\.0 \|/);
 });
@@ -53,8 +57,12 @@ Deno.test("bench tuning: a one-generation run's row equals an independent tune r
       "test-1",
       "--budget",
       "1",
+      "--eval-every",
+      "1",
       "--test-size",
       "8",
+      "--probe",
+      "--study",
       "--out",
       out,
     ]);
@@ -65,6 +73,7 @@ Deno.test("bench tuning: a one-generation run's row equals an independent tune r
       "--task=yelp",
       "--seed=test-1",
       "--budget=1",
+      "--eval-every=1",
       "--test-size=8",
       "--backend=reference",
       `--out=${out}/direct`,
@@ -74,6 +83,21 @@ Deno.test("bench tuning: a one-generation run's row equals an independent tune r
     assert.equal(rows[0].untuned, direct.summary.untuned_test_metric);
     assert.equal(rows[0].tuned, direct.summary.tuned_test_metric);
     assert.equal(rows[0].metric, "accuracy");
+    assert.equal(rows[0].selected_generation, direct.summary.selection!.selected_generation);
+    assert.equal(typeof direct.summary.selection!.kept_untuned, "boolean");
+    assert.ok(rows[0].probe! >= 0 && rows[0].probe! <= 1, "--probe adds the linear-probe column");
+    assert.deepEqual(Object.keys(rows[0].study!), [
+      "dev-metric",
+      "dev-loss",
+      "all-loss",
+      "all-metric",
+      "tuned-only dev-metric",
+    ]);
+    assert.equal(
+      rows[0].study!["dev-loss"],
+      rows[0].tuned,
+      "the reported tuned metric is the default criterion's pick",
+    );
     const saved = JSON.parse(await Deno.readTextFile(`${out}/tuning.json`));
     assert.deepEqual(saved.rows, rows);
     assert.match(await Deno.readTextFile(`${out}/tuning.md`), /\| yelp \| accuracy \| 1 \|/);

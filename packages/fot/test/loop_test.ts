@@ -33,14 +33,15 @@ function setup(extra: Partial<TuneOptions> = {}): TuneOptions {
 const timeless = (h: GenerationRecord[]) => h.map(({ wallMs: _w, oracleMs: _o, ...rest }) => rest);
 
 Deno.test("tune: one oracle call per generation, loss falls, best z chosen on dev", async () => {
-  const opts = setup({ budget: { maxGenerations: 30 } });
+  const opts = setup({ budget: { maxGenerations: 30 }, selection: "dev-metric" });
   const oracle = opts.oracle as ToyOracle;
   const res = await tune(opts);
   assert.equal(res.stopReason, "maxGenerations");
   assert.equal(res.generations, 30);
   assert.equal(res.history.length, 30);
   assert.equal(res.evaluations, 30 * 12); // popsize 4 + ⌊3 ln 20⌋ = 12
-  assert.equal(res.oracleCalls, 30 + 15); // one train call per generation + dev every 2nd
+  // One train call per generation + dev every 2nd + the final selection (train and dev).
+  assert.equal(res.oracleCalls, 30 + 15 + 2);
   assert.equal(oracle.calls, res.oracleCalls);
   assert.equal(oracle.prepares, 2, "train and dev batches are prepared once");
   const first = res.history[0], last = res.history[29];
@@ -87,13 +88,15 @@ Deno.test("tune: interrupted + resumed run equals the uninterrupted run exactly"
     assert.equal(resumed.resumedFrom, 9);
     assert.deepEqual(timeless(resumed.history), timeless(full.history));
     assert.deepEqual(resumed.bestZ, full.bestZ);
+    assert.deepEqual(resumed.candidates, full.candidates, "dev candidates survive the resume");
+    assert.deepEqual(resumed.selection, full.selection);
     assert.deepEqual(resumed.finalMean, full.finalMean);
     assert.equal(resumed.oracleCalls, full.oracleCalls);
     const a = (await readJsonFile(path)) as TuneCheckpoint;
     const b = (await readJsonFile(join(dir, "full.json"))) as TuneCheckpoint;
     assert.deepEqual(a.cma, b.cma, "CMA-ES state (incl. RNG) is bit-identical");
     assert.deepEqual(a.best, b.best);
-    // Resuming a finished run does no work and returns the same answer.
+    // Resuming a finished run runs no generation and returns the same answer.
     const again = await tune(setup({ checkpointPath: path, resume: true }));
     assert.equal(again.generations, 12);
     assert.deepEqual(again.bestZ, full.bestZ);
@@ -172,8 +175,13 @@ Deno.test("checkpoint: a failed write leaves the previous file intact and no tem
 Deno.test("tune: oracle-call and evaluation budgets are never exceeded", async () => {
   const byCalls = await tune(setup({ budget: { maxOracleCalls: 10 } }));
   assert.equal(byCalls.stopReason, "maxOracleCalls");
-  assert.equal(byCalls.oracleCalls, 10);
-  assert.equal(byCalls.generations, 7); // 7 train calls + dev at generations 2, 4, 6
+  // 5 train calls + dev at generations 2, 4 + the 2 selection calls; generation 6 (train + dev)
+  // would leave no room for the selection.
+  assert.equal(byCalls.oracleCalls, 9);
+  assert.equal(byCalls.generations, 5);
+  const noSel = await tune(setup({ budget: { maxOracleCalls: 10 }, selection: "none" }));
+  assert.equal(noSel.oracleCalls, 10);
+  assert.equal(noSel.generations, 7); // 7 train calls + dev at generations 2, 4, 6
   const byEvals = await tune(setup({ budget: { maxEvaluations: 50 } }));
   assert.equal(byEvals.stopReason, "maxEvaluations");
   assert.equal(byEvals.evaluations, 48);
@@ -232,4 +240,33 @@ Deno.test("tune: abort signal, evalPoint 'best', hinge loss and input validation
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("tune: the untuned prompt is a candidate and is kept when no tuned prompt beats it", async () => {
+  // scale 0: the prompt has no effect, so every candidate scores exactly as the untuned prompt.
+  const flat = await tune(
+    setup({ oracle: new ToyOracle({ promptLength: L, embedDim: E, scale: 0 }), evalEvery: 1 }),
+  );
+  const devEvals = flat.history.filter((h) => h.dev).length;
+  assert.ok(devEvals >= 1);
+  assert.equal(flat.candidates.length, 1 + devEvals, "untuned + one candidate per dev evaluation");
+  assert.equal(flat.candidates[0].generation, 0);
+  assert.deepEqual(flat.candidates[0].z, new Float64Array(d));
+  assert.equal(flat.selection!.keptUntuned, true);
+  assert.equal(flat.bestGeneration, 0);
+  assert.deepEqual(flat.bestZ, new Float64Array(d));
+  const opts = setup();
+  assert.deepEqual(flat.bestPrompt, opts.projection.apply(new Float64Array(d)), "the untuned p₀");
+  // A prompt that matters: with 30 generations a tuned candidate wins on dev loss.
+  const res = await tune(setup({ budget: { maxGenerations: 30 } }));
+  assert.equal(res.selection!.criterion, "dev-loss");
+  assert.equal(res.selection!.keptUntuned, false);
+  const pick = res.candidates[res.selection!.index];
+  assert.ok(pick.generation > 0);
+  assert.ok(res.candidates.every((c) => c.dev!.loss >= pick.dev!.loss));
+  assert.ok(pick.dev!.loss < res.candidates[0].dev!.loss);
+  assert.equal(res.bestDevLoss, pick.dev!.loss);
+  // The candidates' train scores are what the oracle gives for their prompts.
+  const check = await evaluatePrompt(opts.oracle, TOY_SPEC, split.train, res.bestPrompt);
+  assert.equal(check.loss, pick.train.loss);
 });
