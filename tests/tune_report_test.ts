@@ -102,7 +102,7 @@ Deno.test("tune report: the console ends naming the report, report.html has ever
       assert.equal(html.match(/true \\ predicted/g)?.length, 2);
       assert.match(
         html,
-        /data owner<\/td><td>2 logits × 16 \(prompt, text\) queries in the clear \(evaluate\/reveal\/open\): 2 untuned test \+ 2 generations × 4 train \(2 prompts × 2 texts\) \+ 2 × 2 dev \+ 2 tuned test, nothing else/,
+        /data owner<\/td><td>2 logits × (22|24) \(prompt, text\) queries in the clear \(evaluate\/reveal\/open\): 2 untuned test \+ 2 generations × 4 train \(2 prompts × 2 texts\) \+ 2 × 2 dev \+ the final selection \(3 candidates × 2 train \+ 2 dev\)( \+ 2 tuned test)?, nothing else/,
       );
       assert.match(html, /Semi-honest 2PC with a dealer/);
       assert.match(html, /\.\/denow task tune --backend 2pc .*--seed report-test/);

@@ -56,9 +56,17 @@ Deno.test("tune resume: the report of a killed-then-resumed run has the interrup
     const [r1, r2] = report.privacy.reveals_per_session.map((s) => s.reveals as Entry[]);
     // Session 1: untuned test (2 texts), then per generation popsize 2 × 2 train + 2 dev texts.
     assert.equal(toDataOwner(r1), C * (2 + k * (2 * 2 + 2)));
-    // Session 2: untuned test again, its generations, and the tuned test.
+    // Session 2: untuned test again, its generations, the final selection (every candidate on the
+    // 2 train texts, the untuned prompt on the 2 dev texts) and, unless the untuned prompt was
+    // kept, the tuned test.
     const g2 = s2.generations_to - s2.generations_from + 1;
-    assert.equal(toDataOwner(r2), C * (2 + g2 * (2 * 2 + 2) + 2));
+    const sel = report.summary.selection!;
+    assert.equal(sel.candidates, 1 + budget, "the untuned prompt and one per dev evaluation");
+    const tunedTest = sel.kept_untuned ? 0 : 2;
+    assert.equal(
+      toDataOwner(r2),
+      C * (2 + g2 * (2 * 2 + 2) + sel.candidates * 2 + 2 + tunedTest),
+    );
     assert.equal(toDataOwner(report.reveals), toDataOwner(r1) + toDataOwner(r2));
     assert.ok(masked(r1) > 0);
     assert.equal(masked(report.reveals), masked(r1) + masked(r2));
@@ -68,7 +76,8 @@ Deno.test("tune resume: the report of a killed-then-resumed run has the interrup
       learned.statement,
       new RegExp(
         `session 1: 2 untuned test \\+ ${k} generations × 4 train .*; session 2: 2 untuned ` +
-          `test \\+ ${g2} generations × 4 train .* \\+ 2 tuned test, nothing else$`,
+          `test \\+ ${g2} generations × 4 train .* \\+ the final selection \\(${sel.candidates} ` +
+          `candidates × 2 train \\+ 2 dev\\)${tunedTest ? " \\+ 2 tuned test" : ""}, nothing else$`,
       ),
     );
 

@@ -73,7 +73,7 @@ Deno.test("run file: corrupt or wrong fields are errors naming the file", async 
     await Deno.writeTextFile(path, JSON.stringify({ ...flags, backend: "4pc" }));
     await assert.rejects(
       readRunFile(path),
-      /^Error: run file .*: backend must be one of plain, 2pc, 3pc, got "4pc"$/,
+      /^Error: run file .*: backend must be one of reference, plain, 2pc, 3pc, got "4pc"$/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

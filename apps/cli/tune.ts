@@ -250,6 +250,7 @@ export async function runTune(
         selected_score: sel.selectedScore,
         untuned_score: sel.untunedScore ?? null,
         kept_untuned: sel.keptUntuned,
+        candidates: result.candidates.length,
       },
       selectionStudy: study,
       notes: [selectionLine],

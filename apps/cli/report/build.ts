@@ -82,6 +82,8 @@ export interface ReportInputs {
     selected_score: number;
     untuned_score: number | null;
     kept_untuned: boolean;
+    /** Candidates scored (the untuned prompt first, then one per dev evaluation). */
+    candidates: number;
   };
   /** `--study` (bench tuning): the test metric each selection criterion's pick reaches. */
   selectionStudy?: Record<string, { generation: number; test_metric: number }>;
@@ -234,11 +236,20 @@ function explainQueries(
       h.generation > s.generation_start && h.generation <= s.generation_end
     );
     const devs = gens.filter((h) => h.dev !== undefined).length;
-    const tail = s.status === "done" ? i.sizes.test : 0;
-    total += i.sizes.test + gens.length * perGen + devs * i.sizes.dev + tail;
+    const done = s.status === "done";
+    // The final selection (done session): every candidate on train, the untuned prompt on dev.
+    const sel = done && i.selection ? i.selection.candidates : 0;
+    const selDev = sel && i.sizes.dev > 0 ? i.sizes.dev : 0;
+    const tail = done && !i.selection?.kept_untuned ? i.sizes.test : 0;
+    total += i.sizes.test + gens.length * perGen + devs * i.sizes.dev + sel * i.sizes.train +
+      selDev + tail;
     parts.push(
       `${i.sizes.test} untuned test + ${gens.length} generations × ${perGen} train (${popsize} ` +
         `prompts × ${i.sizes.train} texts) + ${devs} × ${i.sizes.dev} dev` +
+        (sel
+          ? ` + the final selection (${sel} candidates × ${i.sizes.train} train` +
+            (selDev ? ` + ${selDev} dev` : "") + ")"
+          : "") +
         (tail ? ` + ${tail} tuned test` : ""),
     );
   }

@@ -62,7 +62,7 @@ export const REPORT_FIELDS: Record<string, Field> = {
       texts_longer_than_model_max: f("integer", "texts longer than the model's own room"),
       selection: f(
         "object?",
-        "the final selection: criterion, selected_generation (0 = the untuned prompt), selected_score, untuned_score, kept_untuned",
+        "the final selection: criterion, selected_generation (0 = the untuned prompt), selected_score, untuned_score, kept_untuned, candidates",
       ),
       metric: f("string", "accuracy, f1 or macro-f1"),
       train_texts: f("integer", "training texts (scored every generation)"),
