@@ -75,15 +75,16 @@ export const TUNE_HELP =
   --parties FILE            run the other parties in their own processes/hosts (deno task party/cluster)
   --protocol default|paper  preset for the flags below (default: a run of a few minutes). paper:
                             BBT's 16 shots per class for train and dev, popsize 20, d 500, scaled
-                            to 12 generations (240 evaluations, 3 % of BBT's 8000-call budget: about
-                            3 min per task on plain on a 2-core machine, 20× that on 2pc), dev every
-                            2 generations; explicit flags win
+                            to 12 generations (240 evaluations, 3 % of BBT's 8000-call budget; on
+                            plain ≈ 12 s per generation on an idle 2-core machine, 7–14 min per
+                            task measured on a shared one), dev every 2 generations; explicit
+                            flags win
   --selection C             final prompt among the untuned one and the dev-scored candidates:
                             ${SELECTION_CRITERIA.join(" | ")} (default dev-loss); the untuned
                             prompt is kept unless a tuned one is strictly better
   --loss ce|hinge           loss CMA-ES minimises and dev-loss selects by (default hinge, BBT's
                             multi-class hinge with margin 2, for rfa; ce, BBT's default, with
-                            --attention softmax and with --protocol paper: measured better there)
+                            --attention softmax, where it measured better, and --protocol paper)
   --alpha A                 projection scale α (entry std α·σ̂_emb/√d, BBT/BBTv2's rule; default 1)
   --help                    this text`;
 
