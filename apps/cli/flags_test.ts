@@ -22,6 +22,11 @@ Deno.test("tune flags: --protocol paper sets BBT-like defaults, explicit flags w
   );
   assert.deepEqual([p.shots, p.popsize, p.dim], [16, 20, 500], "BBT's shots, popsize and d");
   assert.equal(paper.loss, "ce");
+  assert.equal((parseTuneFlags(["--attention=softmax"]) as TuneFlags).loss, "ce");
+  assert.equal(
+    (parseTuneFlags(["--attention=softmax", "--loss=hinge"]) as TuneFlags).loss,
+    "hinge",
+  );
   const mixed = parseTuneFlags(["--protocol=paper", "--budget=3", "--shots=8"]) as TuneFlags;
   assert.deepEqual([mixed.budget, mixed.shots, mixed.popsize], [3, 8, 20]);
 });

@@ -48,7 +48,7 @@ export const ADDITIVE_2PC_COSTS: BackendCosts = {
   // Bit-sliced carry tree on dealer boolean triples (16 bytes per AND word online, 8 offline),
   // then one Beaver product for the bit's arithmetic form: 2 + ⌈log2(bits − 1)⌉ rounds.
   ltz: (n, bits) => {
-    const { pw, ands, words } = ltzAndWork(n, bits);
+    const { ands, words } = ltzAndWork(n, bits);
     return {
       rounds: 1 + ands.length,
       bytes: both(2 * W * words + 2 * W * n),
