@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseTuneFlags, PRESETS, type TuneFlags } from "./flags.ts";
+import { parseTuneFlags, PRESETS, type TuneFlags } from "../flags.ts";
 
 Deno.test("tune flags: --protocol paper sets BBT-like defaults, explicit flags win", () => {
   const def = parseTuneFlags([]) as TuneFlags;
