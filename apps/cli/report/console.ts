@@ -59,8 +59,12 @@ export function resultLines(r: TuneReport, paths: TuneReport["paths"] = r.paths)
     } -> tuned ${fmtWithInterval(o.tuned.metric, o.tuned.metric_ci95)} (${
       fmtPoints(o.tuned.metric - o.untuned.metric)
     } points; 95 % ${method} intervals)`,
-    `dev ${name} on ${o.dev.texts} texts: best ${fmtMetric(o.dev.best_metric)}${
-      o.dev.best_generation === null ? "" : ` at generation ${o.dev.best_generation}`
+    `dev ${name} on ${o.dev.texts} texts: ${fmtMetric(o.dev.best_metric)} for the selected prompt${
+      o.dev.best_generation === null
+        ? ""
+        : o.dev.best_generation === 0
+        ? " (the untuned prompt)"
+        : ` (generation ${o.dev.best_generation})`
     }${o.dev.note ? ` (note: ${o.dev.note})` : ""}`,
     ...o.notes.map((n) => `note: ${n}`),
   ];

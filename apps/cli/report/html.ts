@@ -81,11 +81,13 @@ ${
       : ""
   }
 ${o.notes.map((n) => `<p class="warn">Note: ${esc(n)}</p>`).join("")}
-<p>Dev set: ${dev.texts} texts; best dev ${name} ${fmtMetric(dev.best_metric)}${
-    dev.best_generation === null ? "" : ` at generation ${dev.best_generation}`
-  } (this selected the prompt).${
-    dev.note ? ` <span class="warn">Note: ${esc(dev.note)}.</span>` : ""
-  }</p>
+<p>Dev set: ${dev.texts} texts; dev ${name} of the selected prompt ${fmtMetric(dev.best_metric)}${
+    dev.best_generation === null
+      ? ""
+      : dev.best_generation === 0
+      ? " (the untuned prompt)"
+      : ` (generation ${dev.best_generation})`
+  }.${dev.note ? ` <span class="warn">Note: ${esc(dev.note)}.</span>` : ""}</p>
 <div class="row">${confusion("untuned prompt", o.class_names, o.untuned.confusion)}${
     confusion("tuned prompt", o.class_names, o.tuned.confusion)
   }</div>

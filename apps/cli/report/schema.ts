@@ -100,8 +100,8 @@ export const REPORT_FIELDS: Record<string, Field> = {
       dev: f("object", "the dev set that selected the prompt", {
         fields: {
           texts: f("integer", "dev texts"),
-          best_metric: f("number?", "best dev metric"),
-          best_generation: f("integer?", "its generation"),
+          best_metric: f("number?", "dev metric of the selected prompt"),
+          best_generation: f("integer?", "its generation (0: the untuned prompt)"),
           worst_case_half_width_95: f("number", "half-width of a 95 % Wilson interval at 0.5"),
           too_small_to_select: f("boolean", "that half-width exceeds 0.1"),
           note: f("string?", "the console's note when too small"),
