@@ -7,25 +7,9 @@
 import { DATA_FORMATS, type DataFormat, TASK_NAMES, type TaskOverrides } from "@secp/fot";
 
 /** Task flag values (all optional; `task` defaults to imdb when there is no `--data`). */
-export interface TaskFlags {
+export interface TaskFlags extends TaskOverrides {
   /** `--task NAME|FILE`: a built-in task or a task file (.json). */
   task?: string;
-  /** `--data FILE`. */
-  data?: string;
-  /** `--test FILE`. */
-  test?: string;
-  /** `--format csv|tsv|jsonl`. */
-  format?: DataFormat;
-  /** `--text-column NAME`. */
-  textColumn?: string;
-  /** `--label-column NAME`. */
-  labelColumn?: string;
-  /** `--labels a=readout,b=readout`. */
-  labels?: string;
-  /** `--template "… {text} …"`. */
-  template?: string;
-  /** `--metric accuracy|f1:<class>|macro-f1`. */
-  metric?: string;
 }
 
 /** `parseArgs` options of the task flags. */
