@@ -5,7 +5,7 @@
 import { parseArgs } from "./args.ts";
 import { isSelectionCriterion, SELECTION_CRITERIA, type SelectionCriterion } from "@secp/fot";
 import { BACKEND_KINDS } from "@secp/sharing";
-import { DEFAULT_ADAPTED_FEATURES } from "@secp/transformer";
+import { type AttentionKind, DEFAULT_ADAPTED_FEATURES } from "@secp/transformer";
 import type { OracleBackend } from "@secp/transformer/oracle";
 import { TASK_FLAG_OPTIONS, TASK_FLAGS_HELP, type TaskFlags, taskFlagsFrom } from "./task_flags.ts";
 
@@ -25,7 +25,7 @@ export interface TuneFlags extends TaskFlags {
   dim: number;
   promptLen: number;
   budget: number;
-  attention: "softmax" | "rfa";
+  attention: AttentionKind;
   features: number;
   cos: "exact" | "paper" | "iterative";
   /** Truncation of the secure backend. */

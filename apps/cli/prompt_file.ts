@@ -3,6 +3,7 @@
  * floats) with what is needed to use it again — the task's label texts and the model settings it
  * was tuned under. It stays on the data owner's machine; under MPC it is only ever input as shares.
  */
+import type { AttentionKind } from "@secp/transformer";
 
 /** Current format tag. */
 export const PROMPT_FORMAT = "secp-tuning/prompt@1";
@@ -25,7 +26,7 @@ export interface PromptFile {
   /** The model (`use-lite` or the HF checkpoint folder it was tuned on); absent: use-lite. */
   model?: string;
   /** Attention the prompt was tuned with. */
-  attention: "softmax" | "rfa";
+  attention: AttentionKind;
   /** RFA features (meaningful for `rfa`). */
   features: number;
   /** Text clip length used in tuning (0: the model's limit). */

@@ -95,6 +95,7 @@ export {
 } from "./use_lite/reference.ts";
 export {
   attendSentence,
+  type AttentionKind,
   type AttentionStats,
   type AttentionVariant,
   emptyAttentionStats,

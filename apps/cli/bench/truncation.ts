@@ -14,6 +14,7 @@
  * @module
  */
 import type { RingTensor } from "@secp/field";
+import type { AttentionKind } from "@secp/transformer";
 import { runLocal } from "@secp/sharing";
 import { embedSecure, shareUseLite } from "@secp/transformer";
 import { benchBatch } from "./model.ts";
@@ -68,7 +69,7 @@ export class TruncationTally {
 
 /** Runs the suite; prints one JSON line per attention. */
 export async function benchTruncation(
-  attentions: readonly ("softmax" | "rfa")[] = ["softmax", "rfa"],
+  attentions: readonly AttentionKind[] = ["softmax", "rfa"],
 ): Promise<TruncationRow[]> {
   const rows: TruncationRow[] = [];
   for (const kind of attentions) {

@@ -16,7 +16,7 @@ import {
 } from "../adapt/checkpoint.ts";
 import { secureRfaAttention } from "../adapt/secure.ts";
 import { loadUseLite } from "../use_lite/assets.ts";
-import type { AttentionVariant } from "../use_lite/attention.ts";
+import type { AttentionKind, AttentionVariant } from "../use_lite/attention.ts";
 import type { ModelOps } from "../use_lite/ops.ts";
 import { protocolOps, type SecureAttention } from "../use_lite/protocol_ops.ts";
 import type { UseTokenizer } from "../use_lite/tokenizer.ts";
@@ -25,7 +25,7 @@ import type { UseLiteWeights } from "../use_lite/weights.ts";
 /** Which model variant to run: the attention, RFA's feature count and cosine protocol. */
 export interface ModelChoice {
   /** `softmax` (the npm USE-lite) or `rfa` (the model owner's RFA-adapted checkpoint). */
-  attention: "softmax" | "rfa";
+  attention: AttentionKind;
   /** RFA random features D (selects the checkpoint). */
   features: number;
   /** Cosine protocol of RFA. */
@@ -35,7 +35,7 @@ export interface ModelChoice {
 /** Weights and attention for one `--attention` choice (see {@link loadModelFor}). */
 export interface ModelFor {
   /** `--attention`. */
-  readonly kind: "softmax" | "rfa";
+  readonly kind: AttentionKind;
   /** Weights to share / run: the npm weights (softmax) or the adapted ones (rfa). */
   readonly weights: UseLiteWeights;
   /** The package tokenizer. */
@@ -66,7 +66,7 @@ export interface ModelFor {
  * Error naming the checkpoint folder and the D values available when there is none for `features`.
  */
 export async function loadModelFor(
-  attention: "softmax" | "rfa",
+  attention: AttentionKind,
   features?: number,
   cos: CosVariant = "exact",
 ): Promise<ModelFor> {

@@ -36,6 +36,15 @@ export interface RfaFeatures {
   readonly matrices: readonly (readonly Float64Array[])[];
 }
 
+/**
+ * Which attention a model runs, as a user chooses it (`--attention`): the original `softmax`, or
+ * `rfa` (random features). Each layer that implements the choice has its own configuration type:
+ * {@link AttentionVariant} (the float64 reference forward), `SecureAttention` (USE-lite's secure
+ * protocols), `LayerAttention` (the HF layer under MPC) and `CheckpointAttention` (what an adapted
+ * checkpoint stores).
+ */
+export type AttentionKind = "softmax" | "rfa";
+
 /** Which attention to run. */
 export type AttentionVariant =
   | { readonly kind: "softmax" }
