@@ -55,7 +55,7 @@ export interface ReportInputs {
   result: { generations: number; bestDevMetric: number | null; bestGeneration: number | null };
   /** Every generation of the job (those before a resume included). */
   history: GenerationRecord[];
-  /** Saved accounts of every session of the job (empty for `--backend plain`). */
+  /** Saved accounts of every session of the job (empty for `--backend reference`). */
   sessions: SessionAccount[];
   /** Token count of every text each kind of batch sends (visible to the computing parties). */
   shapes: {

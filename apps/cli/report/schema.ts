@@ -228,7 +228,7 @@ export const REPORT_FIELDS: Record<string, Field> = {
   }),
   history: f("array", "the tuning loop's generation records (`@secp/fot` GenerationRecord)"),
   test_logits: f("object", "untuned and tuned test logits, [texts × classes] row-major"),
-  traffic: f("object?", "the job's ledger summary (null for plain)"),
+  traffic: f("object?", "the job's ledger summary (null for reference, which has no session)"),
   received_by_data_owner: f("array", "every message the data owner received (from, path, bytes)"),
   reveals: f("array", "every opening of the job: path, receiver, mask, elements, width, openings"),
 };
