@@ -48,7 +48,7 @@ per generation, and the trust assumption. Writes <out>/<backend>/ (tune's files)
   task flags        --task NAME|FILE --data --test --format --text-column --label-column --labels
                     --template --metric (as tune)
   tune flags        --shots --popsize --dim --prompt-len --budget --attention --features --cos
-                    --net --seed --test-size --max-tokens --eval-every (defaults: ${
+                    --net --parties-in --seed --test-size --max-tokens --eval-every (defaults: ${
     COMPARE_DEFAULTS.join(" ")
   })
   --help            this text`;

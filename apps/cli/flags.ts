@@ -47,9 +47,17 @@ export interface TuneFlags extends TaskFlags {
   alpha: number;
   /** Deployment config: the other parties run in their own processes (`deno task party`). */
   parties?: string;
+  /** In process: every party on one thread, or one Worker thread per party. */
+  partiesIn: "thread" | "workers";
   /** Print one machine-readable summary line to stdout (human lines go to stderr). */
   json?: boolean;
 }
+
+/** Help line of `--parties-in` (tune, compare, predict). */
+export const PARTIES_IN_HELP =
+  `  --parties-in workers|thread   in process (no --parties): one Worker thread per party, using every
+                            core (default), or every party on one thread (same logits and ledger;
+                            --net needs thread)`;
 
 /** `--help` text. */
 export const TUNE_HELP =
@@ -84,6 +92,7 @@ ${TASK_FLAGS_HELP}
   --out DIR                 report.json, report.html and checkpoint.json (default runs/tune-<time>)
   --resume                  continue the run in --out from its checkpoint
   --parties FILE            run the other parties in their own processes/hosts (deno task party/cluster)
+${PARTIES_IN_HELP}
   --json                    print one JSON summary line to stdout (progress and results go to stderr)
   --protocol default|paper  preset for the flags below (default: a run of a few minutes). paper:
                             BBT's 16 shots per class for train and dev, popsize 20, d 500, scaled
@@ -99,6 +108,20 @@ ${TASK_FLAGS_HELP}
                             --attention softmax, where it measured better, and --protocol paper)
   --alpha A                 projection scale α (entry std α·σ̂_emb/√d, BBT/BBTv2's rule; default 1)
   --help                    this text`;
+
+/** `--parties-in`: default `workers`, `thread` with a simulated `--net`. */
+export function partiesInFlag(value: string | undefined, net: string): "workers" | "thread" {
+  const partiesIn = oneOf(
+    "parties-in",
+    value,
+    net === "none" ? "workers" : "thread",
+    ["workers", "thread"] as const,
+  );
+  if (partiesIn === "workers" && net !== "none") {
+    throw new Error("--net simulates links between parties on one thread: use --parties-in thread");
+  }
+  return partiesIn;
+}
 
 /** Defaults of each `--protocol`; flags given explicitly override them. */
 export const PRESETS = {
@@ -163,6 +186,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       "eval-every": { type: "string" },
       "max-tokens": { type: "string" },
       parties: { type: "string" },
+      "parties-in": { type: "string" },
       json: { type: "boolean" },
       protocol: { type: "string" },
       selection: { type: "string" },
@@ -198,6 +222,8 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     hf ? "softmax" : "rfa",
     ["rfa", "softmax"] as const,
   );
+  const net = oneOf("net", values.net, "none", ["none", "lan", "wan", "wan200"] as const);
+  const partiesIn = partiesInFlag(values["parties-in"], net);
   return {
     backend,
     model,
@@ -225,7 +251,8 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
     features: int("features", values.features, DEFAULT_ADAPTED_FEATURES, 1, 4096),
     cos: oneOf("cos", values.cos, "exact", ["exact", "paper", "iterative"] as const),
     trunc: oneOf("trunc", values.trunc, "exact", ["exact", "local"] as const),
-    net: oneOf("net", values.net, "none", ["none", "lan", "wan", "wan200"] as const),
+    net,
+    partiesIn,
     seed: values.seed,
     out: values.out ??
       `runs/tune-${new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)}`,

@@ -21,6 +21,7 @@ export type OracleFlags = Pick<
   | "maxTokens"
   | "promptLen"
   | "parties"
+  | "partiesIn"
 >;
 
 /** Opens the oracle of `flags` (deployed parties with `--parties`). */
@@ -38,6 +39,7 @@ export async function openFlagsOracle(
     promptLength: flags.promptLen,
     maxTokens: flags.maxTokens,
     profile: flags.net === "none" ? undefined : getProfile(flags.net),
+    partiesIn: flags.partiesIn,
     deployment: flags.parties === undefined ? undefined : await deploymentFor(flags),
     log,
   });

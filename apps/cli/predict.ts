@@ -14,7 +14,7 @@ import {
   readLabelledFile,
 } from "@secp/fot";
 import type { OracleBackend } from "@secp/transformer/oracle";
-import { BACKEND_CHOICES, oneOf } from "./flags.ts";
+import { BACKEND_CHOICES, oneOf, PARTIES_IN_HELP, partiesInFlag } from "./flags.ts";
 import { openFlagsOracle } from "./oracle.ts";
 import { type PromptFile, readPromptFile } from "./prompt_file.ts";
 import { TASK_FLAG_OPTIONS, TASK_FLAGS_HELP, type TaskFlags, taskFlagsFrom } from "./task_flags.ts";
@@ -38,6 +38,7 @@ ${
   --cos exact|paper|iterative   cosine protocol when the prompt was tuned with RFA (default exact)
   --trunc exact|local       secure truncation (default exact; local: probabilistic, cheaper)
   --net none|lan|wan|wan200 delay in-process links per a network profile (default none)
+${PARTIES_IN_HELP}
   --batch N                 texts per secure pass (default 32)
   --json                    one JSON object per text, then one with the cost
   --help                    this text`;
@@ -56,6 +57,8 @@ export interface PredictFlags
   cos: "exact" | "paper" | "iterative";
   trunc: "exact" | "local";
   net: "none" | "lan" | "wan" | "wan200";
+  /** In process: one Worker thread per party, or every party on one thread. */
+  partiesIn: "workers" | "thread";
   batch: number;
   json: boolean;
 }
@@ -73,6 +76,7 @@ export function parsePredictFlags(args: string[]): PredictFlags | "help" {
       cos: { type: "string" },
       trunc: { type: "string" },
       net: { type: "string" },
+      "parties-in": { type: "string" },
       batch: { type: "string" },
       json: { type: "boolean" },
       ...TASK_FLAG_OPTIONS,
@@ -105,6 +109,7 @@ export function parsePredictFlags(args: string[]): PredictFlags | "help" {
     cos: oneOf("cos", values.cos, "exact", ["exact", "paper", "iterative"] as const),
     trunc: oneOf("trunc", values.trunc, "exact", ["exact", "local"] as const),
     net: oneOf("net", values.net, "none", ["none", "lan", "wan", "wan200"] as const),
+    partiesIn: partiesInFlag(values["parties-in"], values.net ?? "none"),
     batch,
     json: values.json ?? false,
     ...(values.task === undefined ? {} : { task: task.task }),
@@ -206,6 +211,7 @@ export async function runPredict(
       cos: flags.cos,
       trunc: flags.trunc,
       net: flags.net,
+      partiesIn: flags.partiesIn,
       maxTokens: pf.maxTokens,
       promptLen: pf.promptLen,
       parties: undefined,

@@ -3,6 +3,7 @@
  *
  * - {@link createMemoryNetwork}: all parties in one process (optionally with real delays from a
  *   {@link NetworkProfile}).
+ * - {@link PortChannel}: one party per Worker thread of one process ({@link createPortMesh}).
  * - {@link connectTcp}: one party per process or host over encrypted TCP (HMAC-SHA256 key proof,
  *   every frame AES-256-GCM under per-session keys, optional TLS); {@link createTcpNetwork} for
  *   loopback tests.
@@ -46,6 +47,7 @@ export {
 export { ChannelCore, DEFAULT_TIMEOUT_MS, type Outbound } from "./core.ts";
 export { type Inbound, Inbox } from "./inbox.ts";
 export { createMemoryNetwork, MemoryChannel, type MemoryNetworkOptions } from "./memory.ts";
+export { createPortMesh, PortChannel, type PortChannelOptions } from "./port.ts";
 export {
   DEFAULT_MAX_FRAME_BYTES,
   generateKeys,

@@ -157,3 +157,16 @@ export async function reap(c: Child, graceMs = 0): Promise<void> {
   }
   await c.done;
 }
+
+/** The tiny job's setup, as a Worker thread loads it (`WorkerSetupRef.name`). */
+export function tinyWorkerSetup(): JobSetup<BatchSpec, BatchInputs, PreparedState> {
+  return tinySetup;
+}
+
+/** A setup whose model owner fails to load its weights (failure tests). */
+export function brokenWorkerSetup(): JobSetup<BatchSpec, BatchInputs, PreparedState> {
+  return (announced, role) => {
+    if (role.modelOwner) throw new Error("weights file missing (test)");
+    return tinySetup(announced, role);
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * A deployed party's channel with a watchdog: every link is watched, and the first failure of any
+ * A session party's channel with a watchdog: every link is watched, and the first failure of any
  * link (other than an orderly close) fails the session with one error naming the lost peer and
  * the op this party was in.
  *
@@ -11,9 +11,18 @@ import {
   type LinkFailure,
   type PartyId,
   type SendMeta,
-  type TcpChannel,
   TransportError,
 } from "@secp/transport";
+
+/** A channel whose link failures can be watched and which can give up (TCP or thread ports). */
+export interface WatchableChannel extends Channel {
+  /** Calls `listener` when any link fails; returns an unsubscribe function. */
+  onLinkFailure(listener: (peer: PartyId, f: LinkFailure) => void): () => void;
+  /** Orderly close. */
+  close(): Promise<void>;
+  /** Drops every link, telling each peer `reason`. */
+  abort(reason?: string): Promise<void>;
+}
 
 /**
  * A party's channel with a watchdog: the first failure of any link (other than an orderly close)
@@ -24,7 +33,7 @@ export class SessionChannel implements Channel {
   readonly self: PartyId;
   readonly parties: readonly PartyId[];
   readonly ledger: LedgerSink;
-  readonly inner: TcpChannel;
+  readonly inner: WatchableChannel;
   #fatal: Error | undefined;
   #abort: Promise<never>;
   #rejectAbort!: (e: Error) => void;
@@ -34,7 +43,7 @@ export class SessionChannel implements Channel {
   #unsubscribe: () => void;
 
   /** Watches every link of `inner`. */
-  constructor(inner: TcpChannel) {
+  constructor(inner: WatchableChannel) {
     this.inner = inner;
     this.self = inner.self;
     this.parties = inner.parties;

@@ -63,10 +63,15 @@ export class DataOwnerSteps<Spec, Inputs, Batch> {
   readonly #batches = new Map<number, Batch>();
   #next = 0;
 
-  /** Steps on the data owner's shared `model`, announced through `broadcast`. */
+  /**
+   * Steps on the data owner's shared `model`, announced through `broadcast`; `announced` runs
+   * after each announcement and before the data owner's own part of the step (e.g. to wait for
+   * the dealer's preprocessing).
+   */
   constructor(
     readonly model: SharedModel<Spec, Inputs, Batch>,
     readonly broadcast: (cmd: Command) => void,
+    readonly announced: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** Announces and prepares a batch (the inputs are the data owner's). */
@@ -74,6 +79,7 @@ export class DataOwnerSteps<Spec, Inputs, Batch> {
     const id = this.#next++;
     const checked = this.model.parseSpec(JSON.parse(JSON.stringify(spec)));
     this.broadcast({ op: "prepare", id, spec });
+    await this.announced();
     this.#batches.set(id, await this.model.prepare(checked, inputs));
     return id;
   }
@@ -84,6 +90,7 @@ export class DataOwnerSteps<Spec, Inputs, Batch> {
     if (batch === undefined) throw new Error(`evaluate: unknown batch ${id}`);
     const [P, L] = prompts.shape;
     this.broadcast({ op: "evaluate", id, prompts: [P, L] });
+    await this.announced();
     const out = await this.model.evaluate(batch, [P, L], prompts);
     if (out === undefined) throw new Error("evaluate: the data owner received no logits");
     return out;

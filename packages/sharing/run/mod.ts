@@ -1,6 +1,7 @@
 /**
  * @secp/sharing/run — the runtime that starts parties and serves a job on any backend: every
- * party in this process (`runLocal`, `LocalSession`) or one process or host per party over
+ * party in this process (`runLocal`, `LocalSession`; `WorkerSession` puts each party in its own
+ * Worker thread, `startSession` picks) or one process or host per party over
  * authenticated TCP (`RemoteSession` for the data owner, `serveParty` for everyone else). The
  * start-up sequence (topology, links, seeds, backend, close-all-on-failure) is written once
  * (start.ts, tcp.ts); a model family plugs in by implementing `Job` (job.ts).
@@ -64,12 +65,25 @@ export {
 } from "./control.ts";
 export { LocalSession, type LocalSessionOptions, type SecureSession } from "./session.ts";
 export {
+  type InProcessSessionOptions,
+  PARTIES_IN,
+  type PartiesIn,
+  startSession,
+  WorkerSession,
+  type WorkerSessionOptions,
+  type WorkerSetupRef,
+} from "./workers.ts";
+export {
+  type LinkedSessionOptions,
   RemoteSession,
   type RemoteSessionOptions,
   type ServedSession,
+  serveLinked,
   serveParty,
   type ServePartyOptions,
   type SessionAnnouncement,
+  type SessionLink,
+  type StepTiming,
 } from "./remote.ts";
 export { type Deployment, describeRole, parseDeployment } from "./deployment.ts";
 export { costSince, type StepCost } from "./cost.ts";

@@ -23,13 +23,16 @@
 import type { FloatTensor } from "@secp/field";
 import { Ledger, type PartyId, type SendMeta, TransportError } from "@secp/transport";
 import type { BackendKind, SecretBackend, TruncMode } from "../backend.ts";
+import type { Roles } from "../networked.ts";
+import { backendInfo } from "../registry.ts";
 import { RevealLog } from "../reveal_log.ts";
 import { SessionChannel } from "./channel.ts";
 import { type Command, CONTROL, DataOwnerSteps, encodeCommand, partyLoop } from "./control.ts";
 import { type Deployment, describeRole, parseDeployment } from "./deployment.ts";
-import type { Job, JobSetup } from "./job.ts";
+import type { Job, JobSetup, SharedModel } from "./job.ts";
 import { absorb, Reporter } from "./report.ts";
 import type { SecureSession } from "./session.ts";
+import type { BackendOptions } from "./start.ts";
 import { type ConnectedParty, linkParty } from "./tcp.ts";
 
 /** What the data owner announces to every party when a session starts. */
@@ -94,10 +97,23 @@ async function linkWatched(
   return { linked, sc: sc! };
 }
 
-/** Options of {@link RemoteSession.connect}. */
-export interface RemoteSessionOptions<Spec, Inputs> {
-  /** The deployment config (JSON text or parsed object; see {@link parseDeployment}). */
-  config: string | unknown;
+/**
+ * A party linked to every peer (over TCP, or over ports between threads), before its session:
+ * its watched channel and how to build its backend on it.
+ */
+export interface SessionLink {
+  /** This party's channel, watched. */
+  readonly sc: SessionChannel;
+  /** The backend kind and the role mapping of the session. */
+  readonly kind: BackendKind;
+  /** Role mapping. */
+  readonly roles: Roles;
+  /** Builds this party's backend of the session on `sc` (with its pairwise seeds). */
+  backend(opts: BackendOptions): SecretBackend;
+}
+
+/** The data owner's side of a session on an established link (see {@link RemoteSession.over}). */
+export interface LinkedSessionOptions<Spec, Inputs> {
   /** The data owner's side of the job. */
   setup: JobSetup<Spec, Inputs>;
   /** The job's description every party builds its side from (JSON-serialisable). */
@@ -108,50 +124,88 @@ export interface RemoteSessionOptions<Spec, Inputs> {
   trunc?: TruncMode;
   /** Deterministic seeds: tests only (insecure); every party must be started with the same. */
   insecureSeed?: string;
-  /** An already-open listener for the data owner's port. */
-  listener?: Deno.TcpListener;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /**
+   * Offline ahead of online: on each step the data owner waits until the helper parties (the 2PC
+   * dealer) have produced all their correlated randomness for it, then starts its own part, so the
+   * computing parties never wait on the dealer. {@link RemoteSession.lastStep} times both phases.
+   * Same messages, ledger and results; with the parties on their own cores it trades total time
+   * for online time.
+   */
+  offlineAhead?: boolean;
 }
 
-/** The data owner's handle on a session whose other parties run in their own processes. */
+/** Wall-clock phases of the last step of a session with `offlineAhead` (ms). */
+export interface StepTiming {
+  /** From the announcement until every helper party reported its part done. */
+  preprocessMs: number;
+  /** From then until every party reported the step done (the online phase). */
+  onlineMs: number;
+}
+
+/** Options of {@link RemoteSession.connect}. */
+export interface RemoteSessionOptions<Spec, Inputs> extends LinkedSessionOptions<Spec, Inputs> {
+  /** The deployment config (JSON text or parsed object; see {@link parseDeployment}). */
+  config: string | unknown;
+  /** An already-open listener for the data owner's port. */
+  listener?: Deno.TcpListener;
+}
+
+/**
+ * The data owner's handle on a session whose other parties run elsewhere: in their own processes
+ * or hosts ({@link RemoteSession.connect}), or in worker threads of this process (workers.ts).
+ */
 export class RemoteSession<Spec = unknown, Inputs = unknown>
   implements SecureSession<Spec, Inputs> {
+  /** The backend kind. */
+  readonly kind: BackendKind;
   /** Every message of the session: the data owner's own and those the parties reported. */
   readonly ledger: Ledger;
   /** Every opening any party performed (the parties' reports merged). */
   readonly reveals: RevealLog;
   /** The data owner's backend. */
   readonly backend: SecretBackend;
-  /** The validated deployment. */
-  readonly deployment: Deployment;
+  /** The validated deployment (sessions over TCP only). */
+  readonly deployment?: Deployment;
   /** The model owner's public description of the model. */
   readonly publicModel: unknown;
   readonly #ch: SessionChannel;
   readonly #steps: DataOwnerSteps<Spec, Inputs, unknown>;
+  /** Parties whose step report is awaited before the data owner's own part (offline ahead). */
+  readonly #ahead: readonly PartyId[];
+  #reported = new Set<PartyId>();
+  #stepStart = 0;
+  #onlineStart = 0;
   #closed = false;
+  /** Phases of the last step (sessions with `offlineAhead` only). */
+  lastStep: StepTiming | undefined;
 
   private constructor(
-    deployment: Deployment,
+    link: SessionLink,
     ledger: Ledger,
     reveals: RevealLog,
     backend: SecretBackend,
-    ch: SessionChannel,
     publicModel: unknown,
-    steps: (broadcast: (cmd: Command) => void) => DataOwnerSteps<Spec, Inputs, unknown>,
+    model: SharedModel<Spec, Inputs, unknown>,
+    offlineAhead: boolean,
+    deployment?: Deployment,
   ) {
+    this.kind = link.kind;
     this.deployment = deployment;
     this.publicModel = publicModel;
     this.ledger = ledger;
     this.reveals = reveals;
     this.backend = backend;
-    this.#ch = ch;
-    this.#steps = steps((cmd) => this.#broadcast(cmd));
-  }
-
-  /** The backend kind. */
-  get kind(): BackendKind {
-    return this.deployment.kind;
+    this.#ch = link.sc;
+    this.#ahead = offlineAhead
+      ? backendInfo(link.kind).helperRoles.map((r) => link.roles[r]!).filter((p) => p !== undefined)
+      : [];
+    this.#steps = new DataOwnerSteps(
+      model,
+      (cmd) => this.#broadcast(cmd),
+      () => this.#awaitHelpers(),
+    );
   }
 
   /**
@@ -166,45 +220,68 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
     const self = dep.roles.dataOwner;
     const log = opts.log ?? (() => {});
     const ledger = new Ledger();
-    const reveals = new RevealLog();
     const me = dep.tcp.parties.find((p) => p.id === self)!;
     log(`data owner (party ${self}): connecting to the parties of a ${dep.kind} deployment`);
     const { linked, sc } = await linkWatched(dep, self, ledger, opts);
+    log(
+      `data owner: connected to parties ${
+        sc.parties.filter((p) => p !== self).join(", ")
+      } (listening on ${me.host}:${me.port})`,
+    );
+    const link: SessionLink = {
+      sc,
+      kind: dep.kind,
+      roles: dep.roles,
+      backend: (o) => linked.backend(dep.kind, dep.roles, o),
+    };
+    return await RemoteSession.over(link, ledger, opts, dep);
+  }
+
+  /**
+   * The data owner's side on an established link: announces the session, lets the model owner
+   * share the weights, and returns once every party reported them shared. `ledger` is the one the
+   * data owner's channel records into. On failure the links are dropped.
+   */
+  static async over<Spec, Inputs>(
+    link: SessionLink,
+    ledger: Ledger,
+    opts: LinkedSessionOptions<Spec, Inputs>,
+    deployment?: Deployment,
+  ): Promise<RemoteSession<Spec, Inputs>> {
+    const { sc, roles } = link;
+    const self = roles.dataOwner;
+    const log = opts.log ?? (() => {});
+    const reveals = new RevealLog();
     try {
-      const others = sc.parties.filter((p) => p !== self);
-      log(
-        `data owner: connected to parties ${
-          others.join(", ")
-        } (listening on ${me.host}:${me.port})`,
-      );
       const announcement: SessionAnnouncement = {
         version: 2,
-        kind: dep.kind,
+        kind: link.kind,
         fracBits: opts.fracBits ?? 16,
         trunc: opts.trunc ?? "exact",
         job: opts.announce,
         insecure: opts.insecureSeed !== undefined,
       };
-      for (const p of others) sc.send(p, json(announcement), SETUP_SESSION);
+      for (const p of sc.parties) if (p !== self) sc.send(p, json(announcement), SETUP_SESSION);
       await sc.flush();
-      const mo = dep.roles.modelOwner;
+      const mo = roles.modelOwner;
       const side = await opts.setup(opts.announce, { modelOwner: mo === self, dataOwner: true });
       const publicModel = await exchangeModel(sc, mo, side.publicModel);
       const job: Job<Spec, Inputs> = await side.job(publicModel);
-      const be = linked.backend(dep.kind, dep.roles, {
+      const be = link.backend({
         fracBits: announcement.fracBits,
         trunc: announcement.trunc,
         reveals,
       });
       const model = await job.share(be);
       const session = new RemoteSession<Spec, Inputs>(
-        dep,
+        link,
         ledger,
         reveals,
         be,
-        sc,
         publicModel,
-        (broadcast) => new DataOwnerSteps(model, broadcast),
+        model,
+        opts.offlineAhead ?? false,
+        deployment,
       );
       await session.#collect();
       log(`data owner: weights shared by party ${mo}; session ready`);
@@ -216,12 +293,24 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
     }
   }
 
+  /** Receives the report of party `p` on the current step. */
+  async #report(p: PartyId): Promise<void> {
+    absorb(this.ledger, this.reveals, await this.#ch.recv(p, REPORT), p);
+    this.#reported.add(p);
+  }
+
+  /** Offline ahead: the helper parties' reports of this step, before the data owner's part. */
+  async #awaitHelpers(): Promise<void> {
+    for (const p of this.#ahead) await this.#report(p);
+    this.#onlineStart = performance.now();
+  }
+
   /** Receives every other party's report of the step just done. */
   async #collect(): Promise<void> {
     for (const p of this.#ch.parties) {
-      if (p === this.#ch.self) continue;
-      absorb(this.ledger, this.reveals, await this.#ch.recv(p, REPORT), p);
+      if (p !== this.#ch.self && !this.#reported.has(p)) await this.#report(p);
     }
+    this.#reported.clear();
   }
 
   #broadcast(cmd: Command): void {
@@ -233,8 +322,15 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
   async #step<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new Error("the session is closed");
     try {
+      this.#stepStart = performance.now();
       const out = await fn();
       await this.#collect();
+      if (this.#ahead.length > 0) {
+        this.lastStep = {
+          preprocessMs: this.#onlineStart - this.#stepStart,
+          onlineMs: performance.now() - this.#onlineStart,
+        };
+      }
       return out;
     } catch (e) {
       throw this.#ch.failure ?? e;
@@ -254,6 +350,11 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
   /** The error that ended the session, if any. */
   get failure(): Error | undefined {
     return this.#ch.failure;
+  }
+
+  /** Fails the session with `e` (e.g. a party's thread died): pending and later steps reject. */
+  fail(e: Error): void {
+    this.#ch.fail(e);
   }
 
   /**
@@ -308,12 +409,12 @@ export interface ServedSession {
   reveals: RevealLog;
 }
 
-/** Checks the data owner's announcement against this party's deployment and seeds. */
-function checkAnnouncement(a: any, dep: Deployment, insecure: boolean): SessionAnnouncement {
+/** Checks the data owner's announcement against this party's session kind and seeds. */
+function checkAnnouncement(a: any, kind: BackendKind, insecure: boolean): SessionAnnouncement {
   if (a?.version !== 2) throw new Error("unsupported session announcement from the data owner");
-  if (a.kind !== dep.kind) {
+  if (a.kind !== kind) {
     throw new Error(
-      `the data owner runs a ${a.kind} session, this party's config says ${dep.kind}`,
+      `the data owner runs a ${a.kind} session, this party's config says ${kind}`,
     );
   }
   if (a.insecure !== insecure) {
@@ -344,36 +445,55 @@ export async function serveParty(opts: ServePartyOptions): Promise<ServedSession
       { kind: "config", party: self },
     );
   }
-  const dataOwner = dep.roles.dataOwner;
-  if (self === dataOwner) {
+  if (self === dep.roles.dataOwner) {
     throw new TransportError(
       "this id is the data owner's: the data owner runs `deno task tune --parties CONFIG`",
       { kind: "usage", party: self },
     );
   }
   const ledger = new Ledger();
-  const reveals = new RevealLog();
   log(
     `party ${self} (${
       describeRole(dep, self)
     }): ${dep.kind}, waiting for peers on ${me.host}:${me.port}`,
   );
   const { linked, sc } = await linkWatched(dep, self, ledger, opts);
+  log(`party ${self}: connected to parties ${sc.parties.filter((p) => p !== self).join(", ")}`);
+  const link: SessionLink = {
+    sc,
+    kind: dep.kind,
+    roles: dep.roles,
+    backend: (o) => linked.backend(dep.kind, dep.roles, o),
+  };
+  return await serveLinked(link, ledger, opts);
+}
+
+/**
+ * One non-data-owner party on an established link: wait for the data owner's announcement, build
+ * this party's side of the job, share the weights (model owner), then execute the data owner's
+ * commands until it stops the session, reporting the ledger and reveal-log deltas after each step.
+ * `ledger` is the one this party's channel records into. On failure the links are dropped and the
+ * error names this party.
+ */
+export async function serveLinked(
+  link: SessionLink,
+  ledger: Ledger,
+  opts: Pick<ServePartyOptions, "setup" | "insecureSeed" | "log">,
+): Promise<ServedSession> {
+  const { sc, roles } = link;
+  const self = sc.self, dataOwner = roles.dataOwner;
+  const log = opts.log ?? (() => {});
+  const reveals = new RevealLog();
   try {
-    log(`party ${self}: connected to parties ${sc.parties.filter((p) => p !== self).join(", ")}`);
     const a = checkAnnouncement(
       unjson(await sc.recv(dataOwner, SETUP_SESSION), "session announcement"),
-      dep,
+      link.kind,
       opts.insecureSeed !== undefined,
     );
-    const isMo = dep.roles.modelOwner === self;
+    const isMo = roles.modelOwner === self;
     const side = await opts.setup(a.job, { modelOwner: isMo, dataOwner: false });
-    const job = await side.job(await exchangeModel(sc, dep.roles.modelOwner, side.publicModel));
-    const be = linked.backend(dep.kind, dep.roles, {
-      fracBits: a.fracBits,
-      trunc: a.trunc,
-      reveals,
-    });
+    const job = await side.job(await exchangeModel(sc, roles.modelOwner, side.publicModel));
+    const be = link.backend({ fracBits: a.fracBits, trunc: a.trunc, reveals });
     const reporter = new Reporter(ledger, reveals);
     const report = async () => {
       sc.send(dataOwner, json(reporter.delta()), REPORT);

@@ -10,7 +10,13 @@
  */
 import type { FitnessOracle } from "@secp/fot";
 import type { BackendKind, NetworkProfile, TruncMode } from "@secp/sharing";
-import { type JobSetup, LocalSession, RemoteSession, type SecureSession } from "@secp/sharing/run";
+import {
+  type JobSetup,
+  type PartiesIn,
+  RemoteSession,
+  type SecureSession,
+  startSession,
+} from "@secp/sharing/run";
 import { DEFAULT_ADAPTED_FEATURES } from "../adapt/checkpoint.ts";
 import { loadHfCheckpoint } from "../hf/checkpoint.ts";
 import { readHfConfig } from "../hf/config.ts";
@@ -44,8 +50,13 @@ export interface OracleOptions extends Partial<ModelChoice> {
   maxTokens?: number;
   /** Truncation of the secure backend (default exact). */
   trunc?: TruncMode;
-  /** Delay in-process links per a network profile. */
+  /** Delay in-process links per a network profile (parties in one thread only). */
   profile?: NetworkProfile;
+  /**
+   * In process, where the parties run: `thread` (default: all on this thread) or `workers` (one
+   * Worker thread per party, using every core; the same logits, ledger and reveals).
+   */
+  partiesIn?: PartiesIn;
   /**
    * A deployment config (JSON text, `deno task keys`): the other parties run `serveParty` in their
    * own processes or hosts; its kind must equal `backend`.
@@ -107,7 +118,7 @@ function choiceOf(o: OracleOptions): ModelChoice {
 }
 
 /** Starts the session of `setup` (in this process, or with the deployment's parties). */
-async function startSession<S, I>(
+async function openSession<S, I>(
   o: OracleOptions,
   kind: BackendKind,
   setup: JobSetup<S, I>,
@@ -123,7 +134,21 @@ async function startSession<S, I>(
       log: o.log,
     });
   }
-  return await LocalSession.start<S, I>({ ...common, kind, setup, profile: o.profile });
+  // In workers, each party builds its side as a deployed party does (the model owner loads the
+  // weights in its own thread).
+  const modelDir = o.model !== undefined && o.model !== "use-lite" ? o.model : undefined;
+  return await startSession<S, I>({
+    ...common,
+    kind,
+    setup,
+    profile: o.profile,
+    partiesIn: o.partiesIn,
+    workerSetup: {
+      module: import.meta.resolve("./setup.ts"),
+      name: "partySetupFor",
+      args: { modelDir },
+    },
+  });
 }
 
 /**
@@ -163,7 +188,7 @@ export async function openOracle(o: OracleOptions): Promise<OpenedOracle> {
   }
   const ops = secureOps(choice, model);
   const setup = useLiteSetup({ ...model, ops });
-  const session = await startSession(
+  const session = await openSession(
     o,
     o.backend,
     setup,
@@ -203,7 +228,7 @@ async function openHfOracle(o: OracleOptions, choice: ModelChoice): Promise<Open
     return { oracle, info, init, embeddingStd, ...counts, close: () => Promise.resolve() };
   }
   const attention = hfAttentionOf(choice);
-  const session = await startSession(
+  const session = await openSession(
     o,
     o.backend,
     hfJobSetup(attention, ck?.weights),

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import type { FloatTensor } from "@secp/field";
+import type { Ledger } from "@secp/transport";
+import {
+  type SecureSession,
+  startSession,
+  type WorkerSession,
+  type WorkerSetupRef,
+} from "@secp/sharing/run";
+import type { BatchInputs, BatchSpec } from "@secp/transformer";
+import { tinyBatch, tinyPrompts, tinySetup } from "./testdata/deploy_tiny.ts";
+
+const SEED = "workers-equality"; // fixed seeds: test only
+const tiny = (name: string): WorkerSetupRef => ({
+  module: import.meta.resolve("./testdata/deploy_tiny.ts"),
+  name,
+});
+
+async function job(s: SecureSession<BatchSpec, BatchInputs>): Promise<FloatTensor[]> {
+  const { spec, inputs } = tinyBatch();
+  const id = await s.prepare(spec, inputs);
+  return [
+    await s.evaluate(id, tinyPrompts(2, 2, "a")),
+    await s.evaluate(id, tinyPrompts(3, 2, "b")),
+  ];
+}
+
+const entries = (l: Ledger) => l.entries().map((e) => JSON.stringify(e)).sort();
+
+for (const [kind, offlineAhead] of [["2pc", false], ["3pc", false], ["2pc", true]] as const) {
+  {
+    Deno.test(`workers: ${kind}${offlineAhead ? ", offline ahead" : ""}: parties in workers equal parties in one thread (logits, ledger, reveals)`, async () => {
+      const announce = { kind: "softmax" };
+      const common = { kind, setup: tinySetup, announce, insecureSeed: SEED };
+      const thread = await startSession({ ...common, partiesIn: "thread" });
+      const want = await job(thread);
+      await thread.close();
+      const workers = await startSession({
+        ...common,
+        partiesIn: "workers",
+        workerSetup: tiny("tinyWorkerSetup"),
+        offlineAhead,
+      }) as WorkerSession<BatchSpec, BatchInputs>;
+      const got = await job(workers);
+      await workers.close();
+      if (offlineAhead) {
+        const t = workers.lastStep!;
+        assert.ok(t.preprocessMs > 0 && t.onlineMs > 0, JSON.stringify(t));
+      } else assert.equal(workers.lastStep, undefined);
+      got.forEach((g, i) => {
+        assert.deepEqual(g.shape, want[i].shape);
+        assert.deepEqual(Array.from(g.data), Array.from(want[i].data), `evaluate ${i}`);
+      });
+      assert.deepEqual(entries(workers.ledger), entries(thread.ledger));
+      assert.deepEqual(workers.ledger.summary(), thread.ledger.summary());
+      assert.deepEqual(workers.reveals.entries(), thread.reveals.entries());
+      assert.ok(workers.ledger.summary().total.online.bytes > 0);
+    });
+  }
+}
+
+Deno.test("workers: a party whose setup fails stops the session at once, naming the party", async () => {
+  const t0 = performance.now();
+  await assert.rejects(
+    startSession({
+      kind: "2pc",
+      setup: tinySetup,
+      announce: { kind: "softmax" },
+      partiesIn: "workers",
+      workerSetup: tiny("brokenWorkerSetup"),
+    }),
+    /party 4 gave up \(weights file missing \(test\)\)/,
+  );
+  assert.ok(performance.now() - t0 < 20_000);
+});
+
+Deno.test("workers: a setup module without the named export is a clear error", async () => {
+  await assert.rejects(
+    startSession({
+      kind: "3pc",
+      setup: tinySetup,
+      announce: { kind: "softmax" },
+      partiesIn: "workers",
+      workerSetup: tiny("noSuchExport"),
+    }),
+    /has no function export "noSuchExport"/,
+  );
+});
+
+Deno.test("workers: parties in workers need a workerSetup", async () => {
+  await assert.rejects(
+    startSession({ kind: "2pc", setup: tinySetup, partiesIn: "workers" }),
+    /need a workerSetup/,
+  );
+});
