@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TransportError } from "../errors.ts";
+import type { TransportError } from "../errors.ts";
 import { Ledger } from "../ledger.ts";
 import { createPortMesh, PortChannel } from "../port.ts";
 import type { SendMeta } from "../types.ts";
