@@ -16,13 +16,18 @@ const tiny = (name: string): WorkerSetupRef => ({
   name,
 });
 
-async function job(s: SecureSession<BatchSpec, BatchInputs>): Promise<FloatTensor[]> {
+/** The job; also the ledger after each step (a step returns once every party has done it). */
+async function job(
+  s: SecureSession<BatchSpec, BatchInputs>,
+  steps: string[] = [],
+): Promise<FloatTensor[]> {
   const { spec, inputs } = tinyBatch();
   const id = await s.prepare(spec, inputs);
-  return [
-    await s.evaluate(id, tinyPrompts(2, 2, "a")),
-    await s.evaluate(id, tinyPrompts(3, 2, "b")),
-  ];
+  steps.push(JSON.stringify(s.ledger.summary()));
+  const a = await s.evaluate(id, tinyPrompts(2, 2, "a"));
+  steps.push(JSON.stringify(s.ledger.summary()));
+  const b = await s.evaluate(id, tinyPrompts(3, 2, "b"));
+  return [a, b];
 }
 
 const entries = (l: Ledger) => l.entries().map((e) => JSON.stringify(e)).sort();
@@ -33,7 +38,8 @@ for (const [kind, offlineAhead] of [["2pc", false], ["3pc", false], ["2pc", true
       const announce = { kind: "softmax" };
       const common = { kind, setup: tinySetup, announce, insecureSeed: SEED };
       const thread = await startSession({ ...common, partiesIn: "thread" });
-      const want = await job(thread);
+      const threadSteps: string[] = [], workerSteps: string[] = [];
+      const want = await job(thread, threadSteps);
       await thread.close();
       const workers = await startSession({
         ...common,
@@ -41,7 +47,7 @@ for (const [kind, offlineAhead] of [["2pc", false], ["3pc", false], ["2pc", true
         workerSetup: tiny("tinyWorkerSetup"),
         offlineAhead,
       }) as WorkerSession<BatchSpec, BatchInputs>;
-      const got = await job(workers);
+      const got = await job(workers, workerSteps);
       await workers.close();
       if (offlineAhead) {
         const t = workers.lastStep!;
@@ -51,6 +57,7 @@ for (const [kind, offlineAhead] of [["2pc", false], ["3pc", false], ["2pc", true
         assert.deepEqual(g.shape, want[i].shape);
         assert.deepEqual(Array.from(g.data), Array.from(want[i].data), `evaluate ${i}`);
       });
+      assert.deepEqual(workerSteps, threadSteps, "the ledger after each step");
       assert.deepEqual(entries(workers.ledger), entries(thread.ledger));
       assert.deepEqual(workers.ledger.summary(), thread.ledger.summary());
       assert.deepEqual(workers.reveals.entries(), thread.reveals.entries());

@@ -1,25 +1,33 @@
 /**
- * `deno task bench model --only bert-base`: a whole BERT-base-shaped masked LM (12 layers, d 768,
- * 12 heads, FFN 3072, vocabulary 30522, random weights written and read back in the real
- * checkpoint format) served through the runtime exactly as `tune --model DIR` serves a model: one
- * text of 128 positions (a 4-row soft prompt included), the MLM head at the mask restricted to 2
- * verbalizer tokens, on `2pc` and `3pc`, every party in this process. One JSON line per backend
- * and attention with the keys of the other `bench model` lines plus `"model":"bert-base"`: the
- * prompt evaluation's time, online bytes sent by the busiest party, rounds, offline bytes (from
- * the ledger), the one-time weight sharing's bytes, and the max error of the opened logits against
- * the float64 reference of the function the protocols compute.
+ * `deno task bench model --only bert-base|layer`: a BERT-base-shaped masked LM (d 768, 12 heads,
+ * FFN 3072, vocabulary 30522; 12 layers, or 1 for the `layer` line; random weights written and
+ * read back in the real checkpoint format) served through the runtime exactly as `tune --model
+ * DIR` serves a model: one text of 128 positions (a 4-row soft prompt included), the MLM head at
+ * the mask restricted to 2 verbalizer tokens, on `2pc` and `3pc`, every party in this process:
+ * on one thread (`"parties":"thread"`), one Worker per party (`"workers"`), and, on 2pc, workers
+ * with the dealer's preprocessing of the step first (`"offline_ahead":true`, which times the
+ * online phase alone). One JSON line per backend, attention and mode with the keys of the other
+ * `bench model` lines: the prompt evaluation's wall time (`total_ms`; `online_ms` with offline
+ * ahead), online bytes sent by the busiest party, rounds, offline bytes (from the ledger), the
+ * one-time weight sharing's bytes, and the max error of the opened logits against the float64
+ * reference of the function the protocols compute.
  */
 import { FloatTensor } from "@secp/field";
 import { EXP_DEFAULT_ITERS } from "@secp/protocols";
 import type { BackendKind } from "@secp/sharing";
-import { costSince, LocalSession } from "@secp/sharing/run";
+import { costSince, type PartiesIn, startSession, type WorkerSession } from "@secp/sharing/run";
+import {
+  announceModel,
+  hfAttentionOf,
+  type ModelChoice,
+  partyWorkerSetup,
+} from "@secp/transformer/oracle";
 import {
   type HfBatchInputs,
   type HfBatchSpec,
   hfForward,
   hfJobSetup,
   hfMlmLogits,
-  type LayerAttention,
   loadHfCheckpoint,
   makeHfConfig,
   randomHfWeights,
@@ -29,12 +37,18 @@ import {
   writeHfCheckpoint,
 } from "@secp/transformer";
 
-/** One whole-model line. */
+/** One line: the whole model (`model`) or its one-layer version (`layer`). */
 export interface BertBaseRow {
-  /** Always "model". */
-  bench: "model";
+  /** `model` (12 layers) or `layer` (1 layer). */
+  bench: "model" | "layer";
   /** Always "bert-base". */
   model: "bert-base";
+  /** Transformer layers. */
+  layers: number;
+  /** Where the parties ran: all on one thread, or one Worker thread each. */
+  parties: PartiesIn;
+  /** The dealer's preprocessing of the step ran before its online phase. */
+  offline_ahead: boolean;
   /** Backend. */
   backend: BackendKind;
   /** `softmax` or `rfa-exact` (unadapted RFA, D = head dim, Π_cos exact). */
@@ -43,8 +57,12 @@ export interface BertBaseRow {
   seq: number;
   /** Float64 reference forward time (ms). */
   plain_ms: number;
-  /** Secure prompt evaluation, all parties in this process (ms). */
+  /** Secure prompt evaluation, all parties in this process (ms; = total_ms). */
   secure_ms: number;
+  /** Wall time of the evaluation, preprocessing included (ms). */
+  total_ms: number;
+  /** Its online phase alone (offline ahead only; else null). */
+  online_ms: number | null;
   /** secure_ms / plain_ms. */
   ratio: number;
   /** Online bytes sent by the busiest party. */
@@ -63,15 +81,32 @@ export interface BertBaseRow {
 
 const L = 4, SEQ = 128;
 
-/** Runs the whole-model benchmark; prints one JSON line per backend and attention. */
+/** How the parties of one measured session run. */
+interface Mode {
+  parties: PartiesIn;
+  offlineAhead: boolean;
+}
+
+/** The modes measured on a backend: one thread, workers, and (with a dealer) offline ahead. */
+function modesOf(backend: BackendKind): Mode[] {
+  const modes: Mode[] = [
+    { parties: "thread", offlineAhead: false },
+    { parties: "workers", offlineAhead: false },
+  ];
+  if (backend === "2pc") modes.push({ parties: "workers", offlineAhead: true });
+  return modes;
+}
+
+/** Runs the benchmark; prints one JSON line per backend, attention and mode. */
 export async function benchBertBase(
   backends: BackendKind[] = ["2pc", "3pc"],
-  attentions: LayerAttention[] = [{ kind: "softmax" }],
+  attentions: ModelChoice[] = [{ attention: "softmax", cos: "exact", features: 64 }],
+  layers = 12,
 ): Promise<BertBaseRow[]> {
   const dir = await Deno.makeTempDir({ prefix: "bert_base_" });
   const rows: BertBaseRow[] = [];
   try {
-    const config = makeHfConfig("bert-base");
+    const config = makeHfConfig("bert-base", { num_hidden_layers: layers });
     // A synthetic WordPiece vocabulary: ids fit vocab_size; the weights are what is measured.
     await writeHfCheckpoint(dir, randomHfWeights(config, 7, { mlmHead: true }), {
       dtype: "F32",
@@ -92,7 +127,8 @@ export async function benchBertBase(
     };
     const d = config.hiddenSize;
     const prompt = new Float64Array(L * d).map((_, i) => 0.02 * Math.sin(i));
-    for (const attention of attentions) {
+    for (const choice of attentions) {
+      const attention = hfAttentionOf(choice);
       const name = attention.kind === "softmax" ? "softmax" : "rfa-exact";
       const approx = { gelu: "accurate", expIters: EXP_DEFAULT_ITERS } as const;
       const t0 = performance.now();
@@ -106,40 +142,52 @@ export async function benchBertBase(
       );
       const plainMs = performance.now() - t0;
       for (const backend of backends) {
-        const session = await LocalSession.start<HfBatchSpec, HfBatchInputs>({
-          kind: backend,
-          setup: hfJobSetup(attention, weights),
-        });
-        const shared = Math.max(
-          ...session.ledger.summary().parties.map((p) => p.online.bytes + p.offline.bytes),
-        );
-        const id = await session.prepare(spec, { textIds: [ids] });
-        const before = session.ledger.snapshot();
-        const t1 = performance.now();
-        const got = await session.evaluate(id, new FloatTensor(prompt, [1, L, d]));
-        const ms = performance.now() - t1;
-        const c = costSince(session.ledger, before, ms);
-        const total = session.ledger.since(before).summary().total.online.bytes;
-        await session.close();
-        const err = Math.max(...Array.from(want, (v, i) => Math.abs(v - got.data[i])));
-        const row: BertBaseRow = {
-          bench: "model",
-          model: "bert-base",
-          backend,
-          attention: name,
-          seq: SEQ,
-          plain_ms: Math.round(plainMs),
-          secure_ms: Math.round(ms),
-          ratio: +(ms / plainMs).toFixed(2),
-          bytes_sent: c.bytesSent,
-          bytes_total: total,
-          rounds: c.rounds,
-          offline_bytes: c.bytesOffline,
-          share_bytes_sent: shared,
-          max_abs_err: +err.toExponential(3),
-        };
-        console.log(JSON.stringify(row));
-        rows.push(row);
+        for (const mode of modesOf(backend)) {
+          const session = await startSession<HfBatchSpec, HfBatchInputs>({
+            kind: backend,
+            setup: hfJobSetup(attention, weights),
+            announce: announceModel(choice, "hf"),
+            partiesIn: mode.parties,
+            workerSetup: partyWorkerSetup({ modelDir: dir }),
+            offlineAhead: mode.offlineAhead,
+          });
+          const shared = Math.max(
+            ...session.ledger.summary().parties.map((p) => p.online.bytes + p.offline.bytes),
+          );
+          const id = await session.prepare(spec, { textIds: [ids] });
+          const before = session.ledger.snapshot();
+          const t1 = performance.now();
+          const got = await session.evaluate(id, new FloatTensor(prompt, [1, L, d]));
+          const ms = performance.now() - t1;
+          const timing = mode.offlineAhead ? (session as WorkerSession).lastStep : undefined;
+          const c = costSince(session.ledger, before, ms);
+          const total = session.ledger.since(before).summary().total.online.bytes;
+          await session.close();
+          const err = Math.max(...Array.from(want, (v, i) => Math.abs(v - got.data[i])));
+          const row: BertBaseRow = {
+            bench: layers === 12 ? "model" : "layer",
+            model: "bert-base",
+            layers,
+            parties: mode.parties,
+            offline_ahead: mode.offlineAhead,
+            backend,
+            attention: name,
+            seq: SEQ,
+            plain_ms: Math.round(plainMs),
+            secure_ms: Math.round(ms),
+            total_ms: Math.round(ms),
+            online_ms: timing === undefined ? null : Math.round(timing.onlineMs),
+            ratio: +(ms / plainMs).toFixed(2),
+            bytes_sent: c.bytesSent,
+            bytes_total: total,
+            rounds: c.rounds,
+            offline_bytes: c.bytesOffline,
+            share_bytes_sent: shared,
+            max_abs_err: +err.toExponential(3),
+          };
+          console.log(JSON.stringify(row));
+          rows.push(row);
+        }
       }
     }
   } finally {

@@ -12,9 +12,11 @@
  * `cos_to_softmax` is the mean cosine of its float64 embeddings to the original model's, measured
  * here on the bench sentences.
  *
- * Then one BERT-base-shaped layer (seq 128, d 768, 12 heads, FFN 3072, GELU, random weights) per
- * backend and attention (`{"bench":"layer",…}`), the same workload `bench paper` measures at
- * RoBERTa-large size; then the whole BERT-base masked LM through the runtime (bert_base.ts,
+ * Every party of the USE-lite line runs on this thread (`"parties":"thread"`). Then a one-layer
+ * BERT-base-shaped masked LM (seq 128, d 768, 12 heads, FFN 3072, GELU, random weights) through
+ * the runtime per backend, attention and way of running the parties (one thread, one Worker per
+ * party, and on 2pc the dealer's preprocessing first: `online_ms` and `total_ms`;
+ * `{"bench":"layer",…}`), then the whole 12-layer BERT-base likewise (bert_base.ts,
  * `{"bench":"model","model":"bert-base",…}`). `--only` picks parts.
  */
 import { parseArgs } from "node:util";
@@ -30,21 +32,21 @@ import {
   type ModelOps,
   promptFromTokenIds,
   protocolOps,
-  type RobertaLayerConfig,
   secureAttention,
   shareUseLite,
   type UseLiteWeights,
 } from "@secp/transformer";
 import { loadTask } from "@secp/fot";
-import { type FotVariant, measureForward } from "./paper/runs.ts";
 import { benchBertBase } from "./bert_base.ts";
 import { costUnder } from "./sharing.ts";
-import { loadModelFor } from "@secp/transformer/oracle";
+import { loadModelFor, type ModelChoice } from "@secp/transformer/oracle";
 
 /** One result line. */
 export interface ModelRow {
   /** Always "model". */
   bench: "model";
+  /** Every party on this thread (the USE-lite line runs one SPMD program per party). */
+  parties: "thread";
   /** Secret-sharing backend. */
   backend: BackendKind;
   /** `softmax` (original) or `rfa-D<D>` (adapted checkpoint). */
@@ -73,43 +75,12 @@ export interface ModelRow {
   cos_to_softmax?: number;
 }
 
-/** One BERT-base-shaped layer forward (random weights). */
-export interface LayerRow {
-  /** Always "layer". */
-  bench: "layer";
-  /** Layer shape name. */
-  shape: "bert-base";
-  /** Secret-sharing backend. */
-  backend: BackendKind;
-  /** `softmax` or `rfa-exact` (Π_cos exact, D = head dim). */
-  attention: string;
-  /** Sequence length. */
-  seq: number;
-  /** Secure forward time of the layer, all parties in this process (ms). */
-  secure_ms: number;
-  /** Online bytes sent by the busiest party. */
-  bytes_sent: number;
-  /** Dependent online rounds. */
-  rounds: number;
-  /** Offline bytes. */
-  offline_bytes: number;
-}
-
-/** BERT-base: d 768, 12 heads, FFN 3072. */
-export const BERT_BASE_LAYER: RobertaLayerConfig = Object.freeze({
-  hidden: 768,
-  heads: 12,
-  ffn: 3072,
-  eps: 1e-12,
-});
-
-/** Runs the model benchmark; prints one JSON line per backend and attention, then the layer lines. */
+/** Runs the USE-lite benchmark; prints one JSON line per backend and attention. */
 export async function benchModel(
   backends: BackendKind[] = ["2pc", "3pc"],
   attentions: readonly ("softmax" | "normalised" | "rfa")[] = ["softmax", "normalised", "rfa"],
-  layerSeq = 128,
-): Promise<(ModelRow | LayerRow)[]> {
-  const rows: (ModelRow | LayerRow)[] = [];
+): Promise<ModelRow[]> {
+  const rows: ModelRow[] = [];
   const task = await loadTask("imdb");
   // "rfa" runs every committed (raw-input) adapted checkpoint, one row per D.
   const rfaFeatures = listAdaptedCheckpoints().filter((c) => c.input === "raw").map((c) =>
@@ -145,6 +116,7 @@ export async function benchModel(
     for (const row of res.rows) {
       const r: ModelRow = {
         bench: "model",
+        parties: "thread",
         backend: row.backend,
         attention: name,
         ...row.cost,
@@ -154,41 +126,13 @@ export async function benchModel(
       rows.push(r);
     }
   }
-  if (layerSeq > 0) {
-    const variants: [FotVariant, string][] = [["fot-softmax", "softmax"], [
-      "fot-rfa-exact",
-      "rfa-exact",
-    ]];
-    for (const backend of backends) {
-      const phases = await measureForward(
-        backend,
-        BERT_BASE_LAYER,
-        1,
-        layerSeq,
-        variants.map(([v]) => v),
-      );
-      for (const [v, attention] of variants) {
-        const p = phases[`fwd-${v}`];
-        const r: LayerRow = {
-          bench: "layer",
-          shape: "bert-base",
-          backend,
-          attention,
-          seq: layerSeq,
-          secure_ms: Math.round(p.seconds * 1000),
-          bytes_sent: p.bytesSent,
-          rounds: p.rounds,
-          offline_bytes: p.offlineBytes,
-        };
-        console.log(JSON.stringify(r));
-        rows.push(r);
-      }
-    }
-  }
   return rows;
 }
 
-type Cost = Omit<ModelRow, "bench" | "backend" | "attention" | "held_out_cos" | "cos_to_softmax">;
+type Cost = Omit<
+  ModelRow,
+  "bench" | "parties" | "backend" | "attention" | "held_out_cos" | "cos_to_softmax"
+>;
 
 /** The bench batch: the first 32 imdb texts and a 16-token soft prompt, as the data owner has them. */
 export interface BenchBatch {
@@ -286,6 +230,12 @@ async function benchOne(
   return { rows, cosToSoftmax };
 }
 
+/** The layer line's attentions: softmax, and unadapted RFA with D = head dim and Π_cos exact. */
+const LAYER_ATTENTIONS: ModelChoice[] = [
+  { attention: "softmax", cos: "exact", features: 64 },
+  { attention: "rfa", cos: "exact", features: 64 },
+];
+
 /** The parts of `bench model`, in the order they run. */
 export const MODEL_PARTS = ["use-lite", "layer", "bert-base"] as const;
 
@@ -314,15 +264,8 @@ export async function benchModelCli(args: string[]): Promise<unknown[]> {
   const parts = list("only", values.only, MODEL_PARTS);
   const backends = list("backends", values.backends, ["2pc", "3pc"] as BackendKind[]);
   const rows: unknown[] = [];
-  if (parts.includes("use-lite") || parts.includes("layer")) {
-    rows.push(
-      ...await benchModel(
-        backends,
-        parts.includes("use-lite") ? undefined : [],
-        parts.includes("layer") ? 128 : 0,
-      ),
-    );
-  }
+  if (parts.includes("use-lite")) rows.push(...await benchModel(backends));
+  if (parts.includes("layer")) rows.push(...await benchBertBase(backends, LAYER_ATTENTIONS, 1));
   if (parts.includes("bert-base")) rows.push(...await benchBertBase(backends));
   return rows;
 }

@@ -62,6 +62,7 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
   readonly #flush: () => Promise<void>;
   readonly #loops: Promise<unknown>;
   readonly #closeAll: () => Promise<void>;
+  readonly #barrier: StepBarrier | undefined;
 
   private constructor(
     readonly kind: BackendKind,
@@ -75,12 +76,14 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
       flush: () => Promise<void>;
       loops: Promise<unknown>;
       closeAll: () => Promise<void>;
+      steps: StepBarrier;
     },
   ) {
     this.#broadcastTo = net?.send;
     this.#flush = net?.flush ?? (() => Promise.resolve());
     this.#loops = net?.loops ?? Promise.resolve();
     this.#closeAll = net?.closeAll ?? (() => Promise.resolve());
+    this.#barrier = net?.steps;
     this.#steps = new DataOwnerSteps(model, (cmd) => this.#broadcast(cmd));
   }
 
@@ -111,6 +114,7 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
       // Every party shares the weights, then every party but the data owner runs its loop until
       // `stop`. The session is ready once all have shared (as a deployed one is), so the weight
       // sharing is accounted before the first step.
+      const steps = new StepBarrier(backends.length - 1);
       let doModel!: SharedModel<Spec, Inputs, unknown>;
       let pending = backends.length;
       let ready!: () => void;
@@ -122,7 +126,9 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
           doModel = model;
           return 0;
         }
-        return await partyLoop(model as SharedModel, channels[i], roles.dataOwner);
+        return await partyLoop(model as SharedModel, channels[i], roles.dataOwner, {
+          afterCommand: () => steps.done(),
+        });
       }, closeAll);
       await Promise.race([shared, loops]);
       loops.catch(() => {});
@@ -142,6 +148,7 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
           flush: () => me.flush(),
           loops,
           closeAll,
+          steps,
         },
       );
       return session;
@@ -155,14 +162,25 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
     this.#broadcastTo?.(encodeCommand(cmd));
   }
 
+  /**
+   * Runs one step and returns once every party has finished it (as a deployed session does), so
+   * each step's traffic is in the ledger when it returns.
+   */
+  async #step<T>(fn: () => Promise<T>): Promise<T> {
+    const all = this.#barrier?.next();
+    const out = await fn();
+    if (all !== undefined) await Promise.race([all, this.#loops]);
+    return out;
+  }
+
   /** Announces and prepares a batch (the inputs are the data owner's). */
   prepare(spec: Spec, inputs: Inputs): Promise<number> {
-    return this.#steps.prepare(spec, inputs);
+    return this.#step(() => this.#steps.prepare(spec, inputs));
   }
 
   /** Logits `[P·T, C]` of prompts `[P, L, E]` on prepared batch `id`. */
   evaluate(id: number, prompts: FloatTensor): Promise<FloatTensor> {
-    return this.#steps.evaluate(id, prompts);
+    return this.#step(() => this.#steps.evaluate(id, prompts));
   }
 
   /** Stops every party and closes the links. */
@@ -172,5 +190,23 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
     await this.#flush();
     await this.#loops;
     await this.#closeAll();
+  }
+}
+
+/** Resolves each step once `parties` parties have reported it done (steps run one at a time). */
+class StepBarrier {
+  #pending = 0;
+  #resolve: (() => void) | undefined;
+  constructor(readonly parties: number) {}
+
+  /** The promise that the next step is done by every party. */
+  next(): Promise<void> {
+    this.#pending = this.parties;
+    return new Promise((r) => (this.#resolve = r));
+  }
+
+  /** A party finished the current step. */
+  done(): void {
+    if (--this.#pending === 0) this.#resolve?.();
   }
 }

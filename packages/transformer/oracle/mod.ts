@@ -39,6 +39,7 @@ export {
   partySetup,
   partySetupFor,
   type PartySetupOptions,
+  partyWorkerSetup,
   type UseLiteSetup,
   useLiteSetup,
 } from "./setup.ts";

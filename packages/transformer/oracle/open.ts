@@ -29,7 +29,13 @@ import { loadModelFor, type ModelChoice, type ModelFor, secureOps } from "./mode
 import { ReferenceOracle } from "./reference.ts";
 import { tokenize } from "./tokens.ts";
 import { SecureOracle } from "./secure.ts";
-import { announceModel, hfAttentionOf, partySetup, useLiteSetup } from "./setup.ts";
+import {
+  announceModel,
+  hfAttentionOf,
+  partySetup,
+  partyWorkerSetup,
+  useLiteSetup,
+} from "./setup.ts";
 
 /** Who evaluates: the float64 reference model, or the secure job on a backend. */
 export type OracleBackend = "reference" | BackendKind;
@@ -143,11 +149,7 @@ async function openSession<S, I>(
     setup,
     profile: o.profile,
     partiesIn: o.partiesIn,
-    workerSetup: {
-      module: import.meta.resolve("./setup.ts"),
-      name: "partySetupFor",
-      args: { modelDir },
-    },
+    workerSetup: partyWorkerSetup({ modelDir }),
   });
 }
 

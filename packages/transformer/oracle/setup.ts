@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { JobParty, JobRole, JobSetup } from "@secp/sharing/run";
+import type { JobParty, JobRole, JobSetup, WorkerSetupRef } from "@secp/sharing/run";
 import { loadHfCheckpoint } from "../hf/checkpoint.ts";
 import { hfJobSetup } from "../hf/job.ts";
 import type { LayerAttention } from "../hf/layer.ts";
@@ -87,6 +87,14 @@ export function partySetupFor(opts: PartySetupOptions = {}): JobSetup<any, any, 
     const weights = role.modelOwner ? (await loadHfCheckpoint(opts.modelDir!)).weights : undefined;
     return await hfJobSetup(hfAttentionOf(s), weights)(announced, role);
   };
+}
+
+/**
+ * Where a party in a Worker thread finds its side of any announced job: {@link partySetupFor} of
+ * this module, as a deployed party builds it (the model owner loads the weights in its thread).
+ */
+export function partyWorkerSetup(opts: PartySetupOptions = {}): WorkerSetupRef {
+  return { module: import.meta.url, name: "partySetupFor", args: { ...opts } };
 }
 
 /**
