@@ -561,6 +561,9 @@ async function writeReport(
     md.push(
       `## Backends: one layer, seq ${o.backendSeq}`,
       "",
+      "Truncation: each backend's default, exact (2PC: dealer pairs; 3PC: party 2 as the pair " +
+        "helper).",
+      "",
       "| workload | 2PC s | 2PC MB sent | 2PC rounds | 3PC s | 3PC MB sent | 3PC rounds |",
       "| --- | --- | --- | --- | --- | --- | --- |",
     );

@@ -30,9 +30,13 @@ export interface WatchableChannel extends Channel {
  * names the lost peer and the operation this party was in.
  */
 export class SessionChannel implements Channel {
+  /** This party's id. */
   readonly self: PartyId;
+  /** All party ids. */
   readonly parties: readonly PartyId[];
+  /** Where sent messages are recorded. */
   readonly ledger: LedgerSink;
+  /** The watched channel. */
   readonly inner: WatchableChannel;
   #fatal: Error | undefined;
   #abort: Promise<never>;
@@ -83,6 +87,7 @@ export class SessionChannel implements Channel {
     this.#rejectAbort(e);
   }
 
+  /** Queues a message (throws the session's failure, if any). */
   send(to: PartyId, payload: Uint8Array, meta: SendMeta): void {
     if (this.#fatal) throw this.#fatal;
     this.#op = "send";
@@ -90,6 +95,7 @@ export class SessionChannel implements Channel {
     this.inner.send(to, payload, meta);
   }
 
+  /** The next message from `from`; rejects with the session's failure as soon as there is one. */
   async recv(from: PartyId, meta: SendMeta): Promise<Uint8Array> {
     if (this.#fatal) throw this.#fatal;
     this.#op = "recv";
@@ -101,6 +107,7 @@ export class SessionChannel implements Channel {
     }
   }
 
+  /** Writes what is queued; rejects with the session's failure as soon as there is one. */
   async flush(): Promise<void> {
     if (this.#fatal) throw this.#fatal;
     try {

@@ -87,5 +87,6 @@ export {
 } from "./remote.ts";
 export { type Deployment, describeRole, parseDeployment } from "./deployment.ts";
 export { costSince, type StepCost } from "./cost.ts";
+export { SessionChannel, type WatchableChannel } from "./channel.ts";
 // The types this entry's API refers to.
 export type * from "../mod.ts";
