@@ -103,6 +103,14 @@ async function expScores(
   return { e, den: be.sum(e, e.shape.length - 1, true) };
 }
 
+/**
+ * Where a row's denominator Σ exp(x − max) lies: [1, S] (the max term is 1). One key (S = 1) makes
+ * it exactly 1, so the reciprocal's domain is widened to [1, 2], which it needs to be an interval.
+ */
+function denominatorDomain(S: number): [number, number] {
+  return [1, Math.max(2, S)];
+}
+
 /** Row softmax over the last axis (see the module docs). */
 export async function softmax(
   be: SecretBackend,
@@ -112,7 +120,7 @@ export async function softmax(
   return await be.scope("softmax", async () => {
     const S = s.shape[s.shape.length - 1];
     const { e, den } = await expScores(be, s, opts);
-    const r = await reciprocal(be, den, { domain: [1, S] });
+    const r = await reciprocal(be, den, { domain: denominatorDomain(S) });
     return await be.mul(e, be.broadcastTo(r, e.shape));
   });
 }
@@ -126,7 +134,7 @@ export function softmaxPlan(
 ): CostModel {
   maxLastAxisPlan(m, rows, S);
   expPlan(m, rows * S, { iters: opts.expIters });
-  reciprocalPlan(m, rows, { domain: [1, S] });
+  reciprocalPlan(m, rows, { domain: denominatorDomain(S) });
   return m.mul(rows * S);
 }
 
@@ -183,7 +191,7 @@ export async function softmaxAttention(
     const qs = scale === 1 ? q : await mulConst(be, q, scale);
     const scores = await be.matmul(qs, be.transpose(k)); // [B, H, S, S]
     const { e, den } = await expScores(be, scores, opts);
-    const r = await reciprocal(be, den, { domain: [1, S] }); // [B, H, S, 1]
+    const r = await reciprocal(be, den, { domain: denominatorDomain(S) }); // [B, H, S, 1]
     const ev = await be.matmul(e, v); // [B, H, S, d]
     return await be.mul(ev, be.broadcastTo(r, [B, H, S, d]));
   });
@@ -201,7 +209,7 @@ export function softmaxAttentionPlan(
   m.matmul(bh, S, d, S, true);
   maxLastAxisPlan(m, bh * S, S);
   expPlan(m, bh * S * S, { iters: opts.expIters });
-  reciprocalPlan(m, bh * S, { domain: [1, S] });
+  reciprocalPlan(m, bh * S, { domain: denominatorDomain(S) });
   return m.matmul(bh, S, S, d, true).mul(bh * S * d);
 }
 

@@ -145,6 +145,19 @@ export class Replicated3pc extends Networked implements SecretBackend {
     return a.sub(b);
   }
 
+  /**
+   * This party's 3-out-of-3 share of x·y: x_i y_i + x_i y_{i+1} + x_{i+1} y_i, computed as
+   * x_i (y_i + y_{i+1}) + x_{i+1} y_i (two products instead of three; equal in the ring).
+   */
+  #crossTerms(
+    x: Shared,
+    y: Shared,
+    prod: (u: RingTensor, v: RingTensor) => RingTensor,
+    ySum: RingTensor = y.parts[0].add(y.parts[1]),
+  ): RingTensor {
+    return prod(x.parts[0], ySum).add(prod(x.parts[1], y.parts[0]));
+  }
+
   /** z_i = x_i y_i + x_i y_{i+1} + x_{i+1} y_i + α_i, then reshare: 1 round, 1 element per output. */
   async #product(
     x: Shared,
@@ -155,8 +168,7 @@ export class Replicated3pc extends Networked implements SecretBackend {
   ): Promise<Shared> {
     if (!this.computing) return this.#phantom(outShape);
     return await this.scope(op, async () => {
-      const [x0, x1] = x.parts, [y0, y1] = y.parts;
-      const z = prod(x0, y0).add(prod(x0, y1)).add(prod(x1, y0)).add(await this.#zero(outShape));
+      const z = this.#crossTerms(x, y, prod).add(await this.#zero(outShape));
       this.sendRing(prev(this.party), [z], "reshare");
       const [zn] = await this.recvRing(next(this.party), [outShape], "reshare");
       return new Shared(outShape, [z, zn]);
@@ -202,23 +214,38 @@ export class Replicated3pc extends Networked implements SecretBackend {
     prod: (u: RingTensor, v: RingTensor) => RingTensor,
     op: string,
     bits: number,
+    ySum?: RingTensor,
   ): Promise<Shared> {
     if (!this.computing) return this.#phantom(outShape);
     return await this.scope(op, async () => {
-      const [x0, x1] = x.parts, [y0, y1] = y.parts;
-      const z = prod(x0, y0).add(prod(x0, y1)).add(prod(x1, y0));
+      const z = this.#crossTerms(x, y, prod, ySum);
       return await this.scope("trunc", () => this.#truncReshare(z, bits, true));
     });
   }
 
-  /** Replicated matmul already sends only the output; nothing to prepare. */
+  /**
+   * Replicated matmul already sends only the output; a fixed operand keeps w_i + w_{i+1}, the sum
+   * its cross terms need, so each product computes it once.
+   */
   fixed(w: Shared): Promise<FixedOperand> {
-    return Promise.resolve({ value: w, state: undefined });
+    const sum = this.computing ? w.parts[0].add(w.parts[1]) : undefined;
+    return Promise.resolve({ value: w, state: sum });
   }
 
   /** x @ w. */
-  matmulFixed(x: Shared, w: FixedOperand): Promise<Shared> {
-    return this.matmul(x, w.value);
+  async matmulFixed(x: Shared, w: FixedOperand): Promise<Shared> {
+    const sum = w.state as RingTensor | undefined;
+    if (this.trunc === "local" || sum === undefined) return await this.matmul(x, w.value);
+    const { out } = matmulShapes(x.shape, w.value.shape);
+    return await this.#productTrunc(
+      x,
+      w.value,
+      out,
+      (u, v) => u.matmul(v),
+      "matmul",
+      this.fp.fracBits,
+      sum,
+    );
   }
 
   /** The replicated product needs no correlated randomness: nothing to do offline. */

@@ -17,7 +17,9 @@
  * the runtime per backend, attention and way of running the parties (one thread, one Worker per
  * party, and on 2pc the dealer's preprocessing first: `online_ms` and `total_ms`;
  * `{"bench":"layer",…}`), then the whole 12-layer BERT-base likewise (bert_base.ts,
- * `{"bench":"model","model":"bert-base",…}`). `--only` picks parts.
+ * `{"bench":"model","model":"bert-base",…}`). The `use-lite-job` part serves the USE-lite line
+ * through the runtime as `tune` does, on one thread and in workers (use_lite_job.ts). `--only`
+ * picks parts.
  */
 import { parseArgs } from "node:util";
 import { FloatTensor } from "@secp/field";
@@ -38,6 +40,7 @@ import {
 } from "@secp/transformer";
 import { loadTask } from "@secp/fot";
 import { benchBertBase } from "./bert_base.ts";
+import { benchUseLiteJob } from "./use_lite_job.ts";
 import { costUnder } from "./sharing.ts";
 import { loadModelFor, type ModelChoice } from "@secp/transformer/oracle";
 
@@ -237,10 +240,10 @@ const LAYER_ATTENTIONS: ModelChoice[] = [
 ];
 
 /** The parts of `bench model`, in the order they run. */
-export const MODEL_PARTS = ["use-lite", "layer", "bert-base"] as const;
+export const MODEL_PARTS = ["use-lite", "use-lite-job", "layer", "bert-base"] as const;
 
 /**
- * `bench model [--only use-lite,layer,bert-base] [--backends 2pc,3pc]`: runs the chosen parts
+ * `bench model [--only use-lite,use-lite-job,layer,bert-base] [--backends 2pc,3pc]`: runs the chosen parts
  * (default: all), so one part can be re-measured in a few minutes.
  */
 export async function benchModelCli(args: string[]): Promise<unknown[]> {
@@ -265,6 +268,7 @@ export async function benchModelCli(args: string[]): Promise<unknown[]> {
   const backends = list("backends", values.backends, ["2pc", "3pc"] as BackendKind[]);
   const rows: unknown[] = [];
   if (parts.includes("use-lite")) rows.push(...await benchModel(backends));
+  if (parts.includes("use-lite-job")) rows.push(...await benchUseLiteJob(backends));
   if (parts.includes("layer")) rows.push(...await benchBertBase(backends, LAYER_ATTENTIONS, 1));
   if (parts.includes("bert-base")) rows.push(...await benchBertBase(backends));
   return rows;

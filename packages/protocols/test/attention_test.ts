@@ -246,3 +246,21 @@ Deno.test("masks: padded keys and values do not influence softmax or RFA outputs
     assert.equal(x1.maxAbsDiff(x2), 0);
   }
 });
+
+for (const [kind, trunc] of ALL) {
+  Deno.test(`softmax attention over one key (S = 1) is v itself on ${kind}/${trunc}`, async () => {
+    // A batch of one-token texts (e.g. one-word label sentences) has S = 1: the denominator is
+    // exactly 1, and the protocol must accept it.
+    const one = [1, 2, 1, 4];
+    const [qq, kk, vv] = [41, 42, 43].map((s) => t(one, testData(8, 2, s)));
+    const [got] = await runAndReveal(kind, async (be) => [
+      await softmaxAttention(
+        be,
+        await inputFrom(be, "dataOwner", qq),
+        await inputFrom(be, "dataOwner", kk),
+        await inputFrom(be, "modelOwner", vv),
+      ),
+    ], { trunc });
+    assert.ok(got.maxAbsDiff(vv) <= softmaxAttentionSpec.error.maxAbs, `${got.maxAbsDiff(vv)}`);
+  });
+}

@@ -167,10 +167,28 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
    * each step's traffic is in the ledger when it returns.
    */
   async #step<T>(fn: () => Promise<T>): Promise<T> {
-    const all = this.#barrier?.next();
-    const out = await fn();
-    if (all !== undefined) await Promise.race([all, this.#loops]);
-    return out;
+    try {
+      const all = this.#barrier?.next();
+      const out = await fn();
+      if (all !== undefined) await Promise.race([all, this.#loops]);
+      return out;
+    } catch (e) {
+      throw await this.#rootCause(e);
+    }
+  }
+
+  /**
+   * The error that started a failure: when a party fails, every link is closed, so the data owner
+   * sees only "channel closed"; the party's own error is the one to report.
+   */
+  async #rootCause(e: unknown): Promise<unknown> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const root = await Promise.race([
+      this.#loops.then(() => e, (first) => first),
+      new Promise((r) => (timer = setTimeout(() => r(e), 2000))),
+    ]);
+    clearTimeout(timer);
+    return root;
   }
 
   /** Announces and prepares a batch (the inputs are the data owner's). */
@@ -186,10 +204,15 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
   /** Stops every party and closes the links. */
   async close(): Promise<void> {
     if (this.#broadcastTo === undefined) return;
-    this.#broadcast({ op: "stop" });
-    await this.#flush();
-    await this.#loops;
-    await this.#closeAll();
+    try {
+      this.#broadcast({ op: "stop" });
+      await this.#flush();
+      await this.#loops;
+    } catch (e) {
+      throw await this.#rootCause(e);
+    } finally {
+      await this.#closeAll();
+    }
   }
 }
 
