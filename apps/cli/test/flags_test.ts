@@ -44,3 +44,14 @@ Deno.test("tune flags: --selection, --loss, --alpha and --protocol reject bad va
   assert.throws(() => parseTuneFlags(["--alpha=x"]), /--alpha: expected a positive number/);
   assert.throws(() => parseTuneFlags(["--protocol=bbt"]), /--protocol: expected one of default/);
 });
+
+Deno.test("tune flags: --parties-in defaults to workers, to thread with --net, and rejects the rest", () => {
+  assert.equal((parseTuneFlags([]) as TuneFlags).partiesIn, "workers");
+  assert.equal((parseTuneFlags(["--parties-in=thread"]) as TuneFlags).partiesIn, "thread");
+  assert.equal((parseTuneFlags(["--net=lan"]) as TuneFlags).partiesIn, "thread");
+  assert.throws(
+    () => parseTuneFlags(["--net=wan", "--parties-in=workers"]),
+    /--net simulates links between parties on one thread: use --parties-in thread/,
+  );
+  assert.throws(() => parseTuneFlags(["--parties-in=process"]), /--parties-in: expected one of/);
+});
