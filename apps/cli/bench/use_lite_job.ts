@@ -10,9 +10,25 @@ import type { PartiesIn } from "@secp/sharing/run";
 import { loadTask } from "@secp/fot";
 import { type OpenedOracle, openOracle } from "@secp/transformer/oracle";
 import type { AttentionKind } from "@secp/transformer";
+import type { ModelRow } from "./model.ts";
 
-/** One line. */
-export interface UseLiteJobRow {
+/**
+ * One line: the `bench model` USE-lite line's keys (`plain_ms` is here the reference oracle on the
+ * same batch and prompt; `max_abs_err` is on the opened logits), plus where the parties ran.
+ */
+export interface UseLiteJobRow extends
+  Pick<
+    ModelRow,
+    | "sentences"
+    | "prompt_tokens"
+    | "plain_ms"
+    | "secure_ms"
+    | "ratio"
+    | "bytes_sent"
+    | "rounds"
+    | "offline_bytes"
+    | "max_abs_err"
+  > {
   /** Always "model". */
   bench: "model";
   /** Always "use-lite-job". */
@@ -23,24 +39,6 @@ export interface UseLiteJobRow {
   backend: BackendKind;
   /** `softmax` or `rfa` (the default adapted checkpoint). */
   attention: AttentionKind;
-  /** Sentences in the batch. */
-  sentences: number;
-  /** Soft-prompt tokens. */
-  prompt_tokens: number;
-  /** The float64 reference oracle's evaluation of the same batch and prompt (ms). */
-  plain_ms: number;
-  /** The secure evaluation (ms). */
-  secure_ms: number;
-  /** secure_ms / plain_ms. */
-  ratio: number;
-  /** Online bytes sent by the busiest party (from the ledger). */
-  bytes_sent: number;
-  /** Dependent online rounds. */
-  rounds: number;
-  /** Offline bytes. */
-  offline_bytes: number;
-  /** Max abs error of the opened logits against the reference oracle's. */
-  max_abs_err: number;
 }
 
 const SENTENCES = 32, PROMPT = 16;
