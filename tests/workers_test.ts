@@ -100,3 +100,22 @@ Deno.test("workers: parties in workers need a workerSetup", async () => {
     /need a workerSetup/,
   );
 });
+
+Deno.test("workers: a party failing during a step fails that step within seconds, naming it", async () => {
+  const session = await startSession({
+    kind: "2pc",
+    setup: tinySetup,
+    announce: { kind: "softmax" },
+    partiesIn: "workers",
+    workerSetup: tiny("failingStepWorkerSetup"),
+  });
+  const { spec, inputs } = tinyBatch();
+  const id = await session.prepare(spec, inputs);
+  const t0 = performance.now();
+  await assert.rejects(
+    session.evaluate(id, tinyPrompts(2, 2, "a")),
+    /disk full while evaluating \(test\)/,
+  );
+  assert.ok(performance.now() - t0 < 10_000);
+  await session.close();
+});

@@ -170,3 +170,26 @@ export function brokenWorkerSetup(): JobSetup<BatchSpec, BatchInputs, PreparedSt
     return tinySetup(announced, role);
   };
 }
+
+/** A setup whose model owner fails in its second step (failure tests). */
+export function failingStepWorkerSetup(): JobSetup<BatchSpec, BatchInputs, PreparedState> {
+  return async (announced, role) => {
+    const side = await tinySetup(announced, role);
+    if (!role.modelOwner) return side;
+    return {
+      ...side,
+      job: async (pub) => {
+        const job = await side.job(pub);
+        return {
+          share: async (be) => {
+            const model = await job.share(be);
+            return {
+              ...model,
+              evaluate: () => Promise.reject(new Error("disk full while evaluating (test)")),
+            };
+          },
+        };
+      },
+    };
+  };
+}
