@@ -39,8 +39,12 @@ export class SessionChannel implements Channel {
   /** The watched channel. */
   readonly inner: WatchableChannel;
   #fatal: Error | undefined;
-  #abort: Promise<never>;
-  #rejectAbort!: (e: Error) => void;
+  /**
+   * The pending operations' rejecters: a failure rejects them at once. (Racing each operation
+   * against one long-lived pending promise would leak: every race leaves a reaction on it that
+   * holds the operation's result, i.e. every payload ever received.)
+   */
+  #pending = new Set<(e: Error) => void>();
   #op = "setup";
   #path = "setup";
   #armed = true;
@@ -52,8 +56,6 @@ export class SessionChannel implements Channel {
     this.self = inner.self;
     this.parties = inner.parties;
     this.ledger = inner.ledger;
-    this.#abort = new Promise<never>((_, reject) => (this.#rejectAbort = reject));
-    this.#abort.catch(() => {});
     this.#unsubscribe = inner.onLinkFailure((peer, f) => this.#onFailure(peer, f));
   }
 
@@ -84,7 +86,25 @@ export class SessionChannel implements Channel {
   fail(e: Error): void {
     if (this.#fatal !== undefined) return;
     this.#fatal = e;
-    this.#rejectAbort(e);
+    for (const reject of this.#pending) reject(e);
+    this.#pending.clear();
+  }
+
+  /** `op`'s result, or the session's failure as soon as there is one. */
+  #watched<T>(op: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.add(reject);
+      op.then(
+        (v) => {
+          this.#pending.delete(reject);
+          resolve(v);
+        },
+        (e) => {
+          this.#pending.delete(reject);
+          reject(this.#fatal ?? e);
+        },
+      );
+    });
   }
 
   /** Queues a message (throws the session's failure, if any). */
@@ -101,7 +121,7 @@ export class SessionChannel implements Channel {
     this.#op = "recv";
     this.#path = meta.path;
     try {
-      return await Promise.race([this.inner.recv(from, meta), this.#abort]);
+      return await this.#watched(this.inner.recv(from, meta));
     } catch (e) {
       throw this.#fatal ?? e;
     }
@@ -111,7 +131,7 @@ export class SessionChannel implements Channel {
   async flush(): Promise<void> {
     if (this.#fatal) throw this.#fatal;
     try {
-      await Promise.race([this.inner.flush(), this.#abort]);
+      await this.#watched(this.inner.flush());
     } catch (e) {
       throw this.#fatal ?? e;
     }
