@@ -131,7 +131,7 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
         });
       }, closeAll);
       await Promise.race([shared, loops]);
-      loops.catch(() => {});
+      loops.catch((e) => steps.fail(e));
       const me = channels[doIndex];
       const send = (bytes: Uint8Array) => {
         for (const p of me.parties) if (p !== me.self) me.send(p, bytes, CONTROL);
@@ -170,7 +170,7 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
     try {
       const all = this.#barrier?.next();
       const out = await fn();
-      if (all !== undefined) await Promise.race([all, this.#loops]);
+      if (all !== undefined) await all;
       return out;
     } catch (e) {
       throw await this.#rootCause(e);
@@ -216,20 +216,37 @@ export class LocalSession<Spec = unknown, Inputs = unknown> implements SecureSes
   }
 }
 
-/** Resolves each step once `parties` parties have reported it done (steps run one at a time). */
+/**
+ * Resolves each step once `parties` parties have reported it done (steps run one at a time);
+ * rejects the step in progress, and every later one, when a party failed.
+ */
 class StepBarrier {
   #pending = 0;
   #resolve: (() => void) | undefined;
+  #reject: ((e: unknown) => void) | undefined;
+  #failure: { error: unknown } | undefined;
   constructor(readonly parties: number) {}
 
   /** The promise that the next step is done by every party. */
   next(): Promise<void> {
     this.#pending = this.parties;
-    return new Promise((r) => (this.#resolve = r));
+    const step = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    step.catch(() => {}); // a step whose own part failed first never awaits it
+    if (this.#failure !== undefined) this.#reject!(this.#failure.error);
+    return step;
   }
 
   /** A party finished the current step. */
   done(): void {
     if (--this.#pending === 0) this.#resolve?.();
+  }
+
+  /** A party failed. */
+  fail(error: unknown): void {
+    this.#failure = { error };
+    this.#reject?.(error);
   }
 }
