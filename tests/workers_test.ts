@@ -8,7 +8,12 @@ import {
   type WorkerSetupRef,
 } from "@secp/sharing/run";
 import type { BatchInputs, BatchSpec } from "@secp/transformer";
-import { tinyBatch, tinyPrompts, tinySetup } from "./testdata/deploy_tiny.ts";
+import {
+  failingStepWorkerSetup,
+  tinyBatch,
+  tinyPrompts,
+  tinySetup,
+} from "./testdata/deploy_tiny.ts";
 
 const SEED = "workers-equality"; // fixed seeds: test only
 const tiny = (name: string): WorkerSetupRef => ({
@@ -101,12 +106,18 @@ Deno.test("workers: parties in workers need a workerSetup", async () => {
   );
 });
 
-Deno.test("workers: a party failing during a step fails that step within seconds, naming it", async () => {
+for (const partiesIn of ["workers", "thread"] as const) {
+  Deno.test(`${partiesIn}: a party failing during a step fails that step within seconds with its own error`, async () => {
+    await failingStep(partiesIn);
+  });
+}
+
+async function failingStep(partiesIn: "workers" | "thread"): Promise<void> {
   const session = await startSession({
     kind: "2pc",
-    setup: tinySetup,
+    setup: partiesIn === "thread" ? failingStepWorkerSetup() : tinySetup,
     announce: { kind: "softmax" },
-    partiesIn: "workers",
+    partiesIn,
     workerSetup: tiny("failingStepWorkerSetup"),
   });
   const { spec, inputs } = tinyBatch();
@@ -117,5 +128,5 @@ Deno.test("workers: a party failing during a step fails that step within seconds
     /disk full while evaluating \(test\)/,
   );
   assert.ok(performance.now() - t0 < 10_000);
-  await session.close();
-});
+  await session.close().catch(() => {}); // the failed party already ended the session
+}
