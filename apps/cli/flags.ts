@@ -45,6 +45,8 @@ export interface TuneFlags extends TaskFlags {
   loss: "ce" | "hinge";
   /** BBT's α: the projection's entry std is α·σ̂_emb/√d. */
   alpha: number;
+  /** BBTv2-style deep prompt: L prompt rows at the input of every layer (z split over layers). */
+  deep: boolean;
   /** Deployment config: the other parties run in their own processes (`deno task party`). */
   parties?: string;
   /** In process: every party on one thread, or one Worker thread per party. */
@@ -107,6 +109,10 @@ ${PARTIES_IN_HELP}
                             multi-class hinge with margin 2, for rfa; ce, BBT's default, with
                             --attention softmax, where it measured better, and --protocol paper)
   --alpha A                 projection scale α (entry std α·σ̂_emb/√d, BBT/BBTv2's rule; default 1)
+  --deep                    BBTv2-style deep prompt: --prompt-len rows at the input of every layer
+                            (layer l's replace the hidden states of the prompt positions), each
+                            layer from its own projection of its own part of z (d split over the
+                            layers, optimised jointly); the untuned prompt stays a candidate
   --help                    this text`;
 
 /** `--parties-in`: default `workers`, `thread` with a simulated `--net`. */
@@ -192,6 +198,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       selection: { type: "string" },
       loss: { type: "string" },
       alpha: { type: "string" },
+      deep: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -241,6 +248,7 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       ] as const,
     ),
     alpha,
+    deep: values.deep ?? false,
     shots,
     devShots: int("dev-shots", values["dev-shots"], shots, 1),
     popsize: int("popsize", values.popsize, preset.popsize, 2, 1000),

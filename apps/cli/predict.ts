@@ -226,6 +226,13 @@ export async function runPredict(
         `prompt file ${flags.prompt}: embedDim ${pf.embedDim} does not match the model's ${embedDim}`,
       );
     }
+    const widths = opened.oracle.promptWidths;
+    if (pf.promptWidths && pf.promptWidths.join(",") !== widths?.join(",")) {
+      throw new Error(
+        `prompt file ${flags.prompt}: deep prompt widths [${pf.promptWidths}] do not match the ` +
+          `model's [${widths ?? embedDim}]`,
+      );
+    }
     const C = readout.labelTexts.length;
     const input = (t: string) => readout.template ? fillTemplate(readout.template, t) : t;
     for (let s = 0; s < texts.length; s += flags.batch) {

@@ -33,7 +33,13 @@ export interface PromptFile {
   maxTokens: number;
   /** Where it came from: run directory, generation and dev metric. */
   source: { run: string; bestGeneration: number | null; bestDevMetric: number | null };
-  /** The prompt, L·E numbers, row-major. */
+  /**
+   * Set for a deep prompt (BBTv2-style, `tune --deep`): the width of each layer's rows, layer 0
+   * (= embedDim) first; `prompt` then holds promptLen·Σwidths numbers, layer-major. Absent: a
+   * shallow prompt.
+   */
+  promptWidths?: number[];
+  /** The prompt, L·E numbers, row-major (layer-major L·ΣW for a deep prompt). */
   prompt: number[];
 }
 
@@ -79,8 +85,22 @@ export async function readPromptFile(path: string): Promise<PromptFile & { value
   if (!Array.isArray(f.classNames) || f.classNames.length !== f.labelTexts.length) {
     throw bad("classNames must match labelTexts in length");
   }
-  if (!Array.isArray(f.prompt) || f.prompt.length !== f.promptLen * f.embedDim) {
-    throw bad(`prompt must hold promptLen·embedDim = ${f.promptLen * f.embedDim} numbers`);
+  const widths = f.promptWidths;
+  if (widths !== undefined) {
+    if (
+      !Array.isArray(widths) || widths.length < 2 || widths[0] !== f.embedDim ||
+      !widths.every((w) => Number.isInteger(w) && w > 0)
+    ) {
+      throw bad("promptWidths must list ≥ 2 positive layer widths, the first equal to embedDim");
+    }
+  }
+  const width = widths === undefined ? f.embedDim : widths.reduce((a, w) => a + w, 0);
+  if (!Array.isArray(f.prompt) || f.prompt.length !== f.promptLen * width) {
+    throw bad(
+      `prompt must hold promptLen·${widths ? "Σ promptWidths" : "embedDim"} = ${
+        f.promptLen * width
+      } numbers`,
+    );
   }
   // Each entry must be a finite JSON number: `null` (what JSON.stringify makes of NaN) would
   // otherwise be read as 0.

@@ -8,8 +8,10 @@
  */
 import { existsSync } from "node:fs";
 import {
+  DeepProjection,
   evaluatePrompt,
   loadTaskWith,
+  type PromptProjection,
   RandomProjection,
   readTuneCheckpoint,
   seedFromCrypto,
@@ -107,15 +109,29 @@ export async function runTune(
     // The data owner needs no weights: the model gives the initial prompt and the embedding scale
     // (for an HF model, a stated disclosure of the model owner: the embedding table's std).
     const p0 = opened.init;
-    const projection = new RandomProjection({
-      promptLength: L,
-      embedDim: oracle.embedDim,
-      intrinsicDim: flags.dim,
-      seed: flags.seed!,
-      embeddingStd: opened.embeddingStd,
-      alpha: flags.alpha,
-      init: p0,
-    });
+    const widths = oracle.promptWidths;
+    if (flags.deep && !(widths && widths.length > 1)) {
+      throw new Error(`--deep: the model ${info.name} takes no deep prompt (one layer)`);
+    }
+    const projection: PromptProjection = flags.deep
+      ? new DeepProjection({
+        promptLength: L,
+        layerWidths: widths!,
+        intrinsicDim: flags.dim,
+        seed: flags.seed!,
+        embeddingStd: opened.embeddingStd,
+        alpha: flags.alpha,
+        init: p0,
+      })
+      : new RandomProjection({
+        promptLength: L,
+        embedDim: oracle.embedDim,
+        intrinsicDim: flags.dim,
+        seed: flags.seed!,
+        embeddingStd: opened.embeddingStd,
+        alpha: flags.alpha,
+        init: p0,
+      });
     const clipped = clippedCounts(
       opened.tokenCount,
       { train: split.train, dev: split.dev, test },
@@ -138,7 +154,9 @@ export async function runTune(
     }
     log(
       `secp-tuning: task ${task.name} (${flags.shots}-shot: ${split.train.length} train, ${split.dev.length} dev, ${test.length} test texts), backend ${flags.backend}, ` +
-        `model ${info.name}, attention ${flags.attention}, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
+        `model ${info.name}, attention ${flags.attention}, ${flags.deep ? "deep " : ""}prompt at ${
+          flags.deep ? `every layer (${widths!.length})` : "the input"
+        }, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
           flags.maxTokens || opened.maxSeqLen - L
         } tokens, ${flags.budget} generations (protocol ${flags.protocol}, loss ${flags.loss}, ` +
         `selection ${flags.selection})`,
@@ -151,6 +169,8 @@ export async function runTune(
       task,
       split,
       projection,
+      // A deep run keeps the model as it was (the shallow initial prompt) as the untuned candidate.
+      ...(flags.deep ? { untunedPrompt: p0 } : {}),
       cma: { popsize: flags.popsize, seed: flags.seed, sigma0: 1 },
       loss: flags.loss,
       selection: flags.selection,
@@ -198,7 +218,7 @@ export async function runTune(
       ];
       for (const [name, c] of picks) {
         if (!testOf.has(c.generation)) {
-          const p = projection.apply(c.z);
+          const p = c.generation === 0 ? p0 : projection.apply(c.z);
           testOf.set(
             c.generation,
             (await evaluatePrompt(oracle, task, test, p, { batchSize: 32 })).metric,
@@ -225,6 +245,8 @@ export async function runTune(
         bestGeneration: picked.generation,
         bestDevMetric: result.bestDevMetric,
       },
+      // A deep prompt records its layer widths; the untuned prompt, when kept, is shallow.
+      ...(result.bestPrompt.length > L * oracle.embedDim ? { promptWidths: [...widths!] } : {}),
       prompt: Array.from(result.bestPrompt),
     });
     const report = await writeReports({

@@ -29,7 +29,7 @@ import {
   type OracleCost,
   type PreparedBatch,
 } from "./oracle.ts";
-import type { RandomProjection } from "./projection.ts";
+import type { PromptProjection } from "./projection.ts";
 import type { Seed } from "./rng.ts";
 import {
   type Candidate,
@@ -89,7 +89,12 @@ export interface TuneOptions {
   /** Train batch (evaluated every generation) and dev batch (model selection). */
   split: { train: Example[]; dev: Example[] };
   /** The data owner's random projection z → prompt. */
-  projection: RandomProjection;
+  projection: PromptProjection;
+  /**
+   * The untuned prompt of the final selection (default: the projection of z = 0). A deep run
+   * passes the shallow initial prompt here, so the model as it was stays a candidate.
+   */
+  untunedPrompt?: Float64Array;
   /** CMA-ES settings. */
   cma?: TuneCMAOptions;
   /** Loss minimised by CMA-ES (default "ce"). */
@@ -178,7 +183,7 @@ export type StopReason =
 export interface TuneResult {
   /** The selected z (zeros when the untuned prompt was kept; the final mean without candidates). */
   bestZ: Float64Array;
-  /** Projection of `bestZ`, ready for the model (L·E). */
+  /** Projection of `bestZ`, ready for the model (L·E; the untuned prompt when it was kept). */
   bestPrompt: Float64Array;
   /** Its dev metric, or null. */
   bestDevMetric: number | null;
@@ -532,12 +537,16 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
           positiveClass: task.positiveClass,
         };
         const zs = [new Float64Array(d), ...devCandidates.map((c) => c.z)];
-        const tres = await oracle.evaluate(projection.applyBatch(zs), train);
+        const untuned = options.untunedPrompt ?? projection.apply(zs[0]);
+        const tres = await oracle.evaluate(
+          [untuned, ...projection.applyBatch(zs.slice(1))],
+          train,
+        );
         oracleCalls++;
         checkOracleResult(tres, zs.length, T, C);
         let untunedDev: Scores | null = null;
         if (dev) {
-          const dres = await oracle.evaluate([projection.apply(zs[0])], dev);
+          const dres = await oracle.evaluate([untuned], dev);
           oracleCalls++;
           checkOracleResult(dres, 1, split.dev.length, C);
           untunedDev = scoreLogits(dres.logits, devLabels, C, score);
@@ -564,9 +573,10 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const pick = c ? c.candidates[c.selection.index] : null;
   const bestZ = pick ? pick.z.slice() : b ? b.z.slice() : finalMean.slice();
   const pickDev = pick ? pick.dev : null;
+  const keptUntuned = pick !== null && pick.generation === 0 && options.untunedPrompt;
   return {
     bestZ,
-    bestPrompt: projection.apply(bestZ),
+    bestPrompt: keptUntuned ? options.untunedPrompt!.slice() : projection.apply(bestZ),
     bestDevMetric: pick ? (pickDev ? pickDev.metric : null) : b ? b.metric : null,
     bestDevLoss: pick ? (pickDev ? pickDev.loss : null) : b ? b.loss : null,
     bestGeneration: pick ? pick.generation : b ? b.generation : null,

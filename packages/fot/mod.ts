@@ -47,7 +47,17 @@ export {
   parseExact,
   stringifyExact,
 } from "./codec.ts";
-export { bbtProjectionStd, type ProjectionOptions, RandomProjection } from "./projection.ts";
+export {
+  bbtProjectionStd,
+  type ProjectionOptions,
+  type PromptProjection,
+  RandomProjection,
+} from "./projection.ts";
+export {
+  DeepProjection,
+  type DeepProjectionOptions,
+  splitIntrinsicDim,
+} from "./deep_projection.ts";
 export {
   type Candidate,
   isSelectionCriterion,

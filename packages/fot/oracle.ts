@@ -61,9 +61,19 @@ export interface FitnessOracle<H extends PreparedBatch = PreparedBatch> {
   readonly promptLength: number;
   /** Embedding width E. */
   readonly embedDim: number;
+  /**
+   * Set when the oracle also takes deep prompts (BBTv2-style, a prompt at the input of every
+   * layer): the width of each layer's prompt rows, layer 0 (= E) first. A deep candidate holds
+   * L·Σwidths numbers, layer-major (layer 0's L×E rows, then layer 1's, …); a candidate of L·E
+   * numbers is a shallow prompt. One call may mix both.
+   */
+  readonly promptWidths?: readonly number[];
   /** Announces a batch once; the returned handle is reused for every generation. */
   prepare(batch: OracleBatch): Promise<H>;
-  /** Logits of P prompts (each L·E, row-major L×E) on every text of the prepared batch. */
+  /**
+   * Logits of P prompts (each L·E, row-major L×E; or deep, see {@link promptWidths}) on every
+   * text of the prepared batch.
+   */
   evaluate(prompts: Float64Array[], batch: H): Promise<OracleResult>;
   /** Frees cached state of a batch (optional). */
   release?(batch: H): Promise<void> | void;

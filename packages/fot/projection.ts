@@ -31,6 +31,29 @@ export interface ProjectionOptions {
   std?: number;
   /** Offset p₀ of length L·E (default zero: BBT's "add" mode on placeholder tokens). */
   init?: ArrayLike<number>;
+  /** Label of A's random stream under `seed` (default "projection"; a deep prompt's layers differ). */
+  label?: string;
+}
+
+/**
+ * What the tuning loop needs of a projection z ↦ prompt: {@link RandomProjection} (a shallow
+ * prompt, L·E) or `DeepProjection` (a prompt at every layer).
+ */
+export interface PromptProjection {
+  /** Prompt tokens L. */
+  readonly promptLength: number;
+  /** Embedding width E (the width of layer 0's rows). */
+  readonly embedDim: number;
+  /** Intrinsic dimension d (the length of z). */
+  readonly intrinsicDim: number;
+  /** Length of a projected prompt. */
+  readonly outputDim: number;
+  /** The prompt of one z. */
+  apply(z: ArrayLike<number>): Float64Array;
+  /** The prompts of a population. */
+  applyBatch(zs: ArrayLike<number>[]): Float64Array[];
+  /** Identifies the projection in checkpoints (never the seed). */
+  fingerprint(): string;
 }
 
 /** BBT(v2) std of the projection entries: α·σ̂_emb / (√d · σ). */
@@ -44,7 +67,7 @@ export function bbtProjectionStd(
 }
 
 /** A fixed random linear map z ↦ A z + p₀ (A stored as float32, applied in float64). */
-export class RandomProjection {
+export class RandomProjection implements PromptProjection {
   /** Prompt tokens L. */
   readonly promptLength: number;
   /** Embedding width E. */
@@ -88,7 +111,7 @@ export class RandomProjection {
     this.outputDim = promptLength * embedDim;
     this.std = std;
     this.matrix = new Float32Array(this.outputDim * d);
-    Rng.fromSeed(options.seed, "projection").fillNormal(this.matrix, std);
+    Rng.fromSeed(options.seed, options.label ?? "projection").fillNormal(this.matrix, std);
     this.init = new Float64Array(this.outputDim);
     if (options.init !== undefined) {
       if (options.init.length !== this.outputDim) {

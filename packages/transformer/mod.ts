@@ -149,7 +149,13 @@ export {
   evaluatePrompts,
   prepareBatch,
   type PreparedState,
+  useLitePromptWidths,
 } from "./use_lite/steps.ts";
+export {
+  layerPromptRows,
+  replacePackedPromptRows,
+  replacePaddedPromptRows,
+} from "./common/prompt_rows.ts";
 export {
   parseUseLiteBatchSpec,
   parseUseLitePublicModel,

@@ -265,7 +265,8 @@ export async function benchTuning(args: string[]): Promise<TuningRow[]> {
   const b = base;
   const resolved =
     `protocol ${b.protocol}: ${b.shots}+${b.devShots} shots, popsize ${b.popsize}, ` +
-    `d ${b.dim}, ${b.budget} generations, loss ${b.loss}, selection ${b.selection}`;
+    `d ${b.dim}, ${b.budget} generations, loss ${b.loss}, selection ${b.selection}` +
+    (b.deep ? ", deep prompt at every layer (d split over the layers, joint CMA-ES)" : "");
   const settings = `${tuneArgs.join(" ")} (${resolved}; ${model})`;
   const rows: TuningRow[] = [];
   // Seeds outermost, so a suite stopped early has every task on its first seeds.

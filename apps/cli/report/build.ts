@@ -332,6 +332,7 @@ export function buildReport(i: ReportInputs) {
       backend: i.flags.backend,
       model: i.model,
       attention: i.flags.attention as string,
+      deep_prompt: i.flags.deep === true,
       labels: i.data.labels,
       texts_clipped: i.data.clipping.clipped,
       texts_longer_than_model_max: i.data.clipping.longerThanModel,

@@ -57,6 +57,10 @@ export const REPORT_FIELDS: Record<string, Field> = {
       backend: f("string", "reference, plain, 2pc or 3pc"),
       model: f("string", "the model (USE-lite, or the HF checkpoint's architecture and folder)"),
       attention: f("string", "rfa or softmax"),
+      deep_prompt: f(
+        "boolean",
+        "tune --deep: a prompt at the input of every layer (BBTv2-style); the prompt file then lists promptWidths",
+      ),
       labels: f("array", "each label: id, name, readout, examples (and test examples)"),
       texts_clipped: f("integer", "texts clipped to the token limit (train, dev and test)"),
       texts_longer_than_model_max: f("integer", "texts longer than the model's own room"),

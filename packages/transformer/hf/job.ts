@@ -126,7 +126,14 @@ export function parseHfBatchSpec(x: unknown, config: HfConfig): HfBatchSpec {
     }
     head = { kind: "cosine", labelSeq: h.labelSeq, labelLengths, scale: h.scale };
   } else return bad(`spec.head.kind must be "mlm" or "cosine"`);
-  return { texts: s.texts, textSeq: s.textSeq, textLengths, head };
+  if (s.deep !== undefined && typeof s.deep !== "boolean") bad("spec.deep must be true or false");
+  return {
+    texts: s.texts,
+    textSeq: s.textSeq,
+    textLengths,
+    head,
+    ...(s.deep ? { deep: true } : {}),
+  };
 }
 
 /**

@@ -44,6 +44,12 @@ export interface HfForwardOptions {
   /** Index the prompt rows are inserted at (default 1, after `[CLS]`/`<s>`). */
   readonly promptAt?: number;
   /**
+   * Deep prompt (BBTv2-style): entry l−1 holds the L rows (flat `[L × d]`) that replace the hidden
+   * states of the prompt positions at the input of layer l ≥ 1; `prompt` gives the embedding
+   * layer's rows. One entry per layer after the first; needs `prompt`.
+   */
+  readonly layerPrompts?: readonly Float64Array[];
+  /**
    * GELU form (default: the config's `hidden_act`: erf for `gelu`, tanh for `gelu_new` & co.);
    * `accurate` (the secure model's `geluAccurate`) isolates the MPC protocol's approximation from
    * its fixed-point error.
@@ -253,6 +259,20 @@ export function hfForward(
   const c = w.config, d = c.hiddenSize, f = c.intermediateSize, eps = c.layerNormEps;
   const gk = opts.gelu ?? hfConfigGelu(w);
   const prompt = flatPrompt(opts.prompt, d);
+  const deep = opts.layerPrompts;
+  if (deep !== undefined) {
+    if (prompt.rows === 0) throw new RangeError("hfForward: layerPrompts need a prompt");
+    if (deep.length !== w.layers.length - 1) {
+      throw new RangeError(
+        `hfForward: ${deep.length} layer prompts, expected ${w.layers.length - 1}`,
+      );
+    }
+    deep.forEach((r, i) => {
+      if (r.length !== prompt.rows * d) {
+        throw new RangeError(`hfForward: layerPrompts[${i}] has ${r.length} ≠ ${prompt.rows}×${d}`);
+      }
+    });
+  }
   const hidden: Float64Array[] = [], pooled: Float64Array[] = [], lengths: number[] = [];
   const poolerOutput: Float64Array[] = [];
   ids.forEach((text, b) => {
@@ -265,7 +285,9 @@ export function hfForward(
     layerNormRows(x, n, d, w.embLnGamma, w.embLnBeta, eps, x);
     const qkv = new Float64Array(n * 3 * d), o = new Float64Array(n * d);
     const f1 = new Float64Array(n * f), f2 = new Float64Array(n * d);
-    for (const L of w.layers) {
+    const at = Math.min(opts.promptAt ?? 1, text.length);
+    for (const [l, L] of w.layers.entries()) {
+      if (l > 0 && deep) x.set(deep[l - 1], at * d);
       matmulBias(x, n, d, L.qkvW, 3 * d, L.qkvB, qkv);
       const att = hfAttention(qkv, n, d, c.numHeads, mask, opts.expIters);
       matmulBias(att, n, d, L.outW, d, L.outB, o);

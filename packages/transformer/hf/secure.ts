@@ -32,6 +32,7 @@ import { geluAccurate, layerNorm } from "@secp/protocols";
 import type { FixedOperand, SecretBackend, Shared } from "@secp/sharing";
 import { denseForward, type SecureDense } from "../common/layers.ts";
 import { type BatchLayout, maskOf } from "../common/packing.ts";
+import { replacePaddedPromptRows } from "../common/prompt_rows.ts";
 import {
   type ForwardRobertaLayer,
   type LayerAttention,
@@ -255,6 +256,8 @@ export function hfInsertPromptSecure(
 /**
  * The encoder from embedding rows `[B, S, d]` (token rows, prompts inserted) to the last hidden
  * states `[B, S, d]`: adds the public-index position rows, the embedding LayerNorm, every layer.
+ * With `deep` (a deep prompt: `rows[l−1]` `[B, L, d]` per layer l ≥ 1, inserted at `at`), layer
+ * l's rows replace the hidden states of the prompt positions at that layer's input.
  */
 export async function hfEncodeSecure(
   be: SecretBackend,
@@ -262,6 +265,7 @@ export async function hfEncodeSecure(
   rows: Shared,
   layout: BatchLayout,
   attention: LayerAttention = { kind: "softmax" },
+  deep?: { rows: readonly Shared[]; at: number },
 ): Promise<Shared> {
   const c = model.config, d = c.hiddenSize, { batch: B, seq: S } = layout;
   if (S > c.maxSequenceLength) {
@@ -277,7 +281,13 @@ export async function hfEncodeSecure(
     () => layerNorm(be, x, model.embLn.gamma, model.embLn.beta, { eps: c.layerNormEps }),
   );
   const mask = maskOf(layout);
+  if (deep && deep.rows.length !== model.layers.length - 1) {
+    throw new RangeError(
+      `hfEncodeSecure: ${deep.rows.length} layer prompts, expected ${model.layers.length - 1}`,
+    );
+  }
   for (const [l, layer] of model.layers.entries()) {
+    if (l > 0 && deep) h = replacePaddedPromptRows(be, h, deep.rows[l - 1], deep.at);
     h = await be.scope(
       `layer${l}`,
       () => robertaLayerForward(be, h, layer, model.layerConfig, attention, { mask }),

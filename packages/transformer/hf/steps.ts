@@ -18,6 +18,7 @@
 import type { FloatTensor } from "@secp/field";
 import type { SecretBackend, Shared } from "@secp/sharing";
 import { l2normalize } from "../common/layers.ts";
+import { layerPromptRows } from "../common/prompt_rows.ts";
 import type { BatchLayout } from "../common/packing.ts";
 import type { LayerAttention } from "./layer.ts";
 import {
@@ -58,6 +59,12 @@ export interface HfBatchSpec {
   readonly textLengths: readonly number[];
   /** The head. */
   readonly head: HfHeadSpec;
+  /**
+   * Deep prompts (absent: false): each prompt is `[L, K·d]`, the rows of all K layers side by side
+   * (the embedding layer's d columns first), and layer l ≥ 1's rows replace the hidden states of
+   * the prompt positions at that layer's input.
+   */
+  readonly deep?: boolean;
 }
 
 /** Private inputs of the data owner for a batch (undefined on other parties). */
@@ -137,10 +144,15 @@ export async function hfEvaluatePrompts(
     const [P, L] = promptShape;
     const { texts: T, textSeq: S, textLengths, head } = state.spec;
     const d = model.config.hiddenSize;
-    const p = await be.input("dataOwner", prompts, [P, L, d]);
+    const K = state.spec.deep ? model.layers.length : 1;
+    const all = await be.input("dataOwner", prompts, [P, L, K * d]);
+    const { first: p, later } = K > 1
+      ? layerPromptRows(be, all, Array(K).fill(d), T)
+      : { first: all, later: [] };
     const layout: BatchLayout = { batch: T, seq: S, lengths: [...textLengths] };
     const ins = hfInsertPromptSecure(be, model, state.textRows, layout, p, 1);
-    const hidden = await hfEncodeSecure(be, model, ins.rows, ins.layout, attention);
+    const deep = K > 1 ? { rows: later, at: 1 } : undefined;
+    const hidden = await hfEncodeSecure(be, model, ins.rows, ins.layout, attention, deep);
     let logits: Shared;
     if (head.kind === "mlm") {
       const at = Array.from({ length: P * T }, (_, i) => {

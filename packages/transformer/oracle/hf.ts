@@ -16,6 +16,7 @@ import { encodeMasked, type MaskedText, verbalizerIds } from "../hf/readout.ts";
 import type { HfBatchInputs, HfBatchSpec } from "../hf/steps.ts";
 import type { HfTokenizer } from "../hf/tokenizer.ts";
 import type { HfWeights } from "../hf/weights.ts";
+import { groupByDepth, positionMajor, splitDeepPrompt } from "./deep.ts";
 
 /** A prepared batch of templated texts. */
 export interface HfBatch extends PreparedBatch {
@@ -25,6 +26,8 @@ export interface HfBatch extends PreparedBatch {
   readonly verbalizer: readonly number[];
   /** The session's batch id (secure oracle). */
   readonly id?: number;
+  /** The same texts announced for deep prompts (secure oracle; prepared on the first deep call). */
+  deepId?: Promise<number>;
 }
 
 /** What both HF oracles share. */
@@ -45,6 +48,8 @@ export abstract class HfOracleBase {
   readonly promptLength: number;
   /** Hidden size d. */
   readonly embedDim: number;
+  /** Widths of a deep prompt's rows per layer: d for each layer (see `FitnessOracle`). */
+  readonly promptWidths: readonly number[];
   /** Texts clipped to fit so far (reported by the caller). */
   clippedTexts = 0;
   /** The options it was built with. */
@@ -55,6 +60,7 @@ export abstract class HfOracleBase {
     this.o = o;
     this.promptLength = o.promptLength;
     this.embedDim = o.config.hiddenSize;
+    this.promptWidths = Array(o.config.numLayers).fill(o.config.hiddenSize);
   }
 
   /** Tokenises templated texts (mask slot, clipping) and maps the label words to token ids. */
@@ -95,7 +101,12 @@ export class HfReferenceOracle extends HfOracleBase implements FitnessOracle<HfB
     const logits = new Float64Array(prompts.length * T * C);
     const ids = batch.texts.map((t) => t.ids);
     prompts.forEach((prompt, p) => {
-      const ref = hfForward(w, ids, L > 0 ? { prompt } : {});
+      const layers = L > 0 ? splitDeepPrompt(prompt, L, this.promptWidths) : null;
+      const ref = hfForward(
+        w,
+        ids,
+        L === 0 ? {} : layers ? { prompt: layers[0], layerPrompts: layers.slice(1) } : { prompt },
+      );
       batch.texts.forEach((t, i) => {
         const at = t.maskAt >= 1 ? t.maskAt + L : t.maskAt;
         const row = ref.hidden[i].subarray(at * d, (at + 1) * d);
@@ -119,31 +130,54 @@ export class HfSecureOracle extends HfOracleBase implements FitnessOracle<HfBatc
   /** Tokenises at the data owner and prepares the batch in the session. */
   async prepare(batch: OracleBatch): Promise<HfBatch> {
     const b = this.encode(batch);
+    const id = await this.#session.prepare(this.#spec(b, false), {
+      textIds: b.texts.map((t) => t.ids),
+    });
+    return { ...b, id };
+  }
+
+  #spec(b: HfBatch, deep: boolean): HfBatchSpec {
     const textLengths = b.texts.map((t) => t.ids.length);
-    const id = await this.#session.prepare({
+    return {
       texts: b.size,
       textSeq: Math.max(1, ...textLengths),
       textLengths,
       head: { kind: "mlm", maskAt: b.texts.map((t) => t.maskAt), verbalizer: [...b.verbalizer] },
-    }, { textIds: b.texts.map((t) => t.ids) });
-    return { ...b, id };
+      ...(deep ? { deep: true } : {}),
+    };
   }
 
-  /** The whole population in one secure pass; the cost is measured from the session's ledger. */
+  /**
+   * The whole population in one secure pass (two when it mixes shallow and deep prompts: each
+   * kind has its own announced batch); the cost is measured from the session's ledger.
+   */
   async evaluate(prompts: Float64Array[], batch: HfBatch): Promise<OracleResult> {
-    const L = this.promptLength, d = this.embedDim;
-    const flat = new Float64Array(prompts.length * L * d);
-    prompts.forEach((p, i) => flat.set(p, i * L * d));
+    const L = this.promptLength, d = this.embedDim, T = batch.size, C = batch.numClasses;
+    const groups = groupByDepth(prompts, L, this.promptWidths);
     const before = this.#session.ledger.snapshot();
     const t0 = performance.now();
-    const out = await this.#session.evaluate(
-      batch.id!,
-      new FloatTensor(flat, [prompts.length, L, d]),
-    );
+    const logits = new Float64Array(prompts.length * T * C);
+    for (const [deep, idx] of [[false, groups.shallow], [true, groups.deep]] as const) {
+      if (idx.length === 0) continue;
+      const W = deep ? this.promptWidths.length * d : d;
+      const flat = new Float64Array(idx.length * L * W);
+      idx.forEach((i, j) => {
+        const p = deep
+          ? positionMajor(splitDeepPrompt(prompts[i], L, this.promptWidths)!, L)
+          : prompts[i];
+        if (p.length !== L * W) throw new RangeError(`prompt ${i}: ${p.length} ≠ ${L}×${W}`);
+        flat.set(p, j * L * W);
+      });
+      if (deep) {
+        batch.deepId ??= this.#session.prepare(this.#spec(batch, true), {
+          textIds: batch.texts.map((t) => t.ids),
+        });
+      }
+      const id = deep ? await batch.deepId! : batch.id!;
+      const out = await this.#session.evaluate(id, new FloatTensor(flat, [idx.length, L, W]));
+      idx.forEach((i, j) => logits.set(out.data.subarray(j * T * C, (j + 1) * T * C), i * T * C));
+    }
     const ms = performance.now() - t0;
-    return {
-      logits: Float64Array.from(out.data),
-      cost: { ...costSince(this.#session.ledger, before, ms) },
-    };
+    return { logits, cost: { ...costSince(this.#session.ledger, before, ms) } };
   }
 }

@@ -44,6 +44,7 @@ export {
   useLiteSetup,
 } from "./setup.ts";
 export { LOGIT_SCALE, tokenize } from "./tokens.ts";
+export { groupByDepth, positionMajor, splitDeepPrompt } from "./deep.ts";
 // The types this entry's API refers to.
 export type * from "../mod.ts";
 export type * from "@secp/fot";

@@ -11,6 +11,8 @@ import type { AttentionVariant } from "../use_lite/attention.ts";
 import { embed } from "../use_lite/reference.ts";
 import type { UseTokenizer } from "../use_lite/tokenizer.ts";
 import type { UseLiteWeights } from "../use_lite/weights.ts";
+import { useLitePromptWidths } from "../use_lite/steps.ts";
+import { splitDeepPrompt } from "./deep.ts";
 import { LOGIT_SCALE, tokenize } from "./tokens.ts";
 
 /** A prepared batch: token ids and label embeddings. */
@@ -43,6 +45,8 @@ export class ReferenceOracle implements FitnessOracle<ReferenceBatch> {
   readonly promptLength: number;
   /** Embedding width E. */
   readonly embedDim: number;
+  /** Widths of a deep prompt's rows per layer (see `FitnessOracle.promptWidths`). */
+  readonly promptWidths: readonly number[];
   readonly #o: ReferenceOracleOptions;
 
   /** An oracle over `o.weights`. */
@@ -50,6 +54,7 @@ export class ReferenceOracle implements FitnessOracle<ReferenceBatch> {
     this.#o = o;
     this.promptLength = o.promptLength;
     this.embedDim = o.weights.config.embedDim;
+    this.promptWidths = useLitePromptWidths(o.weights.config);
   }
 
   /** Tokenises the texts and embeds the label texts. */
@@ -74,9 +79,12 @@ export class ReferenceOracle implements FitnessOracle<ReferenceBatch> {
     const T = batch.size, C = batch.numClasses;
     const logits = new Float64Array(prompts.length * T * C);
     prompts.forEach((prompt, p) => {
-      const embs = this.promptLength > 0
-        ? embed(weights, batch.ids, { prompt, attention })
-        : embed(weights, batch.ids, { attention });
+      const layers = splitDeepPrompt(prompt, this.promptLength, this.promptWidths);
+      const embs = this.promptLength === 0
+        ? embed(weights, batch.ids, { attention })
+        : layers
+        ? embed(weights, batch.ids, { prompt: layers[0], layerPrompts: layers.slice(1), attention })
+        : embed(weights, batch.ids, { prompt, attention });
       embs.forEach((e, t) =>
         batch.labels.forEach((l, c) => {
           let dot = 0;

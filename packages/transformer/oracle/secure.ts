@@ -12,12 +12,18 @@ import { costSince, type SecureSession } from "@secp/sharing/run";
 import type { BatchInputs, BatchSpec } from "../use_lite/steps.ts";
 import type { UseTokenizer } from "../use_lite/tokenizer.ts";
 import type { UseLiteConfig } from "../use_lite/config.ts";
+import { useLitePromptWidths } from "../use_lite/steps.ts";
+import { groupByDepth, positionMajor, splitDeepPrompt } from "./deep.ts";
 import { LOGIT_SCALE, tokenize } from "./tokens.ts";
 
 /** A prepared batch: its id in the session. */
 export interface SecureBatch extends PreparedBatch {
   /** The session's batch id. */
   id: number;
+  /** The same texts announced for deep prompts (prepared on the first deep call). */
+  deepId?: Promise<number>;
+  /** The spec and inputs, kept to prepare the deep twin. */
+  announced: { spec: BatchSpec; inputs: BatchInputs };
 }
 
 /** Options of {@link SecureOracle}. */
@@ -48,6 +54,8 @@ export class SecureOracle implements FitnessOracle<SecureBatch> {
   readonly promptLength: number;
   /** Embedding width E. */
   readonly embedDim: number;
+  /** Widths of a deep prompt's rows per layer (see `FitnessOracle.promptWidths`). */
+  readonly promptWidths: readonly number[];
   readonly #o: SecureOracleOptions;
 
   /** An oracle on `o.session`. */
@@ -55,6 +63,7 @@ export class SecureOracle implements FitnessOracle<SecureBatch> {
     this.#o = o;
     this.promptLength = o.promptLength;
     this.embedDim = o.config.embedDim;
+    this.promptWidths = useLitePromptWidths(o.config);
   }
 
   /** Tokenises at the data owner and prepares the batch in the session. */
@@ -63,30 +72,55 @@ export class SecureOracle implements FitnessOracle<SecureBatch> {
     const textIds = tokenize(tokenizer, batch.texts, config, this.promptLength, this.#o.maxTokens);
     const labelIds = tokenize(tokenizer, batch.labelTexts, config, 0);
     const t = layoutOf(textIds), l = layoutOf(labelIds);
-    const id = await session.prepare({
+    const spec: BatchSpec = {
       texts: textIds.length,
       textSeq: t.seq,
       textLengths: t.lengths,
       classes: labelIds.length,
       labelSeq: l.seq,
       labelLengths: l.lengths,
-    }, { textIds, labelIds });
-    return { id, size: textIds.length, numClasses: labelIds.length };
+    };
+    const inputs = { textIds, labelIds };
+    const id = await session.prepare(spec, inputs);
+    return { id, size: textIds.length, numClasses: labelIds.length, announced: { spec, inputs } };
   }
 
-  /** The whole population in one secure pass; the cost is measured from the session's ledger. */
+  /**
+   * The whole population in one secure pass (two when it mixes shallow and deep prompts: each
+   * kind has its own announced batch); the cost is measured from the session's ledger.
+   */
   async evaluate(prompts: Float64Array[], batch: SecureBatch): Promise<OracleResult> {
     const { session } = this.#o;
-    const L = this.promptLength, E = this.embedDim;
-    const flat = new Float64Array(prompts.length * L * E);
-    prompts.forEach((p, i) => flat.set(p, i * L * E));
+    const L = this.promptLength, E = this.embedDim, T = batch.size, C = batch.numClasses;
+    const groups = groupByDepth(prompts, L, this.promptWidths);
     const before = session.ledger.snapshot();
     const t0 = performance.now();
-    const cos = await session.evaluate(batch.id, new FloatTensor(flat, [prompts.length, L, E]));
+    const out = new Float64Array(prompts.length * T * C);
+    for (const [deep, idx] of [[false, groups.shallow], [true, groups.deep]] as const) {
+      if (idx.length === 0) continue;
+      const rows = idx.map((i) =>
+        deep ? positionMajor(splitDeepPrompt(prompts[i], L, this.promptWidths)!, L) : prompts[i]
+      );
+      const W = deep ? this.promptWidths.reduce((a, w) => a + w, 0) : E;
+      const flat = new Float64Array(idx.length * L * W);
+      rows.forEach((p, j) => {
+        if (p.length !== L * W) throw new RangeError(`prompt ${idx[j]}: ${p.length} ≠ ${L}×${W}`);
+        flat.set(p, j * L * W);
+      });
+      if (deep) {
+        batch.deepId ??= session.prepare(
+          { ...batch.announced.spec, deep: true },
+          batch.announced.inputs,
+        );
+      }
+      const id = deep ? await batch.deepId! : batch.id;
+      const cos = await session.evaluate(id, new FloatTensor(flat, [idx.length, L, W]));
+      idx.forEach((i, j) => out.set(cos.data.subarray(j * T * C, (j + 1) * T * C), i * T * C));
+    }
     const ms = performance.now() - t0;
     const scale = this.#o.logitScale ?? LOGIT_SCALE;
     return {
-      logits: cos.data.map((v) => v * scale),
+      logits: out.map((v) => v * scale),
       cost: { ...costSince(session.ledger, before, ms) },
     };
   }

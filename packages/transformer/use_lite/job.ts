@@ -68,7 +68,9 @@ export function parseUseLiteBatchSpec(x: unknown): BatchSpec {
     }
     return v as number[];
   };
+  if (s.deep !== undefined && typeof s.deep !== "boolean") bad("spec.deep must be true or false");
   return {
+    ...(s.deep === true ? { deep: true } : {}),
     texts: s.texts as number,
     textSeq: s.textSeq as number,
     textLengths: lengths("textLengths", s.texts as number, s.textSeq as number),

@@ -34,6 +34,12 @@ import { attentionDim, finalModelDim } from "./config.ts";
 export interface ForwardOptions {
   /** Soft prompt: L rows of embedDim, as one flat [L × embedDim] array or L arrays. */
   readonly prompt?: Float64Array | readonly Float64Array[];
+  /**
+   * Deep prompt (BBTv2-style): entry l−1 holds the L rows (flat `[L × inputDim_l]`) that replace
+   * the hidden states of the L prompt positions at the input of layer l ≥ 1; `prompt` gives layer
+   * 0's rows. One entry per layer after the first; needs `prompt`.
+   */
+  readonly layerPrompts?: readonly Float64Array[];
   /** Attention variant (default softmax, the original model). */
   readonly attention?: AttentionVariant;
   /** Also return each sentence's final hidden states (pre-pooling). Default false. */
@@ -152,6 +158,7 @@ export function forward(
   if (L > cfg.maxSeqLen) {
     throw new RangeError(`prompt of ${L} rows exceeds maxSeqLen ${cfg.maxSeqLen}`);
   }
+  const layerPrompts = checkLayerPrompts(options.layerPrompts, cfg, L);
   const variant = options.attention ?? { kind: "softmax" };
   const wantInter = options.intermediates === true;
   const wantHidden = wantInter || options.returnHidden === true;
@@ -182,6 +189,7 @@ export function forward(
       offsets,
       N,
       prompt?.data ?? null,
+      layerPrompts,
       variant,
       stats,
       wantInter ? inter : null,
@@ -207,6 +215,29 @@ export function forward(
     ...(wantHidden ? { hidden } : {}),
     ...(wantInter ? { intermediates: inter } : {}),
   };
+}
+
+/** Checks a deep prompt's per-layer rows against the config and the prompt length L. */
+function checkLayerPrompts(
+  rows: readonly Float64Array[] | undefined,
+  cfg: UseLiteWeights["config"],
+  L: number,
+): readonly Float64Array[] | null {
+  if (rows === undefined) return null;
+  if (L === 0) throw new RangeError("layerPrompts need a prompt (layer 0's rows)");
+  if (rows.length !== cfg.layers.length - 1) {
+    throw new RangeError(
+      `layerPrompts: ${rows.length} entries, expected one per layer after the first ` +
+        `(${cfg.layers.length - 1})`,
+    );
+  }
+  rows.forEach((r, i) => {
+    const w = cfg.layers[i + 1].inputDim;
+    if (r.length !== L * w) {
+      throw new RangeError(`layerPrompts[${i}]: ${r.length} values, expected ${L}×${w}`);
+    }
+  });
+  return rows;
 }
 
 /** Sentence embeddings only (see {@link forward}). */
@@ -244,6 +275,7 @@ function runBatch(
   offsets: number[],
   N: number,
   prompt: Float64Array | null,
+  layerPrompts: readonly Float64Array[] | null,
   variant: AttentionVariant,
   stats: AttentionStats,
   inter: Intermediates | null,
@@ -274,6 +306,11 @@ function runBatch(
     const lw = weights.layers[l];
     const { inputDim: I, modelDim: M, ffnDim: F, heads } = lc;
     const A = attentionDim(lc);
+    if (l > 0 && layerPrompts) {
+      // Deep prompt: layer l's rows replace the hidden states of the prompt positions.
+      const rows = layerPrompts[l - 1];
+      for (const o of offsets) h.set(rows, o * I);
+    }
     // Attention block.
     const a = new Float64Array(N * I);
     layerNormRows(h, N, I, lw.ln1Gamma, lw.ln1Beta, cfg.layerNormEps, a);

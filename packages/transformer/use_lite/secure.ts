@@ -19,6 +19,7 @@ import { attentionDim, type UseLiteConfig, type UseLiteLayerConfig } from "./con
 import type { ModelOps } from "./ops.ts";
 import { denseForward, type SecureDense } from "../common/layers.ts";
 import { type BatchLayout, maskOf, meanRows, packRows, unpackRows } from "../common/packing.ts";
+import { replacePackedPromptRows } from "../common/prompt_rows.ts";
 
 /** Shared parameters of one layer. */
 export interface SecureLayer {
@@ -162,7 +163,9 @@ export async function embedTokens(
 
 /**
  * Encoder forward from layer-0 token terms `x0` `[B, S, embedDim]` (prompt rows and `2·E[id]`
- * rows, zeros at padding) to L2-normalised sentence embeddings `[B, outputDim]`.
+ * rows, zeros at padding) to L2-normalised sentence embeddings `[B, outputDim]`. With
+ * `layerPrompts` (a deep prompt: entry l−1 `[B, L, inputDim_l]`), layer l ≥ 1's rows replace the
+ * hidden states of each sequence's first L positions at that layer's input.
  */
 export async function encode(
   be: SecretBackend,
@@ -170,13 +173,20 @@ export async function encode(
   x0: Shared,
   layout: BatchLayout,
   ops: ModelOps,
+  layerPrompts?: readonly Shared[],
 ): Promise<Shared> {
   const S = layout.seq;
   const cfg = model.config;
   const timing = new FloatTensor(timingSignal(S, model.invTimescales), [S, cfg.embedDim]);
   // Per-token layers run on the N real rows only (see packing.ts); attention unpacks.
   let h = packRows(be, be.addPublic(x0, timing), layout);
+  if (layerPrompts && layerPrompts.length !== model.layers.length - 1) {
+    throw new RangeError(
+      `encode: ${layerPrompts.length} layer prompts, expected ${model.layers.length - 1}`,
+    );
+  }
   for (const [l, layer] of model.layers.entries()) {
+    if (l > 0 && layerPrompts) h = replacePackedPromptRows(be, h, layerPrompts[l - 1], layout);
     h = await be.scope(
       `layer${l}`,
       () => encoderLayer(be, h, layer, cfg.layers[l], l, layout, cfg, ops),

@@ -11,6 +11,13 @@ import type { SecretBackend, Shared } from "@secp/sharing";
 import { embedTokens, encode, type SecureUseLite } from "./secure.ts";
 import type { BatchLayout } from "../common/packing.ts";
 import type { ModelOps } from "./ops.ts";
+import type { UseLiteConfig } from "./config.ts";
+import { layerPromptRows } from "../common/prompt_rows.ts";
+
+/** Widths of a deep prompt's rows per layer: `embedDim`, then each later layer's `inputDim`. */
+export function useLitePromptWidths(config: UseLiteConfig): number[] {
+  return [config.embedDim, ...config.layers.slice(1).map((l) => l.inputDim)];
+}
 
 /** Public description of a prepared batch (sent to every party by the data owner). */
 export interface BatchSpec {
@@ -26,6 +33,12 @@ export interface BatchSpec {
   labelSeq: number;
   /** Real tokens per label text. */
   labelLengths: number[];
+  /**
+   * Deep prompts (absent: false): each prompt is `[L, ΣW]`, the rows of every layer side by side
+   * (layer 0's `embedDim` columns first, then each later layer's `inputDim`), and layer l ≥ 1's
+   * rows replace the hidden states of the prompt positions at that layer's input.
+   */
+  deep?: boolean;
 }
 
 /** Private inputs of the data owner for a batch (undefined on other parties). */
@@ -68,9 +81,10 @@ export async function prepareBatch(
 }
 
 /**
- * Logits of P prompts `[P, L, E]` (data owner's input) on every text of a prepared batch:
- * cosine of each prompted text's embedding with each label embedding, `[P·T, C]`, opened to the
- * data owner only (other parties get `undefined`).
+ * Logits of P prompts `[P, L, E]` (data owner's input; `[P, L, ΣW]` for a deep batch, see
+ * {@link BatchSpec.deep}) on every text of a prepared batch: cosine of each prompted text's
+ * embedding with each label embedding, `[P·T, C]`, opened to the data owner only (other parties
+ * get `undefined`).
  */
 export async function evaluatePrompts(
   be: SecretBackend,
@@ -84,12 +98,17 @@ export async function evaluatePrompts(
     const [P, L] = promptShape;
     const { texts: T, textSeq: S, textLengths } = state.spec;
     const E = model.config.embedDim;
-    const p = await be.input("dataOwner", prompts, [P, L, E]);
+    const widths = state.spec.deep ? useLitePromptWidths(model.config) : [E];
+    const W = widths.reduce((a, b) => a + b, 0);
+    const all = await be.input("dataOwner", prompts, [P, L, W]);
+    const { first: p, later } = widths.length > 1
+      ? layerPromptRows(be, all, widths, T)
+      : { first: all, later: undefined };
     const pb = be.broadcastTo(be.reshape(p, [P, 1, L, E]), [P, T, L, E]);
     const tb = be.broadcastTo(be.reshape(state.textRows, [1, T, S, E]), [P, T, S, E]);
     const x0 = be.reshape(be.concat([pb, tb], 2), [P * T, L + S, E]);
     const lengths = Array.from({ length: P * T }, (_, i) => L + textLengths[i % T]);
-    const emb = await encode(be, model, x0, { batch: P * T, seq: L + S, lengths }, ops);
+    const emb = await encode(be, model, x0, { batch: P * T, seq: L + S, lengths }, ops, later);
     const logits = await be.scope("logits", () => be.matmul(emb, state.labelsT));
     return await be.reveal(logits, "dataOwner");
   });
@@ -97,8 +116,9 @@ export async function evaluatePrompts(
 
 /**
  * Sentence embeddings `[B, outputDim]` of token-id texts (data owner's input), optionally with a
- * soft prompt `[L, E]` (data owner's input, prepended to every text), opened to the data owner:
- * the secure twin of the reference `forward(...).embeddings`, used by tests and benchmarks.
+ * soft prompt `[L, E]` (data owner's input, prepended to every text; `[L, ΣW]` with `deep`, see
+ * {@link BatchSpec.deep}), opened to the data owner: the secure twin of the reference
+ * `forward(...).embeddings`, used by tests and benchmarks.
  */
 export async function embedSecure(
   be: SecretBackend,
@@ -106,20 +126,25 @@ export async function embedSecure(
   layout: BatchLayout,
   ids: number[][] | undefined,
   ops: ModelOps,
-  prompt?: { length: number; rows: FloatTensor | undefined },
+  prompt?: { length: number; rows: FloatTensor | undefined; deep?: boolean },
 ): Promise<FloatTensor | undefined> {
   return await be.scope("embed-texts", async () => {
     const B = layout.batch, E = model.config.embedDim;
     let rows = await embedTokens(be, model, ids, [B, layout.seq]);
     let full = layout;
+    let later: Shared[] | undefined;
     if (prompt && prompt.length > 0) {
       const L = prompt.length;
-      const p = await be.input("dataOwner", prompt.rows, [L, E]);
-      const pb = be.broadcastTo(be.reshape(p, [1, L, E]), [B, L, E]);
+      const widths = prompt.deep ? useLitePromptWidths(model.config) : [E];
+      const W = widths.reduce((a, b) => a + b, 0);
+      const all = await be.input("dataOwner", prompt.rows, [L, W]);
+      const split = layerPromptRows(be, be.reshape(all, [1, L, W]), widths, B);
+      if (widths.length > 1) later = split.later;
+      const pb = be.broadcastTo(be.reshape(split.first, [1, L, E]), [B, L, E]);
       rows = be.concat([pb, rows], 1);
       full = { batch: B, seq: L + layout.seq, lengths: layout.lengths.map((n) => n + L) };
     }
-    const emb = await encode(be, model, rows, full, ops);
+    const emb = await encode(be, model, rows, full, ops, later);
     return await be.reveal(emb, "dataOwner");
   });
 }
