@@ -12,9 +12,10 @@
  *    (`--frequencies learned`) and stored in the checkpoint: public model structure, the feature
  *    map stays sin/cos(W·x). By default the attention block (q/k/v projections, per-head
  *    scalars, output projection, LayerNorm 1; `--groups` adds FFN or pooling) is trained with
- *    Adam. Stage 1 (`--layer-steps`): every layer's RFA attention output fitted to the softmax one on the teacher's inputs. Stage 2
- *    (`--steps`): 1 − cos(student, teacher) of the sentence embeddings. Both add a penalty keeping
- *    every RFA denominator above 4 × the MPC guard floor (tfjs-core autodiff).
+ *    Adam. Stage 1 (`--layer-steps`): every layer's RFA attention output fitted to the softmax
+ *    one on the teacher's inputs. Stage 2 (`--steps`): 1 − cos(student, teacher) of the sentence
+ *    embeddings. Both add a penalty keeping every RFA denominator above 4 × the MPC guard floor
+ *    (tfjs-core autodiff).
  * 4. Checkpoint: only the changed tensors (float16 deltas) + variant, seed, learned W (float16
  *    deltas against the seeded draw), manifest, metrics.
  * 5. Report, all from this run: softmax, normalised softmax (τ calibrated) and the adapted RFA at
