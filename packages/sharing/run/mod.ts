@@ -40,6 +40,7 @@ export { type LocalRun, type LocalRunOptions, plainBackend, runLocal } from "./l
 export {
   allOrNothing,
   type BackendOptions,
+  IN_PROCESS_TIMEOUT_MS,
   type LocalParties,
   type LocalPartiesOptions,
   makeBackend,

@@ -46,10 +46,7 @@ export interface LocalSessionOptions<Spec, Inputs> extends BackendOptions {
   setup: JobSetup<Spec, Inputs>;
   /** The data owner's description of the job, as it would announce it to deployed parties. */
   announce?: unknown;
-  /**
-   * Receive timeout in ms (default 10 minutes: in one process a silent peer is one still computing,
-   * e.g. the data owner waiting for a whole forward pass).
-   */
+  /** Receive timeout in ms (default `IN_PROCESS_TIMEOUT_MS`, 24 h: see start.ts). */
   timeoutMs?: number;
   /** Delay in-memory delivery per a network profile. */
   profile?: NetworkProfile;

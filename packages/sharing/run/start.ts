@@ -62,12 +62,18 @@ export function makeBackend(
   });
 }
 
+/**
+ * Receive timeout of parties in one process (24 h): there a silent peer is one still computing
+ * (e.g. the data owner waiting for a whole forward of a large population to be revealed, which
+ * takes the better part of an hour for the 16-shot preset on 2 cores), never a vanished one: a
+ * failing party closes every link (one thread) or reports its error (workers), which fails every
+ * pending receive at once.
+ */
+export const IN_PROCESS_TIMEOUT_MS = 24 * 3600 * 1000;
+
 /** Options of {@link startLocalParties}. */
 export interface LocalPartiesOptions extends BackendOptions {
-  /**
-   * Receive timeout in ms (default 10 minutes: in one process a silent peer is one still
-   * computing, e.g. the data owner waiting for a whole forward pass to be revealed).
-   */
+  /** Receive timeout in ms (default {@link IN_PROCESS_TIMEOUT_MS}). */
   timeoutMs?: number;
   /** Delay delivery per a network profile (in-memory links). */
   profile?: NetworkProfile;
@@ -104,7 +110,7 @@ export async function startLocalParties(
 ): Promise<LocalParties> {
   const { parties, roles } = localTopology(kind);
   const ledger = opts.ledger ?? new Ledger();
-  const timeoutMs = opts.timeoutMs ?? 600_000;
+  const timeoutMs = opts.timeoutMs ?? IN_PROCESS_TIMEOUT_MS;
   const raw: Channel[] = opts.link === "tcp"
     ? await createTcpNetwork(parties, { ledger, timeoutMs })
     : createMemoryNetwork(parties, { ledger, timeoutMs, profile: opts.profile });

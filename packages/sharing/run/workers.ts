@@ -22,7 +22,7 @@ import {
   type StepTiming,
 } from "./remote.ts";
 import { LocalSession, type LocalSessionOptions, type SecureSession } from "./session.ts";
-import { makeBackend } from "./start.ts";
+import { IN_PROCESS_TIMEOUT_MS, makeBackend } from "./start.ts";
 import { localTopology, pairwiseSeeds } from "./topology.ts";
 
 /**
@@ -66,7 +66,7 @@ export interface WorkerSessionOptions<Spec, Inputs> extends LinkedSessionOptions
   kind: BackendKind;
   /** How each worker builds its side of the job. */
   workerSetup: WorkerSetupRef;
-  /** Receive timeout in ms (default 10 minutes, as in one thread). */
+  /** Receive timeout in ms (default `IN_PROCESS_TIMEOUT_MS`, 24 h, as in one thread). */
   timeoutMs?: number;
 }
 
@@ -121,7 +121,7 @@ export class WorkerSession<Spec = unknown, Inputs = unknown>
   ): Promise<WorkerSession<Spec, Inputs>> {
     const { parties, roles } = localTopology(opts.kind);
     if (parties.length < 2) throw new Error(`${opts.kind} has no parties to run in workers`);
-    const timeoutMs = opts.timeoutMs ?? 600_000;
+    const timeoutMs = opts.timeoutMs ?? IN_PROCESS_TIMEOUT_MS;
     const mesh = createPortMesh(parties);
     const seeds = pairwiseSeeds(parties, opts.insecureSeed);
     const me = roles.dataOwner;
