@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
+import { secureVsReference } from "./secure_vs_reference.ts";
 import * as tf from "@tensorflow/tfjs-core";
-import { type BackendKind, runLocal } from "@secp/sharing";
 import { forward } from "../use_lite/reference.ts";
-import type { AttentionVariant } from "../use_lite/attention.ts";
 import { makeOrthogonalRfaFeatures } from "../use_lite/orthogonal_features.ts";
-import { shareUseLite } from "../use_lite/secure.ts";
-import { protocolOps } from "../use_lite/protocol_ops.ts";
-import { embedSecure } from "../use_lite/steps.ts";
 import { seededRng } from "../common/rng.ts";
 import { randomUseLiteWeights } from "../use_lite/random.ts";
-import type { UseLiteWeights } from "../use_lite/weights.ts";
 import { makeUseLiteConfig } from "../use_lite/config.ts";
 import {
   applyCheckpoint,
@@ -19,7 +14,6 @@ import {
   encodeCheckpoint,
   initialFeatures,
 } from "../adapt/checkpoint.ts";
-import { secureAttention } from "../adapt/secure.ts";
 import { useAdaptBackend } from "../adapt/tf_backend.ts";
 import {
   buildTfModel,
@@ -206,39 +200,6 @@ Deno.test("learned frequencies: stage 1 and stage 2 train W; exported model equa
   assert.ok(maxAbs(got, ref.embeddings.flatMap((e) => [...e])) < 1e-4);
 });
 
-async function secureVsReference(
-  kind: BackendKind,
-  weights: UseLiteWeights,
-  attention: AttentionVariant,
-  ids: number[][],
-): Promise<number> {
-  const ref = forward(weights, ids, { attention }).embeddings;
-  const lengths = ids.map((r) => r.length);
-  const layout = { batch: ids.length, seq: Math.max(...lengths), lengths };
-  const { results, roles } = await runLocal(kind, async (be) => {
-    const model = await shareUseLite(
-      be,
-      weights.config,
-      weights.invTimescales,
-      be.is("modelOwner") ? weights : undefined,
-    );
-    return await embedSecure(
-      be,
-      model,
-      layout,
-      be.is("dataOwner") ? ids : undefined,
-      protocolOps(secureAttention(weights.config, attention)),
-    );
-  }, { insecureSeed: "adapt-learned-secure" });
-  const got = results.get(roles.dataOwner)!;
-  const dim = weights.config.outputDim;
-  let err = 0;
-  ref.forEach((r, b) =>
-    r.forEach((v, j) => (err = Math.max(err, Math.abs(v - got.data[b * dim + j]))))
-  );
-  return err;
-}
-
 for (const kind of ["plain", "2pc", "3pc"] as const) {
   Deno.test(`secure RFA with a learned-W checkpoint (${kind}) equals its float64 reference`, async () => {
     const base = randomUseLiteWeights(small, "learned-secure");
@@ -247,7 +208,7 @@ for (const kind of ["plain", "2pc", "3pc"] as const) {
     const fixed = initialFeatures(small, attentionMeta);
     assert.notDeepEqual(attention.features.matrices, fixed.matrices);
     const ids = sentences.slice(1, 4);
-    const err = await secureVsReference(kind, weights, attention, ids);
+    const err = await secureVsReference(kind, weights, attention, ids, "adapt-learned-secure");
     assert.ok(err < 1e-3, `${kind}: max abs error ${err}`);
     // The secure forward follows the stored W: the reference with the initial W differs more.
     const other = forward(weights, ids, { attention: { ...attention, features: fixed } });

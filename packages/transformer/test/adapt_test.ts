@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
+import { secureVsReference } from "./secure_vs_reference.ts";
 import * as tf from "@tensorflow/tfjs-core";
-import { type BackendKind, runLocal } from "@secp/sharing";
 import { loadUseLite } from "../use_lite/assets.ts";
 import { embed, forward } from "../use_lite/reference.ts";
-import { type AttentionVariant, makeRfaFeatures } from "../use_lite/attention.ts";
-import { shareUseLite } from "../use_lite/secure.ts";
-import { protocolOps } from "../use_lite/protocol_ops.ts";
-import { embedSecure } from "../use_lite/steps.ts";
+import { makeRfaFeatures } from "../use_lite/attention.ts";
 import { cosine } from "../common/linalg.ts";
 import { seededRng } from "../common/rng.ts";
 import { randomUseLiteWeights } from "../use_lite/random.ts";
@@ -25,7 +22,7 @@ import {
   useLiteWeightsSha256,
 } from "../adapt/checkpoint.ts";
 import { buildDistillationSets, loadSotuSpeeches, splitSentences } from "../adapt/data.ts";
-import { secureAttention, secureRfaAttention } from "../adapt/secure.ts";
+import { secureRfaAttention } from "../adapt/secure.ts";
 import { broadcastBinary, transposeFast, useAdaptBackend } from "../adapt/tf_backend.ts";
 import {
   buildTfModel,
@@ -437,45 +434,12 @@ Deno.test({
   },
 });
 
-async function secureVsReference(
-  kind: BackendKind,
-  weights: UseLiteWeights,
-  attention: AttentionVariant,
-  ids: number[][],
-): Promise<number> {
-  const ref = forward(weights, ids, { attention }).embeddings;
-  const lengths = ids.map((r) => r.length);
-  const layout = { batch: ids.length, seq: Math.max(...lengths), lengths };
-  const { results, roles } = await runLocal(kind, async (be) => {
-    const model = await shareUseLite(
-      be,
-      weights.config,
-      weights.invTimescales,
-      be.is("modelOwner") ? weights : undefined,
-    );
-    return await embedSecure(
-      be,
-      model,
-      layout,
-      be.is("dataOwner") ? ids : undefined,
-      protocolOps(secureAttention(weights.config, attention)),
-    );
-  }, { insecureSeed: "adapt-secure" });
-  const got = results.get(roles.dataOwner)!;
-  const dim = weights.config.outputDim;
-  let err = 0;
-  ref.forEach((r, b) =>
-    r.forEach((v, j) => (err = Math.max(err, Math.abs(v - got.data[b * dim + j]))))
-  );
-  return err;
-}
-
 Deno.test("secure normalised attention (τ per layer and head) equals the float64 reference", async () => {
   const weights = randomUseLiteWeights(small, "secure-normalised");
   const ids = sentences.slice(1, 4);
   const normalised = { kind: "normalised", tau: [[2, 6], [4, 8]] } as const;
   for (const kind of ["plain", "2pc"] as const) {
-    const err = await secureVsReference(kind, weights, normalised, ids);
+    const err = await secureVsReference(kind, weights, normalised, ids, "adapt-secure");
     assert.ok(err < 1e-3, `${kind}: max abs error ${err}`);
   }
 });
@@ -485,7 +449,7 @@ Deno.test("secure RFA (raw and normalised, plain backend) equals the float64 ref
   const features = makeRfaFeatures(small, { numFeatures: 8, seed: 5 });
   const ids = sentences.slice(1, 4);
   const raw = { kind: "rfa", features, input: "raw", denominatorFloor: 1 / 16 } as const;
-  assert.ok(await secureVsReference("plain", weights, raw, ids) < 1e-3);
+  assert.ok(await secureVsReference("plain", weights, raw, ids, "adapt-secure") < 1e-3);
   const normalised = {
     kind: "rfa",
     features,
@@ -493,7 +457,7 @@ Deno.test("secure RFA (raw and normalised, plain backend) equals the float64 ref
     tau: [[0.5, 1.5], [1, 2]],
     denominatorFloor: 1 / 16,
   } as const;
-  assert.ok(await secureVsReference("plain", weights, normalised, ids) < 1e-3);
+  assert.ok(await secureVsReference("plain", weights, normalised, ids, "adapt-secure") < 1e-3);
   assert.throws(
     () => secureRfaAttention(small, { ...raw, denominatorFloor: 1e-6 }),
     /clamps at/,
@@ -514,7 +478,7 @@ for (const file of committedRaw) {
           "The stock market fell sharply today.",
           "Terrible acting and a boring plot, I want my money back.",
         ].map((t) => tokenizer.encode(t));
-        const err = await secureVsReference(kind, weights, attention, ids);
+        const err = await secureVsReference(kind, weights, attention, ids, "adapt-secure");
         assert.ok(err <= 1e-3, `max abs error of the normalised embedding ${err}`);
       },
     });
