@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { secureVsReference } from "./secure_vs_reference.ts";
+import { secureVsReference, seededSentences, SMALL_ADAPT_CONFIG } from "./adapt_fixtures.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { forward } from "../use_lite/reference.ts";
 import { makeOrthogonalRfaFeatures } from "../use_lite/orthogonal_features.ts";
-import { seededRng } from "../common/rng.ts";
 import { randomUseLiteWeights } from "../use_lite/random.ts";
 import { makeUseLiteConfig } from "../use_lite/config.ts";
 import {
@@ -25,21 +24,8 @@ import {
 } from "../adapt/tf_model.ts";
 import { distill, distillLayers } from "../adapt/train.ts";
 
-const small = makeUseLiteConfig({
-  vocabRows: 50,
-  embedDim: 16,
-  layers: [
-    { modelDim: 24, heads: 2, headDim: 4, ffnDim: 32 },
-    { modelDim: 24, heads: 2, headDim: 8, ffnDim: 32 },
-  ],
-  outputDim: 12,
-  maxSeqLen: 20,
-});
-const rng = seededRng("adapt-learned-test");
-const sentences = Array.from(
-  { length: 7 },
-  (_, i) => Array.from({ length: 1 + ((i * 5) % 13) }, () => Math.floor(rng.uniform() * 50)),
-);
+const small = SMALL_ADAPT_CONFIG;
+const sentences = seededSentences("adapt-learned-test");
 const attentionMeta: CheckpointAttention = {
   kind: "rfa",
   input: "raw",

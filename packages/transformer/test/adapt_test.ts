@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { secureVsReference } from "./secure_vs_reference.ts";
+import { secureVsReference, seededSentences, SMALL_ADAPT_CONFIG } from "./adapt_fixtures.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadUseLite } from "../use_lite/assets.ts";
 import { embed, forward } from "../use_lite/reference.ts";
@@ -8,7 +8,6 @@ import { cosine } from "../common/linalg.ts";
 import { seededRng } from "../common/rng.ts";
 import { randomUseLiteWeights } from "../use_lite/random.ts";
 import type { UseLiteWeights } from "../use_lite/weights.ts";
-import { makeUseLiteConfig } from "../use_lite/config.ts";
 import {
   AdaptedCheckpointError,
   applyCheckpoint,
@@ -40,21 +39,8 @@ const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
-const small = makeUseLiteConfig({
-  vocabRows: 50,
-  embedDim: 16,
-  layers: [
-    { modelDim: 24, heads: 2, headDim: 4, ffnDim: 32 },
-    { modelDim: 24, heads: 2, headDim: 8, ffnDim: 32 },
-  ],
-  outputDim: 12,
-  maxSeqLen: 20,
-});
-const rng = seededRng("adapt-test");
-const sentences = Array.from(
-  { length: 7 },
-  (_, i) => Array.from({ length: 1 + ((i * 5) % 13) }, () => Math.floor(rng.uniform() * 50)),
-);
+const small = SMALL_ADAPT_CONFIG;
+const sentences = seededSentences("adapt-test");
 
 Deno.test("adapt backend: BatchMatMul, Transpose and broadcast binaries equal tfjs-backend-cpu", async () => {
   await useAdaptBackend();

@@ -1,6 +1,7 @@
 /**
- * Test helper: the largest error of the secure USE-lite embedding (every party in this process,
- * fixed test seeds) against the float64 reference forward of the same weights and attention.
+ * Test fixtures of the adaptation tests: a small two-layer USE-lite config, seeded token sentences,
+ * and the largest error of the secure embedding (every party in this process, fixed test seeds)
+ * against the float64 reference forward of the same weights and attention.
  */
 import { type BackendKind, runLocal } from "@secp/sharing";
 import { forward } from "../use_lite/reference.ts";
@@ -9,7 +10,30 @@ import { shareUseLite } from "../use_lite/secure.ts";
 import { protocolOps } from "../use_lite/protocol_ops.ts";
 import { embedSecure } from "../use_lite/steps.ts";
 import type { UseLiteWeights } from "../use_lite/weights.ts";
+import { makeUseLiteConfig } from "../use_lite/config.ts";
+import { seededRng } from "../common/rng.ts";
 import { secureAttention } from "../adapt/secure.ts";
+
+/** Two small layers of different head widths, 50 vocabulary rows. */
+export const SMALL_ADAPT_CONFIG = makeUseLiteConfig({
+  vocabRows: 50,
+  embedDim: 16,
+  layers: [
+    { modelDim: 24, heads: 2, headDim: 4, ffnDim: 32 },
+    { modelDim: 24, heads: 2, headDim: 8, ffnDim: 32 },
+  ],
+  outputDim: 12,
+  maxSeqLen: 20,
+});
+
+/** Seven token sentences of 1–13 ids below 50, drawn from the test seed `label`. */
+export function seededSentences(label: string): number[][] {
+  const rng = seededRng(label);
+  return Array.from(
+    { length: 7 },
+    (_, i) => Array.from({ length: 1 + ((i * 5) % 13) }, () => Math.floor(rng.uniform() * 50)),
+  );
+}
 
 /** Max |secure − float64| over the embeddings of `ids` on `kind` (`seed`: an insecure test label). */
 export async function secureVsReference(
