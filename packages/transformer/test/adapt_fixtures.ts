@@ -12,6 +12,7 @@ import { embedSecure } from "../use_lite/steps.ts";
 import type { UseLiteWeights } from "../use_lite/weights.ts";
 import { makeUseLiteConfig } from "../use_lite/config.ts";
 import { seededRng } from "../common/rng.ts";
+import type { CheckpointAttention } from "../adapt/checkpoint.ts";
 import { secureAttention } from "../adapt/secure.ts";
 
 /** Two small layers of different head widths, 50 vocabulary rows. */
@@ -68,4 +69,19 @@ export async function secureVsReference(
     r.forEach((v, j) => (err = Math.max(err, Math.abs(v - got.data[b * dim + j]))))
   );
   return err;
+}
+
+/** The provenance fields of a test checkpoint (random base, no training) around `attention`. */
+export function testCheckpointMeta(attention: CheckpointAttention) {
+  return {
+    description: "test",
+    basePackage: "random",
+    baseVersion: "0",
+    baseLicence: "none",
+    licence: "none",
+    attention,
+    training: {},
+    metrics: {},
+    reproduce: "",
+  };
 }

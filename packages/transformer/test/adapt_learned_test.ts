@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { secureVsReference, seededSentences, SMALL_ADAPT_CONFIG } from "./adapt_fixtures.ts";
+import {
+  secureVsReference,
+  seededSentences,
+  SMALL_ADAPT_CONFIG,
+  testCheckpointMeta,
+} from "./adapt_fixtures.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { forward } from "../use_lite/reference.ts";
 import { makeOrthogonalRfaFeatures } from "../use_lite/orthogonal_features.ts";
@@ -36,17 +41,7 @@ const attentionMeta: CheckpointAttention = {
   tau: null,
   denominatorFloor: 1 / 16,
 };
-const meta = {
-  description: "test",
-  basePackage: "random",
-  baseVersion: "0",
-  baseLicence: "none",
-  licence: "none",
-  attention: attentionMeta,
-  training: {},
-  metrics: {},
-  reproduce: "",
-};
+const meta = testCheckpointMeta(attentionMeta);
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   assert.equal(a.length, b.length);
   let m = 0;

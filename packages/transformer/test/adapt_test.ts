@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { secureVsReference, seededSentences, SMALL_ADAPT_CONFIG } from "./adapt_fixtures.ts";
+import {
+  secureVsReference,
+  seededSentences,
+  SMALL_ADAPT_CONFIG,
+  testCheckpointMeta,
+} from "./adapt_fixtures.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadUseLite } from "../use_lite/assets.ts";
 import { embed, forward } from "../use_lite/reference.ts";
@@ -321,17 +326,7 @@ function perturbed(base: UseLiteWeights): UseLiteWeights {
 }
 
 async function tinyCheckpoint(base: UseLiteWeights) {
-  return await encodeCheckpoint(base, perturbed(base), {
-    description: "test",
-    basePackage: "random",
-    baseVersion: "0",
-    baseLicence: "none",
-    licence: "none",
-    attention: attentionMeta,
-    training: {},
-    metrics: {},
-    reproduce: "",
-  });
+  return await encodeCheckpoint(base, perturbed(base), testCheckpointMeta(attentionMeta));
 }
 
 Deno.test("checkpoint: round trip applies only the changed tensors", async () => {
