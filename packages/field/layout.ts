@@ -110,26 +110,43 @@ export function concatAxis<A extends Elems>(
   return [out, outShape];
 }
 
-/** Copies `data` (of `shape`) broadcast to `target` (NumPy rules). */
+/** Below this many elements a block is copied element by element (cheaper than subarray/set). */
+const SHORT_BLOCK = 16;
+
+/**
+ * Copies `data` (of `shape`) broadcast to `target` (NumPy rules). The trailing axes that are
+ * either all kept or all broadcast form one block, copied with `set` or written with `fill`; an
+ * odometer over the leading axes finds each block's source.
+ */
 export function broadcastTo<A extends Elems>(data: A, shape: Shape, target: Shape): A {
   assertBroadcastable(shape, target);
   const n = sizeOf(target);
-  const out = alloc(data, n);
+  const out = alloc(data, n) as Float64Array;
+  const src = data as Float64Array;
   const rank = target.length;
   const padded = [...new Array(rank - shape.length).fill(1), ...shape];
   const inStrides = stridesOf(padded).map((s, i) => (padded[i] === 1 ? 0 : s));
-  // Copy whole trailing rows when the last axis is not broadcast.
-  const idx = new Array<number>(rank).fill(0);
-  let src = 0;
-  for (let o = 0; o < n; o++) {
-    (out as Float64Array)[o] = (data as Float64Array)[src];
-    for (let ax = rank - 1; ax >= 0; ax--) {
+  // The trailing run: axes kept whole (copy) or all of size 1 in the input (fill).
+  const copy = rank > 0 && padded[rank - 1] === target[rank - 1];
+  let tail = rank;
+  while (tail > 0 && (copy ? padded[tail - 1] === target[tail - 1] : padded[tail - 1] === 1)) {
+    tail--;
+  }
+  const block = sizeOf(target.slice(tail));
+  if (block === 0) return out as A;
+  const idx = new Array<number>(tail).fill(0);
+  let from = 0;
+  for (let o = 0; o < n; o += block) {
+    if (!copy) out.fill(src[from], o, o + block);
+    else if (block < SHORT_BLOCK) { for (let j = 0; j < block; j++) out[o + j] = src[from + j]; }
+    else out.set(src.subarray(from, from + block), o);
+    for (let ax = tail - 1; ax >= 0; ax--) {
       idx[ax]++;
-      src += inStrides[ax];
+      from += inStrides[ax];
       if (idx[ax] < target[ax]) break;
-      src -= inStrides[ax] * idx[ax];
+      from -= inStrides[ax] * idx[ax];
       idx[ax] = 0;
     }
   }
-  return out;
+  return out as A;
 }

@@ -158,6 +158,21 @@ export function layoutSuite<T extends LayoutTensor<T, E>, E>(
         }
       }),
     );
+    // Blocks long enough for the set/fill paths: kept rows, broadcast rows, a broadcast middle.
+    for (const [src, target] of [[[3, 1, 40], [3, 5, 40]], [[4, 1], [4, 50]], [[40], [2, 3, 40]]]) {
+      fc.assert(
+        fc.property(gen(src.reduce((a, b) => a * b, 1)), (d) => {
+          const t = make(d, src);
+          const out = t.broadcastTo(target);
+          const lead = target.length - src.length;
+          for (const idx of indices(target)) {
+            const at = idx.slice(lead).map((v, i) => (src[i] === 1 ? 0 : v));
+            assert.equal(out.data[offsetOf(idx, target)], t.data[offsetOf(at, src)]);
+          }
+        }),
+        { numRuns: 5 },
+      );
+    }
     const t = make(Array.from({ length: 6 }, () => zero), [2, 3]);
     throwsNaming(() => t.broadcastTo([4, 3]), "[2,3]", "[4,3]");
     throwsNaming(() => t.broadcastTo([3]), "[2,3]", "[3]");
