@@ -203,11 +203,21 @@ function resolve(shape: readonly number[], opts: RfaOptions) {
   return { W, D, sigma, eps, recip };
 }
 
-/** Wᵀ·scale/(2π) per head, broadcast to [B, H, d, D] for the batched public matmul. */
-function projection(W: FloatTensor, B: number, scale: number): FloatTensor {
-  const [H, D, d] = W.shape;
+/**
+ * u = x·Wᵀ·scale/(2π) per head for x of [B, H, S, d]: one public product per head over all B·S
+ * rows ([H, B·S, d] @ [H, d, D]), so W is encoded once, not once per batch entry.
+ */
+async function project(be: SecretBackend, x: Shared, W: FloatTensor, scale: number) {
+  const [B, H, S, d] = x.shape, D = W.shape[1];
   const t = W.transpose([0, 2, 1]).mul(scale / (2 * Math.PI)); // [H, d, D]
-  return t.reshape([1, H, d, D]).broadcastTo([B, H, d, D]);
+  const rows = H === 1 ? be.reshape(x, [1, B * S, d]) : be.reshape(
+    be.transpose(x, [1, 0, 2, 3]),
+    [H, B * S, d],
+  );
+  const u = await be.matmulPublic(rows, t); // [H, B·S, D]
+  return H === 1
+    ? be.reshape(u, [B, 1, S, D])
+    : be.transpose(be.reshape(u, [H, B, S, D]), [1, 0, 2, 3]);
 }
 
 /** RFA attention for q, k, v of shape [B, H, S, d] (see the module docs). */
@@ -231,7 +241,7 @@ export async function rfaAttention(
       wScale = Math.sqrt(opts.normalize.temperature);
     }
     // u = x·Wᵀ/(2π) with `phaseBits` fractional bits: the public projection is scaled by 2^(k−f).
-    const u = await be.matmulPublic(qk, projection(W, 2 * B, wScale * 2 ** (pk - f)));
+    const u = await project(be, qk, W, wScale * 2 ** (pk - f));
     // With exact truncation, Π_cos's output rescale is folded into the two matmuls' truncations.
     const defer = deferRescale(be.exactTruncation, S, f, variant);
     const cs = await cosSin(be, u, {
