@@ -64,14 +64,31 @@ export function planeWords(n: number): number {
 export function toPlanes(t: RingTensor, bits: number): RingTensor {
   const n = t.size, pw = planeWords(n), x = halves(t);
   const o = new Uint32Array(2 * pw * bits);
-  for (let i = 0; i < n; i++) {
-    const lo = x[2 * i], hi = x[2 * i + 1], w = i >>> 5, m = 1 << (i & 31);
-    for (let j = 0; j < bits; j++) {
-      const bit = j < 32 ? (lo >>> j) & 1 : (hi >>> (j - 32)) & 1;
-      if (bit) o[2 * pw * j + w] |= m;
+  const lo = new Uint32Array(32), hi = new Uint32Array(32);
+  // 32 elements at a time: their low and high halves are two 32×32 bit matrices, transposed.
+  for (let g = 0; 32 * g < n; g++) {
+    const count = Math.min(32, n - 32 * g);
+    lo.fill(0), hi.fill(0);
+    for (let r = 0; r < count; r++) {
+      lo[r] = x[2 * (32 * g + r)];
+      hi[r] = x[2 * (32 * g + r) + 1];
     }
+    transpose32(lo), transpose32(hi);
+    for (let j = 0; j < bits; j++) o[2 * pw * j + g] = j < 32 ? lo[j] : hi[j - 32];
   }
   return wrap(o, [bits * pw]);
+}
+
+/** In-place transpose of a 32×32 bit matrix (row r = a[r], column c = bit c), by block swaps. */
+function transpose32(a: Uint32Array): void {
+  let m = 0x0000ffff;
+  for (let j = 16; j !== 0; j >>>= 1, m = (m ^ (m << j)) >>> 0) {
+    for (let k = 0; k < 32; k = (k + j + 1) & ~j) {
+      const t = ((a[k] >>> j) ^ a[k + j]) & m;
+      a[k + j] ^= t;
+      a[k] ^= t << j;
+    }
+  }
 }
 
 /** Planes `[from, to)` of a bit-sliced tensor with `pw` words per plane. */
