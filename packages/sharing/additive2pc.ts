@@ -320,9 +320,16 @@ export class Additive2pc extends Networked implements SecretBackend {
       if (this.#isDealer) {
         const t = (await this.prg(0).ringMod(shape, k)).add(await this.prg(1).ringMod(shape, k))
           .mod2k(k);
-        const ang = Float64Array.from(t.data, (v) => (2 * Math.PI * Number(v)) / 2 ** k);
-        const cos = this.fp.encode(new FloatTensor(ang.map(Math.cos), shape));
-        const sin = this.fp.encode(new FloatTensor(ang.map(Math.sin), shape));
+        // t < 2^k ≤ 2^64 read through its 32-bit halves (no BigInt per element).
+        const w = new Uint32Array(t.data.buffer, t.data.byteOffset, 2 * t.size);
+        const step = (2 * Math.PI) / 2 ** k;
+        const c = new Float64Array(t.size), s = new Float64Array(t.size);
+        for (let i = 0; i < t.size; i++) {
+          const a = (w[2 * i + 1] * 4294967296 + w[2 * i]) * step;
+          c[i] = Math.cos(a), s[i] = Math.sin(a);
+        }
+        const cos = this.fp.encode(new FloatTensor(c, shape));
+        const sin = this.fp.encode(new FloatTensor(s, shape));
         await this.dealShares([cos, sin], "tuple");
         await this.flush();
         const ph = this.#phantom(shape);
