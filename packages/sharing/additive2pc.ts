@@ -39,8 +39,12 @@ interface FixedState {
 export class Additive2pc extends Networked implements SecretBackend {
   /** `2pc`. */
   readonly kind: BackendKind = "2pc";
-  /** True for parties 0 and 1. */
-  readonly computing: boolean;
+  /** True for parties 0 and 1 (false while {@link preprocess} runs a step on shapes only). */
+  get computing(): boolean {
+    return this.#member && !this.shapesOnly;
+  }
+  /** Party 0 or 1. */
+  readonly #member: boolean;
   /** Truncation method. */
   readonly trunc: TruncMode;
   /** Exact with the dealer's truncation pairs; local truncation is probabilistic. */
@@ -54,12 +58,22 @@ export class Additive2pc extends Networked implements SecretBackend {
     super(opts);
     if (opts.roles.dealer === undefined) throw new Error("2pc: roles.dealer is required");
     this.#dealer = opts.roles.dealer;
-    this.computing = this.party === 0 || this.party === 1;
+    this.#member = this.party === 0 || this.party === 1;
     this.trunc = opts.trunc ?? "exact";
   }
 
   get #isDealer(): boolean {
     return this.party === this.#dealer;
+  }
+
+  /**
+   * The offline pass of a step: runs `program` (the step this party runs next) on shapes only,
+   * drawing this party's masks, taking the dealer's corrections and computing the products with
+   * opened constants (C_i + A_i·F of every fixed-operand product) now; the next run of the same
+   * program does only the online part. A no-op on the dealer and on non-computing parties.
+   */
+  async preprocess(program: () => Promise<unknown>): Promise<void> {
+    if (this.#member) await this.offlinePass(program);
   }
 
   /** Party 0's share is share 0. */
@@ -79,6 +93,7 @@ export class Additive2pc extends Networked implements SecretBackend {
   /** Secret-shares a raw ring value from `owner` (party 0's share comes from a shared PRG). */
   async inputRing(owner: Role, value: RingTensor | undefined, shape: Shape): Promise<Shared> {
     const o = this.idOf(owner);
+    if (this.shapesOnly) return this.#phantom(shape);
     return await this.scope("input", async () => {
       if (o === 0 || o === 1) {
         // Owner is a computing party: the other's share is PRG output both can compute.
@@ -108,6 +123,7 @@ export class Additive2pc extends Networked implements SecretBackend {
     to: Role | "all",
     mask: MaskKind = "cleartext-output",
   ): Promise<RingTensor | undefined> {
+    if (this.shapesOnly) return undefined;
     return await this.scope("reveal", async () => {
       if (to === "all") {
         if (!this.computing) return undefined;
@@ -164,16 +180,25 @@ export class Additive2pc extends Networked implements SecretBackend {
         await this.flush();
         return this.#phantom(outShape);
       }
-      if (!this.computing) return this.#phantom(outShape);
-      const a = await this.prg(d).ring(x.shape);
-      const b = await this.prg(d).ring(y.shape);
-      const [c] = await this.takeShares(d, [outShape], "triple");
+      if (!this.#member) return this.#phantom(outShape);
+      const m = await this.material(op, async () => ({
+        a: await this.prg(d).ring(x.shape),
+        b: await this.prg(d).ring(y.shape),
+        c: (await this.takeShares(d, [outShape], "triple"))[0],
+      }));
+      if (m === undefined) return this.#phantom(outShape);
+      const { a, b, c } = m;
       const other = 1 - this.party;
       const e0 = x.parts[0].sub(a), f0 = y.parts[0].sub(b);
       this.sendRing(other, [e0, f0], "open");
       const [e1, f1] = await this.recvRing(other, [x.shape, y.shape], "open");
       this.opened("open", "uniform-ring", x.shape);
       this.opened("open", "uniform-ring", y.shape);
+      if (op === "mul") {
+        return new Shared(outShape, [
+          beaverShare({ a, b, c }, [e0, e1], [f0, f1], this.party === 0),
+        ]);
+      }
       const e = e0.add(e1), f = f0.add(f1);
       // z = c + e·b + a·f (+ e·f at party 0), as c + e·(b + f) + a·f: two products, not three.
       const z = c.add(prod(e, this.party === 0 ? b.add(f) : b)).add(prod(a, f));
@@ -205,6 +230,9 @@ export class Additive2pc extends Networked implements SecretBackend {
       if (this.#isDealer) {
         const b = (await this.prg(0).ring(w.shape)).add(await this.prg(1).ring(w.shape));
         return { value: w, state: { b } satisfies FixedState };
+      }
+      if (this.shapesOnly) {
+        throw new Error("fixed: a constant operand cannot be prepared inside a preprocessed step");
       }
       if (!this.computing) return { value: w, state: {} };
       const bi = await this.prg(d).ring(w.shape);
@@ -273,12 +301,13 @@ export class Additive2pc extends Networked implements SecretBackend {
         else await this.#fixedCorrection(x.shape, st.b!);
         return this.#phantom(out);
       }
-      if (!this.computing) return this.#phantom(out);
-      let pre = st.ready?.get(key)?.shift();
-      if (!pre) {
-        const { a, c } = await this.#fixedMaskPair(x.shape, out);
-        pre = { a, d: c.add(a.matmul(st.f!)) };
-      }
+      if (!this.#member) return this.#phantom(out);
+      const pre = (this.shapesOnly ? undefined : st.ready?.get(key)?.shift()) ??
+        await this.material("matmul-fixed", async () => {
+          const { a, c } = await this.#fixedMaskPair(x.shape, out);
+          return { a, d: c.add(a.matmul(st.f!)) };
+        });
+      if (pre === undefined) return this.#phantom(out);
       const other = 1 - this.party;
       const e0 = x.parts[0].sub(pre.a);
       this.sendRing(other, [e0], "open");
@@ -293,7 +322,7 @@ export class Additive2pc extends Networked implements SecretBackend {
   /** Divides by 2^bits: `exact` (dealer pair, 1 round) or `local` (SecureML, no communication). */
   async truncate(x: Shared, bits = this.fp.fracBits): Promise<Shared> {
     if (this.trunc === "local") {
-      if (!this.computing) return x;
+      if (!this.computing) return this.shapesOnly ? this.#phantom(x.shape) : x;
       const p = x.parts[0];
       return new Shared(x.shape, [this.party === 0 ? p.sar(bits) : p.neg().sar(bits).neg()]);
     }
@@ -309,8 +338,10 @@ export class Additive2pc extends Networked implements SecretBackend {
       await this.dealTruncPair(x.shape, bits);
       return x;
     }
-    if (!this.computing) return x;
-    return new Shared(x.shape, [await this.truncWithPair(this.#dealer, x.parts[0], bits)]);
+    if (!this.#member) return x;
+    const pair = await this.truncMaterial(this.#dealer, x.shape);
+    if (pair === undefined) return this.#phantom(x.shape);
+    return new Shared(x.shape, [await this.truncOnline(this.#dealer, x.parts[0], bits, pair)]);
   }
 
   /** Dealer trig tuple: t uniform mod 2^k, fixed-point shares of cos/sin(2πt/2^k). */
@@ -335,12 +366,17 @@ export class Additive2pc extends Networked implements SecretBackend {
         const ph = this.#phantom(shape);
         return { t: ph, cos: ph, sin: ph };
       }
-      if (!this.computing) {
+      const m = this.#member
+        ? await this.material("trig-tuple", async () => ({
+          t: await this.prg(d).ringMod(shape, k),
+          cs: await this.takeShares(d, [shape, shape], "tuple"),
+        }))
+        : undefined;
+      if (m === undefined) {
         const ph = this.#phantom(shape);
         return { t: ph, cos: ph, sin: ph };
       }
-      const t = await this.prg(d).ringMod(shape, k);
-      const [cos, sin] = await this.takeShares(d, [shape, shape], "tuple");
+      const { t, cs: [cos, sin] } = m;
       return {
         t: new Shared(shape, [t]),
         cos: new Shared(shape, [cos]),
@@ -368,9 +404,14 @@ export class Additive2pc extends Networked implements SecretBackend {
         await this.flush();
         return pairs.map(() => []);
       }
-      if (!this.computing) return pairs.map(() => []);
-      const u = await this.prg(d).ring(shape), v = await this.prg(d).ring(shape);
-      const [w] = await this.takeShares(d, [shape], "triple");
+      if (!this.#member) return pairs.map(() => []);
+      const m = await this.material("and", async () => ({
+        u: await this.prg(d).ring(shape),
+        v: await this.prg(d).ring(shape),
+        w: (await this.takeShares(d, [shape], "triple"))[0],
+      }));
+      if (m === undefined) return pairs.map(() => []);
+      const { u, v, w } = m;
       const x = RingTensor.concat(pairs.map(([a]) => a[0].reshape([n])), 0);
       const y = RingTensor.concat(pairs.map(([, b]) => b[0].reshape([n])), 0);
       const e0 = xor(x, u), f0 = xor(y, v);
@@ -402,8 +443,9 @@ export class Additive2pc extends Networked implements SecretBackend {
       const b = this.party === 1 ? mine : this.computing ? [zero] : [];
       const sign = await signOfSum(a, b, (pairs, w) => this.#andBatch(pairs, w), bits, n);
       const nz = RingTensor.zeros(flat);
-      const s0 = new Shared(flat, this.party === 0 ? sign : this.computing ? [nz] : []);
-      const s1 = new Shared(flat, this.party === 1 ? sign : this.computing ? [nz] : []);
+      const c = this.computing;
+      const s0 = new Shared(flat, c ? (this.party === 0 ? sign : [nz]) : []);
+      const s1 = new Shared(flat, c ? (this.party === 1 ? sign : [nz]) : []);
       const prod = await this.mulNoTrunc(s0, s1);
       return this.reshape(this.sub(this.add(s0, s1), this.mulInt(prod, 2)), x.shape);
     });

@@ -102,6 +102,13 @@ export interface SecretBackend {
    * `xShape` now, so those calls do only their online part (a no-op where there is none).
    */
   preprocessFixed(w: FixedOperand, xShape: Shape, count?: number): Promise<void>;
+  /**
+   * The offline pass of a step (backends with a separate offline phase; absent elsewhere): runs
+   * `program`, the step this party runs next, on shapes only, doing all of its input-independent
+   * work now (masks, the helper's corrections, products with opened constants), so the next run
+   * of the same program does only its online part. Sends and opens nothing.
+   */
+  preprocess?(program: () => Promise<unknown>): Promise<void>;
   /** Divides by 2^bits (fixed-point rescale after a product). */
   truncate(x: Shared, bits?: number): Promise<Shared>;
 

@@ -29,6 +29,7 @@ export abstract class RingOps {
   /** Fixed-point codec. */
   readonly fp: FixedPoint;
   #path: string[] = [];
+  #shapesOnly = false;
 
   /** Base with `fracBits` fractional bits. */
   constructor(fracBits: number) {
@@ -48,6 +49,24 @@ export abstract class RingOps {
     }
   }
 
+  /**
+   * True while a program runs on shapes only (a computing party's offline pass): every op then
+   * returns a phantom (no parts), as every op of a party that holds no shares does.
+   */
+  protected get shapesOnly(): boolean {
+    return this.#shapesOnly;
+  }
+
+  /** Runs `program` with {@link shapesOnly} set. */
+  protected async whileShapesOnly(program: () => Promise<unknown>): Promise<void> {
+    this.#shapesOnly = true;
+    try {
+      await program();
+    } finally {
+      this.#shapesOnly = false;
+    }
+  }
+
   /** Ledger metadata for a message sent now. */
   protected meta(phase: Phase = "online", op?: string): SendMeta {
     const path = op ? [...this.#path, op] : this.#path;
@@ -56,6 +75,7 @@ export abstract class RingOps {
 
   /** Applies `f` to every part. */
   protected map(x: Shared, shape: Shape, f: (p: RingTensor) => RingTensor): Shared {
+    if (this.#shapesOnly) return new Shared(shape, []);
     return new Shared(shape, x.parts.map(f));
   }
 
@@ -73,12 +93,14 @@ export abstract class RingOps {
   /** x + y. */
   add(x: Shared, y: Shared): Shared {
     assertShapes("add", x, y);
+    if (this.#shapesOnly) return new Shared(x.shape, []);
     return new Shared(x.shape, x.parts.map((p, i) => p.add(y.parts[i])));
   }
 
   /** x − y. */
   sub(x: Shared, y: Shared): Shared {
     assertShapes("sub", x, y);
+    if (this.#shapesOnly) return new Shared(x.shape, []);
     return new Shared(x.shape, x.parts.map((p, i) => p.sub(y.parts[i])));
   }
 
@@ -89,13 +111,13 @@ export abstract class RingOps {
 
   /** x + c, public fixed-point c. */
   addPublic(x: Shared, c: FloatTensor | number): Shared {
-    if (x.parts.length === 0) return x;
+    if (x.parts.length === 0 || this.#shapesOnly) return new Shared(x.shape, []);
     return this.addRing(x, this.encodePublic(c, x.shape));
   }
 
   /** x + c, public raw ring c. */
   addRing(x: Shared, c: RingTensor): Shared {
-    if (x.parts.length === 0) return x;
+    if (x.parts.length === 0 || this.#shapesOnly) return new Shared(x.shape, []);
     const cc = sameDims(c.shape, x.shape) ? c : c.broadcastTo(x.shape);
     const s0 = this.slot0();
     return new Shared(x.shape, x.parts.map((p, i) => (s0[i] ? p.add(cc) : p)));
@@ -103,7 +125,7 @@ export abstract class RingOps {
 
   /** x ⊙ c for a public raw ring c (no truncation). */
   mulRing(x: Shared, c: RingTensor): Shared {
-    if (x.parts.length === 0) return x;
+    if (x.parts.length === 0 || this.#shapesOnly) return new Shared(x.shape, []);
     const cc = sameDims(c.shape, x.shape) ? c : c.broadcastTo(x.shape);
     return this.map(x, x.shape, (p) => p.mul(cc));
   }
@@ -122,14 +144,14 @@ export abstract class RingOps {
     if (typeof c === "number" && Number.isInteger(c) && Math.abs(c) < 2 ** 31) {
       return this.mulInt(x, c);
     }
-    const enc = x.parts.length ? this.encodePublic(c, x.shape) : undefined;
+    const enc = x.parts.length && !this.#shapesOnly ? this.encodePublic(c, x.shape) : undefined;
     return await this.truncate(enc ? this.mulRing(x, enc) : x);
   }
 
   /** x @ w for public w; truncates. */
   async matmulPublic(x: Shared, w: FloatTensor): Promise<Shared> {
     const { out } = matmulShapes(x.shape, w.shape);
-    if (x.parts.length === 0) return await this.truncate(new Shared(out, []));
+    if (x.parts.length === 0 || this.#shapesOnly) return await this.truncate(new Shared(out, []));
     const enc = this.fp.encode(w);
     return await this.truncate(this.map(x, out, (p) => p.matmul(enc)));
   }
@@ -157,7 +179,7 @@ export abstract class RingOps {
   /** Concatenate along an axis. */
   concat(xs: readonly Shared[], axis: number): Shared {
     const shape = concatShape(xs.map((x) => x.shape), axis);
-    const n = xs[0].parts.length;
+    const n = this.#shapesOnly ? 0 : xs[0].parts.length;
     const parts = Array.from(
       { length: n },
       (_, i) => RingTensor.concat(xs.map((x) => x.parts[i]), axis),

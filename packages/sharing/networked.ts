@@ -25,6 +25,15 @@ export interface Roles {
   dealer?: PartyId;
 }
 
+/** A computing party's material of one exact truncation (see `trunc_pair.ts`). */
+interface TruncMaterial {
+  r: RingTensor;
+  msb: RingTensor;
+  low: RingTensor;
+  /** σ_i of a truncation whose helper folds its share in. */
+  sigma?: RingTensor;
+}
+
 /** Construction options of a networked backend. */
 export interface NetworkedOptions {
   /** This party's channel. */
@@ -53,6 +62,9 @@ export abstract class Networked extends RingOps {
   #prgs = new Map<PartyId, Prg>();
   #phase: Phase = "online";
   #reveals: RevealSink | undefined;
+  /** Offline material of the last preprocessed program, in the order its ops consume it. */
+  #queue: { op: string; value: unknown }[] = [];
+  #head = 0;
   /** This party's private PRG (not shared with anyone). */
   protected readonly local: Prg;
 
@@ -165,6 +177,53 @@ export abstract class Networked extends RingOps {
   }
 
   /**
+   * The offline pass of `program` (a step this party will run next): runs it on shapes only, like
+   * the dealer, drawing and precomputing this party's material of every op that has any (PRG
+   * masks, the dealer's corrections, products with opened constants) into a queue that the next
+   * run of the same program consumes in order, so that run does only its online part. Every
+   * value it computes is a phantom; nothing is sent and nothing is opened. For backends whose ops
+   * all take their material through {@link material} (the 2PC backend exposes it as `preprocess`).
+   */
+  protected async offlinePass(program: () => Promise<unknown>): Promise<void> {
+    const left = this.#queue.length - this.#head;
+    if (left > 0) {
+      throw new Error(
+        `party ${this.party}: preprocess: ${left} items of the last preprocessed step were never used`,
+      );
+    }
+    this.#queue = [];
+    this.#head = 0;
+    await this.whileShapesOnly(program);
+  }
+
+  /**
+   * This party's offline material of one op: drawn and queued in an offline pass (returns
+   * `undefined`: the op then returns a phantom), taken from the queue after one, drawn inline
+   * otherwise. `op` names the op so a program that differs between its passes fails clearly.
+   */
+  protected async material<T>(op: string, fetch: () => Promise<T>): Promise<T | undefined> {
+    if (this.shapesOnly) {
+      this.#queue.push({ op, value: await fetch() });
+      return undefined;
+    }
+    if (this.#head < this.#queue.length) {
+      const next = this.#queue[this.#head];
+      if (next.op !== op) {
+        throw new Error(
+          `party ${this.party}: the step asked for ${op} material where its offline pass queued ${next.op} (the program differs between its passes)`,
+        );
+      }
+      this.#queue[this.#head++] = undefined as never; // release it
+      if (this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      }
+      return next.value as T;
+    }
+    return await fetch();
+  }
+
+  /**
    * Helper side of correlated randomness for computing parties 0 and 1 (the 2PC dealer, the 3PC
    * party 2): party 0's shares of `values` are expanded from the seed it shares with this party,
    * party 1 gets the corrections v − v0 (XOR for boolean shares) in one offline message.
@@ -224,11 +283,35 @@ export abstract class Networked extends RingOps {
     bits: number,
     fold = false,
   ): Promise<RingTensor> {
-    const shape = u.shape;
-    const r = await this.prg(helper).ring(shape);
-    const [msb, low] = await this.takeShares(helper, [shape, shape], "pair");
+    const pair = await this.truncMaterial(helper, u.shape, fold);
+    return pair === undefined ? u : await this.truncOnline(helper, u, bits, pair);
+  }
+
+  /** The offline half of {@link truncWithPair}: r_i, the pair's shares and σ_i (fold). */
+  protected async truncMaterial(
+    helper: PartyId,
+    shape: Shape,
+    fold = false,
+  ): Promise<TruncMaterial | undefined> {
+    return await this.material("pair", async () => {
+      const r = await this.prg(helper).ring(shape);
+      const [msb, low] = await this.takeShares(helper, [shape, shape], "pair");
+      const sigma = fold ? await this.prg(helper).ring(shape) : undefined;
+      return { r, msb, low, sigma };
+    });
+  }
+
+  /** The online half of {@link truncWithPair}: open c = u + r (+ 2^62) and finish locally. */
+  protected async truncOnline(
+    helper: PartyId,
+    u: RingTensor,
+    bits: number,
+    pair: TruncMaterial,
+  ): Promise<RingTensor> {
+    const shape = u.shape, { r, msb, low, sigma } = pair;
+    const fold = sigma !== undefined;
     let mine = u.add(r);
-    if (fold) mine = mine.sub(await this.prg(helper).ring(shape)); // σ_i
+    if (sigma) mine = mine.sub(sigma); // σ_i
     if (this.party === 0) mine = mine.addScalar(TRUNC_OFFSET);
     const other = 1 - this.party;
     this.sendRing(other, [mine], "open");

@@ -103,6 +103,11 @@ export interface PartyLoopHooks {
   afterCommand?(cmd: Command, index: number): Promise<void> | void;
   /** When `stop` arrived, before the loop returns. */
   onStop?(): void;
+  /**
+   * Before each step, with the step itself (e.g. to run its offline pass first); the step runs
+   * right after.
+   */
+  beforeStep?(step: () => Promise<unknown>): Promise<void>;
 }
 
 /**
@@ -123,10 +128,16 @@ export async function partyLoop(
       return n;
     }
     if (cmd.op === "prepare") {
-      batches.set(cmd.id, await model.prepare(model.parseSpec(cmd.spec), undefined));
+      const spec = model.parseSpec(cmd.spec);
+      const step = () => model.prepare(spec, undefined);
+      await hooks.beforeStep?.(step);
+      batches.set(cmd.id, await step());
     } else {
       if (!batches.has(cmd.id)) throw new Error(`evaluate: unknown batch ${cmd.id}`);
-      await model.evaluate(batches.get(cmd.id), cmd.prompts, undefined);
+      const batch = batches.get(cmd.id), prompts = cmd.prompts;
+      const step = () => model.evaluate(batch, prompts, undefined);
+      await hooks.beforeStep?.(step);
+      await step();
     }
     await hooks.afterCommand?.(cmd, n);
   }

@@ -49,11 +49,19 @@ export interface SessionAnnouncement {
   job: unknown;
   /** Whether the session uses insecure test seeds (both sides must agree). */
   insecure: boolean;
+  /**
+   * Offline ahead of online: before each step every party other than the data owner does its
+   * offline pass (`SecretBackend.preprocess`; helpers produce their material) and says so, and
+   * the data owner starts the step only then.
+   */
+  offlineAhead?: boolean;
 }
 
 const SETUP_SESSION: SendMeta = { path: "setup/session", phase: "online", oob: true };
 const SETUP_MODEL: SendMeta = { path: "setup/model", phase: "online", oob: true };
 const REPORT: SendMeta = { path: "control/report", phase: "online", oob: true };
+/** A party's "my offline pass of this step is done" (offline ahead only). */
+const READY: SendMeta = { path: "control/ready", phase: "online", oob: true };
 
 const json = (x: unknown) => new TextEncoder().encode(JSON.stringify(x ?? null));
 const unjson = (b: Uint8Array, what: string): any => {
@@ -128,10 +136,11 @@ export interface LinkedSessionOptions<Spec, Inputs> {
   log?: (line: string) => void;
   /**
    * Offline ahead of online: on each step the data owner waits until the helper parties (the 2PC
-   * dealer) have produced all their correlated randomness for it, then starts its own part, so the
-   * computing parties never wait on the dealer. {@link RemoteSession.lastStep} times both phases.
-   * Same messages, ledger and results; with the parties on their own cores it trades total time
-   * for online time.
+   * dealer) have produced all their correlated randomness for it and the computing parties have
+   * done their offline pass (`SecretBackend.preprocess`: masks drawn, corrections taken, products
+   * with opened constants computed), then starts its own part, so the online phase does only
+   * online work. {@link RemoteSession.lastStep} times both phases. Same messages, ledger and
+   * results; it trades total time (and the memory of one step's material) for online time.
    */
   offlineAhead?: boolean;
 }
@@ -174,6 +183,8 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
   readonly #steps: DataOwnerSteps<Spec, Inputs, unknown>;
   /** Parties whose step report is awaited before the data owner's own part (offline ahead). */
   readonly #ahead: readonly PartyId[];
+  /** Parties whose offline pass is awaited before the data owner's own part (offline ahead). */
+  readonly #ready: readonly PartyId[];
   #reported = new Set<PartyId>();
   #stepStart = 0;
   #onlineStart = 0;
@@ -198,8 +209,10 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
     this.reveals = reveals;
     this.backend = backend;
     this.#ch = link.sc;
-    this.#ahead = offlineAhead
-      ? backendInfo(link.kind).helperRoles.map((r) => link.roles[r]!).filter((p) => p !== undefined)
+    const helpers = helperParties(link.kind, link.roles);
+    this.#ahead = offlineAhead ? helpers : [];
+    this.#ready = offlineAhead
+      ? link.sc.parties.filter((p) => p !== link.sc.self && !helpers.includes(p))
       : [];
     this.#steps = new DataOwnerSteps(
       model,
@@ -260,6 +273,7 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
         trunc: opts.trunc ?? "exact",
         job: opts.announce,
         insecure: opts.insecureSeed !== undefined,
+        offlineAhead: opts.offlineAhead ?? false,
       };
       for (const p of sc.parties) if (p !== self) sc.send(p, json(announcement), SETUP_SESSION);
       await sc.flush();
@@ -299,9 +313,13 @@ export class RemoteSession<Spec = unknown, Inputs = unknown>
     this.#reported.add(p);
   }
 
-  /** Offline ahead: the helper parties' reports of this step, before the data owner's part. */
+  /**
+   * Offline ahead: the helper parties' reports of this step and the other parties' end of their
+   * offline pass, before the data owner's part.
+   */
   async #awaitHelpers(): Promise<void> {
     for (const p of this.#ahead) await this.#report(p);
+    for (const p of this.#ready) await this.#ch.recv(p, READY);
     this.#onlineStart = performance.now();
   }
 
@@ -409,6 +427,11 @@ export interface ServedSession {
   reveals: RevealLog;
 }
 
+/** The ids of the backend's helper parties (the 2PC dealer). */
+function helperParties(kind: BackendKind, roles: Roles): PartyId[] {
+  return backendInfo(kind).helperRoles.map((r) => roles[r]).filter((p) => p !== undefined);
+}
+
 /** Checks the data owner's announcement against this party's session kind and seeds. */
 function checkAnnouncement(a: any, kind: BackendKind, insecure: boolean): SessionAnnouncement {
   if (a?.version !== 2) throw new Error("unsupported session announcement from the data owner");
@@ -503,9 +526,18 @@ export async function serveLinked(
     const model = await job.share(be);
     await report();
     log(`party ${self}: weights shared (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    const offlinePass = a.offlineAhead === true &&
+      !helperParties(link.kind, roles).includes(self);
     const commands = await partyLoop(model, sc, dataOwner, {
       afterCommand: report,
       onStop: () => sc.disarm(),
+      beforeStep: offlinePass
+        ? async (step) => {
+          await be.preprocess?.(step);
+          sc.send(dataOwner, new Uint8Array(0), READY);
+          await sc.flush();
+        }
+        : undefined,
     });
     await sc.close();
     log(
