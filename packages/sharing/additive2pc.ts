@@ -13,6 +13,7 @@ import type { PartyId } from "@secp/transport";
 import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
 import { and, ltzBits, planeWords, signOfSum, toPlanes, xor } from "./bits.ts";
 import { assertShapes } from "./base.ts";
+import { beaverShare } from "./beaver.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
 import type { MaskKind } from "./reveal_log.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
