@@ -11,7 +11,7 @@
 import { FloatTensor, matmulShapes, RingTensor, type Shape } from "@secp/field";
 import type { PartyId } from "@secp/transport";
 import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
-import { and, ltzBits, planeWords, signOfSum, toPlanes, xor } from "./bits.ts";
+import { and, andShare, ltzBits, planeWords, signOfSum, toPlanes, xor } from "./bits.ts";
 import { assertShapes } from "./base.ts";
 import { beaverShare } from "./beaver.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
@@ -420,9 +420,7 @@ export class Additive2pc extends Networked implements SecretBackend {
       this.sendRing(other, [e0, f0], "open");
       const [e1, f1] = await this.recvRing(other, [shape, shape], "open");
       this.opened("open", "uniform-ring", [2 * shape[0]]);
-      const e = xor(e0, e1), f = xor(f0, f1);
-      let z = xor(xor(w, and(e, v)), and(f, u));
-      if (this.party === 0) z = xor(z, and(e, f));
+      const z = andShare({ u, v, w }, [e0, e1], [f0, f1], this.party === 0);
       return pairs.map((_, i) => [z.slice(0, i * n, (i + 1) * n)]);
     });
   }

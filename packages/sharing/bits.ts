@@ -29,6 +29,28 @@ export function and(a: RingTensor, b: RingTensor): RingTensor {
 }
 
 /**
+ * This party's share of x ∧ y from its boolean triple (u, v, w = u ∧ v) and the opened halves of
+ * e = x ⊕ u and f = y ⊕ v: z_i = w_i ⊕ (e ∧ v_i) ⊕ (f ∧ u_i) (⊕ e ∧ f at the first party), in
+ * one pass over 32-bit halves.
+ */
+export function andShare(
+  t: { u: RingTensor; v: RingTensor; w: RingTensor },
+  e: [RingTensor, RingTensor],
+  f: [RingTensor, RingTensor],
+  first: boolean,
+): RingTensor {
+  const u = halves(t.u), v = halves(t.v), w = halves(t.w);
+  const e0 = halves(e[0]), e1 = halves(e[1]), f0 = halves(f[0]), f1 = halves(f[1]);
+  const o = new Uint32Array(w.length);
+  const all = first ? 0xffffffff : 0;
+  for (let i = 0; i < o.length; i++) {
+    const ei = e0[i] ^ e1[i], fi = f0[i] ^ f1[i];
+    o[i] = w[i] ^ (ei & v[i]) ^ (fi & u[i]) ^ (ei & fi & all);
+  }
+  return wrap(o, t.w.shape);
+}
+
+/**
  * A secure AND of XOR-shared words: each pair holds this party's share parts of two operands of the
  * same size; all pairs are evaluated in one round. Returns this party's parts of each result.
  */
