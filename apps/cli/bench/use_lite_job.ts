@@ -2,11 +2,12 @@
  * `deno task bench model --only use-lite-job`: the USE-lite line served through the runtime as
  * `tune` serves it (the oracle's job: the 32 bench sentences behind a 16-token prompt, their cosine
  * logits against two label sentences prepared once), with the parties on one thread and in Worker
- * threads, so the two can be set side by side. `plain_ms` is the float64 reference oracle on the
+ * threads (on 2pc also with each step's preprocessing ahead of its online phase, timed apart), so
+ * they can be set side by side. `plain_ms` is the float64 reference oracle on the
  * same batch and prompt; `max_abs_err` is the largest error of the opened logits against it.
  */
 import type { BackendKind } from "@secp/sharing";
-import type { PartiesIn } from "@secp/sharing/run";
+import type { PartiesIn, WorkerSession } from "@secp/sharing/run";
 import { loadTask } from "@secp/fot";
 import { type OpenedOracle, openOracle } from "@secp/transformer/oracle";
 import type { AttentionKind } from "@secp/transformer";
@@ -35,6 +36,12 @@ export interface UseLiteJobRow extends
   model: "use-lite-job";
   /** Where the parties ran. */
   parties: PartiesIn;
+  /** Each step's preprocessing ran before its online phase (2pc in workers only). */
+  offline_ahead: boolean;
+  /** The online phase alone (offline ahead only; else null), ms. */
+  online_ms: number | null;
+  /** online_ms over `plain_ms` (offline ahead only; else null). */
+  online_ratio: number | null;
   /** Backend. */
   backend: BackendKind;
   /** `softmax` or `rfa` (the default adapted checkpoint). */
@@ -66,16 +73,22 @@ export async function benchUseLiteJob(
     const want = await evaluateOnce(ref, texts);
     await ref.close();
     for (const backend of backends) {
-      for (const parties of ["thread", "workers"] as const) {
-        const o = await openOracle({ ...common, backend, partiesIn: parties });
+      const modes: [PartiesIn, boolean][] = [["thread", false], ["workers", false]];
+      if (backend === "2pc") modes.push(["workers", true]);
+      for (const [parties, offlineAhead] of modes) {
+        const o = await openOracle({ ...common, backend, partiesIn: parties, offlineAhead });
         try {
           const got = await evaluateOnce(o, texts);
+          const online = offlineAhead ? (o.session as WorkerSession).lastStep!.onlineMs : null;
           const c = got.cost!;
           const err = Math.max(...Array.from(got.logits, (v, i) => Math.abs(v - want.logits[i])));
           const row: UseLiteJobRow = {
             bench: "model",
             model: "use-lite-job",
             parties,
+            offline_ahead: offlineAhead,
+            online_ms: online === null ? null : Math.round(online),
+            online_ratio: online === null ? null : +(online / want.ms).toFixed(2),
             backend,
             attention,
             sentences: SENTENCES,

@@ -64,6 +64,12 @@ export interface OracleOptions extends Partial<ModelChoice> {
    */
   partiesIn?: PartiesIn;
   /**
+   * Offline ahead of online (parties in workers or deployed; see `startSession`): every step's
+   * preprocessing (the dealer's material, the computing parties' offline pass) runs before its
+   * online phase, whose time the session's `lastStep` reports.
+   */
+  offlineAhead?: boolean;
+  /**
    * A deployment config (JSON text, `deno task keys`): the other parties run `serveParty` in their
    * own processes or hosts; its kind must equal `backend`.
    */
@@ -131,7 +137,12 @@ async function openSession<S, I>(
   remoteSetup: JobSetup<S, I>,
   announce: unknown,
 ): Promise<SecureSession<S, I>> {
-  const common = { announce, trunc: o.trunc, insecureSeed: o.insecureSeed };
+  const common = {
+    announce,
+    trunc: o.trunc,
+    insecureSeed: o.insecureSeed,
+    offlineAhead: o.offlineAhead,
+  };
   if (o.deployment !== undefined) {
     return await RemoteSession.connect<S, I>({
       ...common,
