@@ -15,7 +15,7 @@
  * Every party of the USE-lite line runs on this thread (`"parties":"thread"`). Then a one-layer
  * BERT-base-shaped masked LM (seq 128, d 768, 12 heads, FFN 3072, GELU, random weights) through
  * the runtime per backend, attention and way of running the parties (one thread, one Worker per
- * party, and on 2pc the dealer's preprocessing first: `online_ms` and `total_ms`;
+ * party, and on 2pc each step's preprocessing first: `online_ms` and `total_ms`;
  * `{"bench":"layer",…}`), then the whole 12-layer BERT-base likewise (bert_base.ts,
  * `{"bench":"model","model":"bert-base",…}`). The `use-lite-job` part serves the USE-lite line
  * through the runtime as `tune` does, on one thread and in workers (use_lite_job.ts). `--only`

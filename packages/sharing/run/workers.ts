@@ -207,7 +207,10 @@ export interface InProcessSessionOptions<Spec, Inputs> extends LocalSessionOptio
   partiesIn?: PartiesIn;
   /** How each worker builds its side of the job (required for `workers`). */
   workerSetup?: WorkerSetupRef;
-  /** Workers only: the dealer's preprocessing of each step before its online phase. */
+  /**
+   * Workers only: each step's preprocessing (the dealer's material and the computing parties'
+   * offline pass) before its online phase.
+   */
   offlineAhead?: boolean;
 }
 
