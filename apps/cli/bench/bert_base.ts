@@ -5,8 +5,8 @@
  * DIR` serves a model: one text of 128 positions (a 4-row soft prompt included), the MLM head at
  * the mask restricted to 2 verbalizer tokens, on `2pc` and `3pc`, every party in this process:
  * on one thread (`"parties":"thread"`), one Worker per party (`"workers"`), and, on 2pc, workers
- * with the step's preprocessing first (the dealer's material and the computing parties' offline pass) (`"offline_ahead":true`, which times the
- * online phase alone). One JSON line per backend, attention and mode with the keys of the other
+ * with the step's preprocessing first (the dealer's material and the computing parties' offline
+ * pass; `"offline_ahead":true`, which times the online phase alone). One JSON line per backend, attention and mode with the keys of the other
  * `bench model` lines: the prompt evaluation's wall time (`total_ms`; `online_ms` with offline
  * ahead), online bytes sent by the busiest party, rounds, offline bytes (from the ledger), the
  * one-time weight sharing's bytes, and the max error of the opened logits against the float64

@@ -18,7 +18,8 @@
  * party, and on 2pc each step's preprocessing first: `online_ms` and `total_ms`;
  * `{"bench":"layer",…}`), then the whole 12-layer BERT-base likewise (bert_base.ts,
  * `{"bench":"model","model":"bert-base",…}`). The `use-lite-job` part serves the USE-lite line
- * through the runtime as `tune` does, on one thread and in workers (use_lite_job.ts). `--only`
+ * through the runtime as `tune` does, on one thread, in workers and (2pc) with offline ahead
+ * (use_lite_job.ts). `--only`
  * picks parts.
  */
 import { parseArgs } from "node:util";
