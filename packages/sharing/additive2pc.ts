@@ -8,12 +8,13 @@
  *
  * @module
  */
-import { FloatTensor, matmulShapes, RingTensor, type Shape } from "@secp/field";
+import { matmulShapes, RingTensor, type Shape } from "@secp/field";
 import type { PartyId } from "@secp/transport";
 import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
 import { and, andShare, ltzBits, planeWords, signOfSum, toPlanes, xor } from "./bits.ts";
 import { assertShapes } from "./base.ts";
 import { beaverShare } from "./beaver.ts";
+import { trigValues } from "./trig_values.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
 import type { MaskKind } from "./reveal_log.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
@@ -352,16 +353,7 @@ export class Additive2pc extends Networked implements SecretBackend {
       if (this.#isDealer) {
         const t = (await this.prg(0).ringMod(shape, k)).add(await this.prg(1).ringMod(shape, k))
           .mod2k(k);
-        // t < 2^k ≤ 2^64 read through its 32-bit halves (no BigInt per element).
-        const w = new Uint32Array(t.data.buffer, t.data.byteOffset, 2 * t.size);
-        const step = (2 * Math.PI) / 2 ** k;
-        const c = new Float64Array(t.size), s = new Float64Array(t.size);
-        for (let i = 0; i < t.size; i++) {
-          const a = (w[2 * i + 1] * 4294967296 + w[2 * i]) * step;
-          c[i] = Math.cos(a), s[i] = Math.sin(a);
-        }
-        const cos = this.fp.encode(new FloatTensor(c, shape));
-        const sin = this.fp.encode(new FloatTensor(s, shape));
+        const { cos, sin } = trigValues(t, k, this.fp);
         await this.dealShares([cos, sin], "tuple");
         await this.flush();
         const ph = this.#phantom(shape);

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { FloatTensor, matmulShapes, RingTensor, type Shape } from "@secp/field";
+import { matmulShapes, RingTensor, type Shape } from "@secp/field";
 
 import type { BackendKind, Role, SecretBackend, TruncMode } from "./backend.ts";
 import { and, ltzBits, planes, planeWords, signOfSum, toPlanes, xor, xorParts } from "./bits.ts";
@@ -21,6 +21,7 @@ import { assertShapes } from "./base.ts";
 import { Networked, type NetworkedOptions } from "./networked.ts";
 import type { MaskKind } from "./reveal_log.ts";
 import { type FixedOperand, Shared, type TrigTuple } from "./shared.ts";
+import { trigValues } from "./trig_values.ts";
 
 const next = (i: number) => (i + 1) % 3;
 const prev = (i: number) => (i + 2) % 3;
@@ -330,8 +331,10 @@ export class Replicated3pc extends Networked implements SecretBackend {
 
   /**
    * Trig tuple without a dealer: t = t0 + t1 + t2 mod 2^k with t_j drawn from the PRG of the two
-   * holders of share j; cos/sin of the sum by the angle-addition formula (two rounds of products),
-   * all recorded as offline (input-independent) traffic.
+   * holders of share j. Party 0 holds t0 and t1: it shares cos/sin of t0 + t1 (two of the three
+   * replicated shares from its pairwise PRGs, the third sent to parties 1 and 2); parties 1 and 2
+   * hold t2. One complex product (Gauss's three real products) adds the two angles. All recorded
+   * as offline (input-independent) traffic.
    */
   async trigTuple(shape: Shape, k: number): Promise<TrigTuple> {
     if (!this.computing) {
@@ -347,32 +350,50 @@ export class Replicated3pc extends Networked implements SecretBackend {
           return await this.prg(peer).ringMod(shape, k);
         };
         const tMine = await draw(p), tNext = await draw(next(p));
-        const trig = (t: RingTensor, f: (a: number) => number) =>
-          this.fp.encode(
-            new FloatTensor(
-              Float64Array.from(t.data, (v) => f((2 * Math.PI * Number(v)) / 2 ** k)),
-              shape,
-            ),
-          );
-        const c: Shared[] = [], s: Shared[] = [];
-        for (let j = 0; j < 3; j++) {
-          const tj = j === p ? tMine : j === next(p) ? tNext : undefined;
-          c.push(this.#known(j, tj ? trig(tj, Math.cos) : RingTensor.zeros(shape)));
-          s.push(this.#known(j, tj ? trig(tj, Math.sin) : RingTensor.zeros(shape)));
-        }
-        const both = async (ca: Shared, sa: Shared, cb: Shared, sb: Shared) => {
-          const x = this.concat([ca, sa, ca, sa], 0);
-          const y = this.concat([cb, sb, sb, cb], 0);
-          const prod = await this.mul(x, y);
-          const n = shape[0];
-          const part = (i: number) => this.slice(prod, 0, i * n, (i + 1) * n);
-          return { cos: this.sub(part(0), part(1)), sin: this.add(part(2), part(3)) };
-        };
-        const ab = await both(c[0], s[0], c[1], s[1]);
-        const abc = await both(ab.cos, ab.sin, c[2], s[2]);
+        const [a, b] = await this.#fromPartyZero(
+          p === 0 ? trigValues(tMine.add(tNext).mod2k(k), k, this.fp) : undefined,
+          shape,
+        );
+        const t2 = p === 0 ? undefined : trigValues(p === 2 ? tMine : tNext, k, this.fp);
+        const zero = RingTensor.zeros(shape);
+        const c = this.#known(2, t2?.cos ?? zero), d = this.#known(2, t2?.sin ?? zero);
+        // (a + bi)(c + di) = (k1 − k3) + (k1 + k2)i, k1 = c(a + b), k2 = a(d − c), k3 = b(c + d)
+        const ks = await this.mul(
+          this.concat([c, a, b], 0),
+          this.concat([this.add(a, b), this.sub(d, c), this.add(c, d)], 0),
+        );
+        const n = shape[0];
+        const [k1, k2, k3] = [0, 1, 2].map((i) => this.slice(ks, 0, i * n, (i + 1) * n));
         const t = new Shared(shape, [tMine, tNext]);
-        return { t, cos: abc.cos, sin: abc.sin };
+        return { t, cos: this.sub(k1, k3), sin: this.add(k1, k2) };
       }));
+  }
+
+  /**
+   * Replicated shares of values party 0 knows (`undefined` elsewhere): shares 0 and 1 come from
+   * party 0's PRGs with parties 2 and 1, share 2 is sent to parties 1 and 2 (one word each).
+   */
+  async #fromPartyZero(
+    v: { cos: RingTensor; sin: RingTensor } | undefined,
+    shape: Shape,
+  ): Promise<[Shared, Shared]> {
+    const p = this.party;
+    const draw = async (peer: number) => [
+      await this.prg(peer).ring(shape),
+      await this.prg(peer).ring(shape),
+    ];
+    if (p === 0) {
+      const [x0c, x0s] = await draw(2), [x1c, x1s] = await draw(1);
+      const x2c = v!.cos.sub(x0c).sub(x1c), x2s = v!.sin.sub(x0s).sub(x1s);
+      for (const to of [1, 2]) this.sendRing(to, [x2c, x2s], "share");
+      await this.flush();
+      return [new Shared(shape, [x0c, x1c]), new Shared(shape, [x0s, x1s])];
+    }
+    const mine = await draw(0); // x1 (party 1) or x0 (party 2), from the PRG with party 0
+    const [x2c, x2s] = await this.recvRing(0, [shape, shape], "share");
+    return p === 1
+      ? [new Shared(shape, [mine[0], x2c]), new Shared(shape, [mine[1], x2s])]
+      : [new Shared(shape, [x2c, mine[0]]), new Shared(shape, [x2s, mine[1]])];
   }
 
   /**

@@ -60,15 +60,15 @@ export const REPLICATED_3PC_COSTS: BackendCosts = {
     };
   },
   ltzStep: "ring",
-  // The parties combine their PRG phases by the angle-addition formula: two truncated products
-  // of 4n elements, all counted offline.
+  // Party 0 shares cos/sin of its two phases (one word each to parties 1 and 2), then one
+  // truncated product of 3n elements (Gauss's complex product) adds the third: all offline.
   trigTuple: (n, mode) => {
     const one = REPLICATED_3PC_COSTS.truncatedProduct(
-      REPLICATED_3PC_COSTS.mulNoTrunc(4 * n),
-      4 * n,
+      REPLICATED_3PC_COSTS.mulNoTrunc(3 * n),
+      3 * n,
       mode,
     );
     const total = Object.values(one.bytes).reduce((a, b) => a + b, 0) + one.offlineBytes;
-    return { rounds: 0, bytes: {}, offlineBytes: 2 * total, offlineRounds: 2 * one.rounds };
+    return { rounds: 0, bytes: {}, offlineBytes: 4 * W * n + total, offlineRounds: 1 + one.rounds };
   },
 };

@@ -52,8 +52,8 @@ async function program(be: SecretBackend) {
 // changes these hashes. Update them deliberately, with the reason in the commit message.
 const PINNED: Record<string, string> = {
   "2pc/exact": "e54e856307864c55559d31f646fd600dba0a6ecdae7a7b4937ea1e458c2729c5",
-  "3pc/exact": "8fa8374771982f8cb98ad352fe27ebc3f3678ea79b55992a5d5a87af6910ab7b",
-  "3pc/local": "8affef719b356c757b33afc022d57c985b298e57348115b85b7884e88489eb48",
+  "3pc/exact": "62d8cb15298f5cf83c595dddda8471deb1a5a7d36704c0ddf0b64b72ef6f9095",
+  "3pc/local": "2178c6f4b988e1ee96147132a2220863e9816eae26b7fb7107f61ea4a70f2a4c",
 };
 
 for (const [kind, trunc] of [["2pc", "exact"], ["3pc", "exact"], ["3pc", "local"]] as const) {
