@@ -37,7 +37,7 @@ export {
   NETWORKED_KINDS,
 } from "./registry.ts";
 export { RingOps } from "./base.ts";
-export { Networked, type NetworkedOptions, type Roles } from "./networked.ts";
+export { Networked, type NetworkedOptions, type Roles, type TruncMaterial } from "./networked.ts";
 export { PlainBackend, type PlainOptions } from "./plain.ts";
 export { insecureTestSeed, Prg, type PrgState, randomSeed } from "./prg.ts";
 export { Replicated3pc, type Replicated3pcOptions } from "./replicated3pc.ts";

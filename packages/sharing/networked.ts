@@ -26,9 +26,12 @@ export interface Roles {
 }
 
 /** A computing party's material of one exact truncation (see `trunc_pair.ts`). */
-interface TruncMaterial {
+export interface TruncMaterial {
+  /** This party's share of the mask r. */
   r: RingTensor;
+  /** Its share of msb(r). */
   msb: RingTensor;
+  /** Its share of ⌊(r mod 2^63) / 2^bits⌋. */
   low: RingTensor;
   /** σ_i of a truncation whose helper folds its share in. */
   sigma?: RingTensor;
