@@ -99,10 +99,14 @@ Deno.test("workers: a setup module without the named export is a clear error", a
   );
 });
 
-Deno.test("workers: parties in workers need a workerSetup", async () => {
+Deno.test("workers: parties in workers need a workerSetup; offline ahead needs workers", async () => {
   await assert.rejects(
     startSession({ kind: "2pc", setup: tinySetup, partiesIn: "workers" }),
     /need a workerSetup/,
+  );
+  await assert.rejects(
+    startSession({ kind: "2pc", setup: tinySetup, offlineAhead: true }),
+    /offline ahead needs the parties in workers \(or deployed\): partiesIn is thread/,
   );
 });
 

@@ -221,6 +221,11 @@ export interface InProcessSessionOptions<Spec, Inputs> extends LocalSessionOptio
 export async function startSession<Spec, Inputs>(
   opts: InProcessSessionOptions<Spec, Inputs>,
 ): Promise<SecureSession<Spec, Inputs>> {
+  if (opts.offlineAhead && opts.partiesIn !== "workers" && opts.kind !== "plain") {
+    throw new Error(
+      "offline ahead needs the parties in workers (or deployed): partiesIn is thread",
+    );
+  }
   if (opts.partiesIn !== "workers" || opts.kind === "plain") return await LocalSession.start(opts);
   if (opts.workerSetup === undefined) {
     throw new Error(
