@@ -10,7 +10,8 @@
  * 60-minute budget would hold ≈ 100 steps. The replacement computes the same function (float32
  * inputs and output), including `transposeA`/`transposeB` and tfjs's batch broadcasting rule
  * (`batchIndex % batchDim`): by default with the WebAssembly SIMD kernel of `matmul_f32.wat`
- * (f32 accumulation like the stock kernel, 20–30 GFLOP/s), otherwise (`{wasm: false}`, or a batch
+ * (f32 accumulation like the stock kernel, 20–30 GFLOP/s; `threads: 2` splits large products
+ * with a worker, bitwise the same results), otherwise (`{wasm: false}`, or a batch
  * broadcast the kernel does not cover) with a row-streaming i-k-j loop accumulating in float64
  * (≈ 3–5 GFLOP/s). `adapt_test.ts` checks both against the stock kernel.
  *
