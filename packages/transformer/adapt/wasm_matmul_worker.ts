@@ -29,8 +29,10 @@ scope.onmessage = async (e: MessageEvent<Init>) => {
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const mm = instance.exports.mm_f32 as (...args: number[]) => void;
   const ctl = new Int32Array(control);
-  scope.postMessage("ready");
+  // Read GO before announcing readiness: the main thread's first call may follow at once, and a
+  // read after it would take that call's change for the starting value and wait forever.
   let seen = Atomics.load(ctl, GO);
+  scope.postMessage("ready");
   for (;;) {
     Atomics.wait(ctl, GO, seen);
     seen = Atomics.load(ctl, GO);
