@@ -115,6 +115,8 @@ embedding cosine, denominator guard rate, zero-shot accuracy per evaluation task
   --stop-at-step K      run only the first K steps of the --steps schedule, with no time guard:
                         replays a run the guard stopped at step K (its reproduce line says so)
   --eval-limit N        score at most N texts per task and N held-out sentences (smoke runs)
+  --threads 1|2         threads of the training matmul (default 2: a Deno Worker computes half of
+                        every large product; the same numbers as 1 thread, bitwise)
   --help                this text`;
 
 /** Validated flags. */
@@ -169,6 +171,8 @@ export interface AdaptFlags {
   maxTrainMinutes: number;
   /** `--stop-at-step`: run only the first K steps of the schedule (undefined = all). */
   stopAtStep?: number;
+  /** `--threads`: threads of the WebAssembly matmul (1 or 2). */
+  threads: 1 | 2;
   /** `--eval-limit`: texts per task and held-out sentences scored (0 = all). */
   evalLimit: number;
 }
@@ -227,6 +231,7 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
       "max-train-minutes": { type: "string" },
       "stop-at-step": { type: "string" },
       "eval-limit": { type: "string" },
+      threads: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -308,6 +313,7 @@ export function parseAdaptFlags(args: string[]): AdaptFlags | "help" {
     spamEval: int("spam-eval", values["spam-eval"], 400, 0, 100_000),
     maxTrainMinutes: int("max-train-minutes", values["max-train-minutes"], 38, 1, 100_000),
     evalLimit: int("eval-limit", values["eval-limit"], 0, 0, 1_000_000),
+    threads: int("threads", values.threads, 2, 1, 2) as 1 | 2,
   };
 }
 
@@ -402,7 +408,7 @@ export async function runAdapt(
 
   // Teacher.
   t = performance.now();
-  await useAdaptBackend();
+  await useAdaptBackend({ threads: flags.threads });
   const teacherModel = buildTfModel(weights, { frozen: true });
   const teacher = tfEmbedAll(teacherModel, poolIds, { kind: "softmax" }).embeddings;
   const anchorTexts = ANCHOR_PHRASES.slice(0, flags.anchorPhrases);
@@ -733,7 +739,11 @@ export async function runAdapt(
   const report = {
     generatedAt: new Date().toISOString(),
     command: meta.reproduce,
-    machine: { cores: navigator.hardwareConcurrency, deno: Deno.version.deno },
+    machine: {
+      cores: navigator.hardwareConcurrency,
+      deno: Deno.version.deno,
+      matmulThreads: flags.threads,
+    },
     // The file name only: a report is committed beside its checkpoint (no path of this machine).
     checkpoint: {
       file: flags.out.split("/").pop(),
@@ -760,6 +770,7 @@ export async function runAdapt(
     rows,
   };
   await Deno.writeTextFile(flags.report, JSON.stringify(report, null, 2) + "\n");
+  await useAdaptBackend({ threads: 1 }); // stops the matmul worker
   log(`wrote ${flags.out} (${(json.length / 1e6).toFixed(2)} MB) and ${flags.report}`);
   log(
     JSON.stringify({

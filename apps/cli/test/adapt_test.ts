@@ -17,6 +17,7 @@ Deno.test("adapt flags: defaults, help and one-line errors", () => {
   assert.equal(f.relationalWeight, 0);
   assert.equal(f.hiddenWeight, 0);
   assert.equal(f.stopAtStep, undefined);
+  assert.equal(f.threads, 2);
   const stop = parseAdaptFlags(["--steps", "10", "--stop-at-step", "7"]);
   assert.ok(stop !== "help" && stop.stopAtStep === 7);
   assert.equal(f.anchorPhrases, 0);
@@ -59,6 +60,7 @@ Deno.test("adapt flags: defaults, help and one-line errors", () => {
       ],
       [["--anchor-phrases", "99"], /--anchor-phrases/],
       [["--eval-rows", "48"], /--eval-rows: unknown row "48"/],
+      [["--threads", "3"], /--threads: expected an integer in \[1, 2\]/],
       [["extra"], /unexpected argument/],
       [["--nope"], /nope/],
     ] as const

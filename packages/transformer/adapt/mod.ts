@@ -63,7 +63,12 @@ export {
 } from "./evaluate.ts";
 export { makeOrthogonalRfaFeatures } from "../use_lite/orthogonal_features.ts";
 export { SECURE_RFA_FLOOR, secureAttention, secureRfaAttention } from "./secure.ts";
-export { ADAPT_BACKEND, useAdaptBackend } from "./tf_backend.ts";
+export {
+  ADAPT_BACKEND,
+  type AdaptBackendOptions,
+  adaptMatmulThreads,
+  useAdaptBackend,
+} from "./tf_backend.ts";
 export { type GradientRegistration, registerTfjsGradients } from "./tf_gradients.ts";
 export {
   buildTfModel,

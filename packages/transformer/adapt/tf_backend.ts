@@ -10,7 +10,8 @@
  * 60-minute budget would hold ≈ 100 steps. The replacement computes the same function (float32
  * inputs and output), including `transposeA`/`transposeB` and tfjs's batch broadcasting rule
  * (`batchIndex % batchDim`): by default with the WebAssembly SIMD kernel of `matmul_f32.wat`
- * (f32 accumulation like the stock kernel, 20–30 GFLOP/s), otherwise (`{wasm: false}`, or a batch
+ * (f32 accumulation like the stock kernel, 20–30 GFLOP/s; `threads: 2` splits large products
+ * with a worker, bitwise the same results), otherwise (`{wasm: false}`, or a batch
  * broadcast the kernel does not cover) with a row-streaming i-k-j loop accumulating in float64
  * (≈ 3–5 GFLOP/s). `adapt_test.ts` checks both against the stock kernel.
  *
@@ -305,15 +306,45 @@ function fastBinary(kind: BinaryKind, stock: tf.KernelFunc): tf.KernelFunc {
 
 let registered = false;
 
+/** Threads of the active WebAssembly matmul and how many products it split between them. */
+export function adaptMatmulThreads(): { threads: number; splitCalls: number } {
+  return { threads: wasm?.threads ?? 1, splitCalls: wasm?.splitCalls ?? 0 };
+}
+
+/** Options of {@link useAdaptBackend}. */
+export interface AdaptBackendOptions {
+  /** Use the WebAssembly matmul (default true); false: the float64-accumulating JS loop. */
+  readonly wasm?: boolean;
+  /**
+   * Threads of the WebAssembly matmul: 1 (default) or 2 (a Deno Worker computes half of every
+   * large product; bitwise the same results, see `wasm_matmul.ts`). Call again with 1 to stop the
+   * worker.
+   */
+  readonly threads?: number;
+  /** With 2 threads: smallest product (multiply-adds) that is split (default 2^18). */
+  readonly minParallelWork?: number;
+}
+
 /**
  * Registers {@link ADAPT_BACKEND} (once per process: every tfjs-backend-cpu kernel, `BatchMatMul`
- * replaced) and makes it the active tfjs backend, and registers tfjs-core's gradients
+ * replaced) and makes it the active tfjs backend, with the matmul on `options.threads` threads, and registers tfjs-core's gradients
  * (`tf_gradients.ts`). Other code using tfjs's own `cpu` backend is unaffected.
  */
-export async function useAdaptBackend(options: { wasm?: boolean } = {}): Promise<void> {
+export async function useAdaptBackend(options: AdaptBackendOptions = {}): Promise<void> {
   const wantWasm = options.wasm ?? true;
-  if (wantWasm && wasm === null) wasm = await WasmMatmul.create();
-  if (!wantWasm) wasm = null;
+  const threads = options.threads ?? 1;
+  if (wasm !== null && (!wantWasm || wasm.threads !== threads)) {
+    wasm.close();
+    wasm = null;
+  }
+  if (wantWasm && wasm === null) {
+    wasm = await WasmMatmul.create({
+      threads,
+      ...(options.minParallelWork !== undefined
+        ? { minParallelWork: options.minParallelWork }
+        : {}),
+    });
+  }
   if (!registered) {
     tf.registerBackend(ADAPT_BACKEND, () => {
       const be = new MathBackendCPU();
