@@ -1,12 +1,14 @@
 /**
  * `deno task bench <suite> [suite flags]`: runs one benchmark suite and prints JSON lines (see each
- * suite). Suites: field, sharing, protocols, model, net, paper, truncation, tuning. Flags after the suite name go to the suite.
+ * suite). Suites: adapt-step, field, sharing, protocols, model, net, paper, truncation, tuning.
+ * Flags after the suite name go to the suite.
  */
 
 /** A suite takes the flags that follow its name. */
 type Suite = (args: string[]) => Promise<unknown>;
 
 const suites: Record<string, Suite> = {
+  "adapt-step": async (args) => (await import("./adapt_step.ts")).benchAdaptStep(args),
   field: async () => (await import("./field.ts")).benchField({}),
   model: async (args) => (await import("./model.ts")).benchModelCli(args),
   net: async (args) => (await import("./net.ts")).benchNet(args),
