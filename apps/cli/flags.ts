@@ -45,6 +45,10 @@ export interface TuneFlags extends TaskFlags {
   loss: "ce" | "hinge";
   /** BBT's α: the projection's entry std is α·σ̂_emb/√d. */
   alpha: number;
+  /** Distribution of the projection's entries (same std): BBTv2's normal or BBT's uniform. */
+  projection: "normal" | "uniform";
+  /** Class prior of the loss: the batch's own mix (balanced k-shot) or the task data's counts. */
+  classPrior: "balanced" | "data";
   /** BBTv2-style deep prompt: L prompt rows at the input of every layer (z split over layers). */
   deep: boolean;
   /** Deployment config: the other parties run in their own processes (`deno task party`). */
@@ -109,6 +113,11 @@ ${PARTIES_IN_HELP}
                             multi-class hinge with margin 2, for rfa; ce, BBT's default, with
                             --attention softmax, where it measured better, and --protocol paper)
   --alpha A                 projection scale α (entry std α·σ̂_emb/√d, BBT/BBTv2's rule; default 1)
+  --projection normal|uniform   distribution of the projection's entries, same std (default
+                            normal, BBTv2's; uniform as BBT's first code)
+  --class-prior balanced|data   class mix the train and dev losses are weighted to (default
+                            balanced: the k-shot batches as drawn; data: each class weighted to
+                            its share of the task's labelled data, e.g. 31 % spam)
   --deep                    BBTv2-style deep prompt: --prompt-len rows at the input of every layer
                             (layer l's replace the hidden states of the prompt positions), each
                             layer from its own projection of its own part of z (d split over the
@@ -198,6 +207,8 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       selection: { type: "string" },
       loss: { type: "string" },
       alpha: { type: "string" },
+      projection: { type: "string" },
+      "class-prior": { type: "string" },
       deep: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -248,6 +259,16 @@ export function parseTuneFlags(args: string[]): TuneFlags | "help" {
       ] as const,
     ),
     alpha,
+    projection: oneOf("projection", values.projection, "normal", ["normal", "uniform"] as const),
+    classPrior: oneOf(
+      "class-prior",
+      values["class-prior"],
+      "balanced",
+      [
+        "balanced",
+        "data",
+      ] as const,
+    ),
     deep: values.deep ?? false,
     shots,
     devShots: int("dev-shots", values["dev-shots"], shots, 1),
