@@ -47,9 +47,11 @@ Deno.test("tune flags: --selection, --loss, --alpha and --protocol reject bad va
 
 Deno.test("tune flags: --projection and --class-prior default, parse and reject bad values", () => {
   const def = parseTuneFlags([]) as TuneFlags;
-  assert.deepEqual([def.projection, def.classPrior], ["normal", "balanced"]);
-  const set = parseTuneFlags(["--projection=uniform", "--class-prior", "data"]) as TuneFlags;
-  assert.deepEqual([set.projection, set.classPrior], ["uniform", "data"]);
+  assert.deepEqual([def.projection, def.classPrior], ["normal", "data"]);
+  const paper = parseTuneFlags(["--protocol=paper"]) as TuneFlags;
+  assert.equal(paper.classPrior, "balanced", "the paper preset as measured");
+  const set = parseTuneFlags(["--projection=uniform", "--class-prior", "balanced"]) as TuneFlags;
+  assert.deepEqual([set.projection, set.classPrior], ["uniform", "balanced"]);
   assert.throws(
     () => parseTuneFlags(["--projection=he"]),
     /^Error: --projection: expected one of normal, uniform, got "he"$/,
