@@ -268,7 +268,7 @@ export async function benchTuning(args: string[]): Promise<TuningRow[]> {
     `d ${b.dim}, ${b.budget} generations, loss ${b.loss}, selection ${b.selection}` +
     (b.alpha !== 1 ? `, α ${b.alpha}` : "") +
     (b.projection !== "normal" ? `, ${b.projection} projection (same std)` : "") +
-    (b.classPrior !== "balanced" ? `, losses weighted to the ${b.classPrior}'s class prior` : "") +
+    (b.classPrior === "data" ? ", losses weighted to the data's class mix" : ", balanced loss") +
     (b.deep ? ", deep prompt at every layer (d split over the layers, joint CMA-ES)" : "");
   const settings = `${tuneArgs.join(" ")} (${resolved}; ${model})`;
   const rows: TuningRow[] = [];
