@@ -50,6 +50,8 @@ Deno.test("tune flags: --projection and --class-prior default, parse and reject 
   assert.deepEqual([def.projection, def.classPrior], ["normal", "data"]);
   const paper = parseTuneFlags(["--protocol=paper"]) as TuneFlags;
   assert.equal(paper.classPrior, "balanced", "the paper preset as measured");
+  const softmax = parseTuneFlags(["--attention=softmax"]) as TuneFlags;
+  assert.equal(softmax.classPrior, "balanced", "softmax as measured");
   const set = parseTuneFlags(["--projection=uniform", "--class-prior", "balanced"]) as TuneFlags;
   assert.deepEqual([set.projection, set.classPrior], ["uniform", "balanced"]);
   assert.throws(
