@@ -162,7 +162,8 @@ export async function runTune(
         }, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
           flags.maxTokens || opened.maxSeqLen - L
         } tokens, ${flags.budget} generations (protocol ${flags.protocol}, loss ${flags.loss}, ` +
-        `selection ${flags.selection})`,
+        `selection ${flags.selection}, class prior ${flags.classPrior}` +
+        `${flags.projection === "normal" ? "" : `, ${flags.projection} projection`})`,
     );
     const zeroShot = await evaluatePrompt(oracle, task, test, p0, { batchSize: 32 });
     log(`untuned prompt scored on ${test.length} test texts; tuning...`);
