@@ -75,6 +75,19 @@ Deno.test("run file: corrupt or wrong fields are errors naming the file", async 
       readRunFile(path),
       /^Error: run file .*: backend must be one of reference, plain, 2pc, 3pc, got "4pc"$/,
     );
+    await Deno.writeTextFile(path, JSON.stringify({ ...flags, classPrior: "test" }));
+    await assert.rejects(
+      readRunFile(path),
+      /: classPrior must be one of balanced, data, got "test"$/,
+    );
+    // A run.json written before --projection and --class-prior resumes as those runs ran.
+    const { projection: _p, classPrior: _c, ...older } = flags;
+    await Deno.writeTextFile(path, JSON.stringify(older));
+    assert.deepEqual(await readRunFile(path), {
+      ...flags,
+      projection: "normal",
+      classPrior: "balanced",
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

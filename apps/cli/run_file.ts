@@ -12,6 +12,8 @@ const ADDED_SINCE = {
   selection: "dev-loss",
   loss: "ce",
   alpha: 1,
+  projection: "normal",
+  classPrior: "balanced",
 } as const;
 
 const CHOICES: Partial<Record<keyof TuneFlags, readonly string[]>> = {
@@ -19,6 +21,8 @@ const CHOICES: Partial<Record<keyof TuneFlags, readonly string[]>> = {
   protocol: ["default", "paper"],
   selection: SELECTION_CRITERIA,
   loss: ["ce", "hinge"],
+  projection: ["normal", "uniform"],
+  classPrior: ["balanced", "data"],
   attention: ["softmax", "rfa"],
   cos: ["exact", "paper", "iterative"],
   trunc: ["exact", "local"],

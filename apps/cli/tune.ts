@@ -11,6 +11,7 @@ import {
   DeepProjection,
   evaluatePrompt,
   loadTaskWith,
+  priorFromCounts,
   type PromptProjection,
   RandomProjection,
   readTuneCheckpoint,
@@ -121,6 +122,7 @@ export async function runTune(
         seed: flags.seed!,
         embeddingStd: opened.embeddingStd,
         alpha: flags.alpha,
+        distribution: flags.projection,
         init: p0,
       })
       : new RandomProjection({
@@ -130,6 +132,7 @@ export async function runTune(
         seed: flags.seed!,
         embeddingStd: opened.embeddingStd,
         alpha: flags.alpha,
+        distribution: flags.projection,
         init: p0,
       });
     const clipped = clippedCounts(
@@ -159,7 +162,8 @@ export async function runTune(
         }, popsize ${flags.popsize}, d ${flags.dim}, prompt ${L} tokens, texts clipped to ${
           flags.maxTokens || opened.maxSeqLen - L
         } tokens, ${flags.budget} generations (protocol ${flags.protocol}, loss ${flags.loss}, ` +
-        `selection ${flags.selection})`,
+        `selection ${flags.selection}, class prior ${flags.classPrior}` +
+        `${flags.projection === "normal" ? "" : `, ${flags.projection} projection`})`,
     );
     const zeroShot = await evaluatePrompt(oracle, task, test, p0, { batchSize: 32 });
     log(`untuned prompt scored on ${test.length} test texts; tuning...`);
@@ -173,6 +177,14 @@ export async function runTune(
       ...(flags.deep ? { untunedPrompt: p0 } : {}),
       cma: { popsize: flags.popsize, seed: flags.seed, sigma0: 1 },
       loss: flags.loss,
+      // --class-prior data: each class weighted to its share of the labelled data (not the test).
+      ...(flags.classPrior === "data"
+        ? {
+          classPrior: priorFromCounts(
+            [...loaded.report.labels].sort((a, b) => a.id - b.id).map((l) => l.examples),
+          ),
+        }
+        : {}),
       selection: flags.selection,
       budget: { maxGenerations: flags.budget },
       evalEvery: flags.evalEvery,

@@ -19,7 +19,11 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "./codec.ts";
-import { type PromptProjection, RandomProjection } from "./projection.ts";
+import {
+  type ProjectionDistribution,
+  type PromptProjection,
+  RandomProjection,
+} from "./projection.ts";
 import type { Seed } from "./rng.ts";
 
 /** Options of {@link DeepProjection}. */
@@ -38,6 +42,8 @@ export interface DeepProjectionOptions {
   alpha?: number;
   /** Layer 0's offset p₀ (L·E; default zero). */
   init?: ArrayLike<number>;
+  /** Distribution of every layer's A (default "normal"). */
+  distribution?: ProjectionDistribution;
 }
 
 /** Sizes of the K parts of d: ⌈d/K⌉ for the first d mod K layers, ⌊d/K⌋ after. */
@@ -82,6 +88,7 @@ export class DeepProjection implements PromptProjection {
         seed: o.seed,
         embeddingStd: o.embeddingStd,
         alpha: o.alpha,
+        distribution: o.distribution,
         ...(l === 0 ? { init: o.init } : { label: `projection/layer${l}` }),
       })
     );

@@ -23,6 +23,7 @@ import {
   scoreLogits,
   type Scores,
 } from "./loss.ts";
+import { priorWeights } from "./class_prior.ts";
 import {
   checkOracleResult,
   type FitnessOracle,
@@ -101,6 +102,11 @@ export interface TuneOptions {
   loss?: LossName;
   /** Hinge margin (default 2). */
   margin?: number;
+  /**
+   * Class prior π the train and dev losses are weighted to (`class_prior.ts`): each text of class
+   * c counts π_c / n_c. Default: none (the plain mean over the batch, i.e. the batch's own mix).
+   */
+  classPrior?: ArrayLike<number>;
   /** When to stop; at least one limit is required. */
   budget: TuneBudget;
   /** Dev evaluation every k generations (default 5). */
@@ -325,6 +331,9 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   }
   const trainLabels = Int32Array.from(split.train, (e) => e.label);
   const devLabels = Int32Array.from(split.dev, (e) => e.label);
+  const prior = options.classPrior;
+  const trainWeights = prior ? priorWeights(prior, trainLabels, C) : undefined;
+  const devWeights = prior ? priorWeights(prior, devLabels, C) : undefined;
 
   const cmaOpts = options.cma ?? {};
   const popsize = cmaOpts.popsize ?? 4 + Math.floor(3 * Math.log(d));
@@ -337,6 +346,8 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     margin,
     evalEvery,
     evalPoint,
+    // Only when set, so checkpoints of unweighted runs keep their fingerprint.
+    ...(prior ? { classPrior: Array.from(prior).join(",") } : {}),
   };
 
   let es: CMAES | undefined;
@@ -354,7 +365,9 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     const raw = await readJsonFile(path);
     if (raw !== undefined) {
       const ck = parseCheckpoint(path, raw);
-      for (const [k, v] of Object.entries(fingerprint)) {
+      // Both ways: a key only the checkpoint has (e.g. a class prior) is a different run too.
+      const keys = new Set([...Object.keys(fingerprint), ...Object.keys(ck.fingerprint)]);
+      for (const [k, v] of [...keys].map((k) => [k, fingerprint[k]] as const)) {
         if (ck.fingerprint[k] !== v) {
           throw new CheckpointError(
             path,
@@ -448,7 +461,15 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
         oracleMs += performance.now() - t;
         oracleCalls++;
         checkOracleResult(res, P, T, C);
-        const losses = populationLosses(res.logits, trainLabels, P, C, lossName, margin);
+        const losses = populationLosses(
+          res.logits,
+          trainLabels,
+          P,
+          C,
+          lossName,
+          margin,
+          trainWeights,
+        );
         es.tell(zs, losses);
         evaluations += P;
         generation++;
@@ -474,6 +495,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
             margin,
             metric: task.metric,
             positiveClass: task.positiveClass,
+            classWeights: devWeights,
           });
           devRecord = {
             loss: s.loss,
@@ -549,12 +571,19 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
           const dres = await oracle.evaluate([untuned], dev);
           oracleCalls++;
           checkOracleResult(dres, 1, split.dev.length, C);
-          untunedDev = scoreLogits(dres.logits, devLabels, C, score);
+          untunedDev = scoreLogits(dres.logits, devLabels, C, {
+            ...score,
+            classWeights: devWeights,
+          });
         }
         const candidates: Candidate[] = zs.map((z, i) => ({
           generation: i === 0 ? 0 : devCandidates[i - 1].generation,
           z,
-          train: scoreLogits(tres.logits, trainLabels, C, { ...score, offset: i * T * C }),
+          train: scoreLogits(tres.logits, trainLabels, C, {
+            ...score,
+            offset: i * T * C,
+            classWeights: trainWeights,
+          }),
           dev: i === 0 ? untunedDev : devCandidates[i - 1].dev,
           trainSize: T,
           devSize: split.dev.length,

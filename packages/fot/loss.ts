@@ -25,16 +25,22 @@ function check(logits: Float64Array, labels: ArrayLike<number>, C: number, offse
   return T;
 }
 
-/** Mean softmax cross-entropy of the T×C block at `offset` against `labels` (stable log-sum-exp). */
+/**
+ * Mean softmax cross-entropy of the T×C block at `offset` against `labels` (stable log-sum-exp).
+ * With `classWeights` (one weight per class) the mean is weighted: Σ w_{y_t} ℓ_t / Σ w_{y_t}.
+ */
 export function crossEntropy(
   logits: Float64Array,
   labels: ArrayLike<number>,
   numClasses: number,
   offset = 0,
+  classWeights?: ArrayLike<number>,
 ): number {
   const T = check(logits, labels, numClasses, offset);
   if (T === 0) return 0;
+  const w = weightsOf(classWeights, numClasses);
   let total = 0;
+  let wsum = 0;
   for (let t = 0; t < T; t++) {
     const row = offset + t * numClasses;
     let max = -Infinity;
@@ -42,14 +48,19 @@ export function crossEntropy(
     let s = 0;
     for (let c = 0; c < numClasses; c++) s += Math.exp(logits[row + c] - max);
     const y = logits[row + labels[t]];
-    total += max === -Infinity || y === -Infinity ? Infinity : max + Math.log(s) - y;
+    const wt = w ? w[labels[t]] : 1;
+    wsum += wt;
+    if (wt !== 0) {
+      total += wt * (max === -Infinity || y === -Infinity ? Infinity : max + Math.log(s) - y);
+    }
   }
-  return total / T;
+  return total / wsum;
 }
 
 /**
  * Mean multi-class hinge loss as in BBT: per text Σ_{c≠y} max(0, logit_c − logit_y + margin),
- * averaged over texts (BBT's default margin is 2).
+ * averaged over texts (BBT's default margin is 2); weighted as {@link crossEntropy} with
+ * `classWeights`.
  */
 export function hingeLoss(
   logits: Float64Array,
@@ -57,18 +68,34 @@ export function hingeLoss(
   numClasses: number,
   margin = 2,
   offset = 0,
+  classWeights?: ArrayLike<number>,
 ): number {
   const T = check(logits, labels, numClasses, offset);
   if (T === 0) return 0;
+  const w = weightsOf(classWeights, numClasses);
   let total = 0;
+  let wsum = 0;
   for (let t = 0; t < T; t++) {
     const row = offset + t * numClasses;
     const y = labels[t];
+    const wt = w ? w[y] : 1;
+    wsum += wt;
     for (let c = 0; c < numClasses; c++) {
-      if (c !== y) total += Math.max(0, logits[row + c] - logits[row + y] + margin);
+      if (c !== y) total += wt * Math.max(0, logits[row + c] - logits[row + y] + margin);
     }
   }
-  return total / T;
+  return total / wsum;
+}
+
+function weightsOf(w: ArrayLike<number> | undefined, C: number): ArrayLike<number> | undefined {
+  if (w === undefined) return undefined;
+  if (w.length !== C) throw new RangeError(`classWeights has ${w.length} entries, expected ${C}`);
+  for (let c = 0; c < C; c++) {
+    if (!(w[c] >= 0) || !Number.isFinite(w[c])) {
+      throw new RangeError(`classWeights[${c}] must be a finite number ≥ 0, got ${w[c]}`);
+    }
+  }
+  return w;
 }
 
 /** Arg-max class per text of the T×C block at `offset` (ties: lowest class index). */
@@ -162,6 +189,8 @@ export interface ScoreOptions {
   margin?: number;
   /** Start of the T×C block (default 0). */
   offset?: number;
+  /** Per-class weights of the loss (see {@link crossEntropy}); metrics stay unweighted. */
+  classWeights?: ArrayLike<number>;
 }
 
 /** Loss, accuracy, F1, macro F1 and the chosen metric of the T×C block at `options.offset`. */
@@ -173,8 +202,8 @@ export function scoreLogits(
 ): Scores {
   const offset = options.offset ?? 0;
   const loss = (options.loss ?? "ce") === "ce"
-    ? crossEntropy(logits, labels, numClasses, offset)
-    : hingeLoss(logits, labels, numClasses, options.margin ?? 2, offset);
+    ? crossEntropy(logits, labels, numClasses, offset, options.classWeights)
+    : hingeLoss(logits, labels, numClasses, options.margin ?? 2, offset, options.classWeights);
   const pred = predictions(logits, labels.length, numClasses, offset);
   const acc = accuracy(pred, labels);
   const f1 = f1Binary(pred, labels, options.positiveClass ?? 1);
@@ -184,7 +213,7 @@ export function scoreLogits(
   return { loss, accuracy: acc, f1, macroF1: macro, metric };
 }
 
-/** Loss of each of the P candidates from population logits P×T×C. */
+/** Loss of each of the P candidates from population logits P×T×C (optionally class-weighted). */
 export function populationLosses(
   logits: Float64Array,
   labels: ArrayLike<number>,
@@ -192,6 +221,7 @@ export function populationLosses(
   numClasses: number,
   loss: LossName = "ce",
   margin = 2,
+  classWeights?: ArrayLike<number>,
 ): Float64Array {
   const T = labels.length;
   if (logits.length !== numPrompts * T * numClasses) {
@@ -201,8 +231,8 @@ export function populationLosses(
   for (let p = 0; p < numPrompts; p++) {
     const off = p * T * numClasses;
     out[p] = loss === "ce"
-      ? crossEntropy(logits, labels, numClasses, off)
-      : hingeLoss(logits, labels, numClasses, margin, off);
+      ? crossEntropy(logits, labels, numClasses, off, classWeights)
+      : hingeLoss(logits, labels, numClasses, margin, off, classWeights);
   }
   return out;
 }

@@ -49,6 +49,8 @@ export {
 } from "./codec.ts";
 export {
   bbtProjectionStd,
+  PROJECTION_DISTRIBUTIONS,
+  type ProjectionDistribution,
   type ProjectionOptions,
   type PromptProjection,
   RandomProjection,
@@ -140,6 +142,7 @@ export {
   type ScoreOptions,
   type Scores,
 } from "./loss.ts";
+export { priorFromCounts, priorWeights } from "./class_prior.ts";
 export { addCosts, type EvaluateOptions, evaluatePrompt, type EvaluateResult } from "./evaluate.ts";
 export { CheckpointError, readJsonFile, writeJsonAtomic } from "./checkpoint.ts";
 export {

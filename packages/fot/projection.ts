@@ -1,7 +1,7 @@
 /**
  * BBT-style random projection from the intrinsic space z ∈ ℝ^d to a soft prompt p = A z + p₀ with
  * p ∈ ℝ^{L·E} (L prompt tokens of embedding width E, row-major). A is drawn once from N(0, std²)
- * with a ChaCha20 stream keyed by the data owner's seed, so the data owner can rebuild it from the
+ * (or, as BBT's first code, a uniform distribution of the same std) with a ChaCha20 stream keyed by the data owner's seed, so the data owner can rebuild it from the
  * seed alone; it never leaves the data owner.
  *
  * @module
@@ -33,7 +33,18 @@ export interface ProjectionOptions {
   init?: ArrayLike<number>;
   /** Label of A's random stream under `seed` (default "projection"; a deep prompt's layers differ). */
   label?: string;
+  /**
+   * Distribution of A's entries, both with mean 0 and the std above: "normal" (default; BBTv2's
+   * rule) or "uniform" on [−√3·std, √3·std] (BBT's first code drew A uniformly).
+   */
+  distribution?: ProjectionDistribution;
 }
+
+/** Distribution of the projection's entries. */
+export type ProjectionDistribution = "normal" | "uniform";
+
+/** Every {@link ProjectionDistribution}. */
+export const PROJECTION_DISTRIBUTIONS: readonly ProjectionDistribution[] = ["normal", "uniform"];
 
 /**
  * What the tuning loop needs of a projection z ↦ prompt: {@link RandomProjection} (a shallow
@@ -111,7 +122,13 @@ export class RandomProjection implements PromptProjection {
     this.outputDim = promptLength * embedDim;
     this.std = std;
     this.matrix = new Float32Array(this.outputDim * d);
-    Rng.fromSeed(options.seed, options.label ?? "projection").fillNormal(this.matrix, std);
+    const rng = Rng.fromSeed(options.seed, options.label ?? "projection");
+    const distribution = options.distribution ?? "normal";
+    if (distribution === "normal") rng.fillNormal(this.matrix, std);
+    else if (distribution === "uniform") {
+      const h = Math.sqrt(3) * std; // U(−h, h) has std h/√3
+      for (let i = 0; i < this.matrix.length; i++) this.matrix[i] = (2 * rng.uniform() - 1) * h;
+    } else throw new RangeError(`projection distribution must be normal or uniform`);
     this.init = new Float64Array(this.outputDim);
     if (options.init !== undefined) {
       if (options.init.length !== this.outputDim) {

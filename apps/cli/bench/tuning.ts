@@ -266,6 +266,9 @@ export async function benchTuning(args: string[]): Promise<TuningRow[]> {
   const resolved =
     `protocol ${b.protocol}: ${b.shots}+${b.devShots} shots, popsize ${b.popsize}, ` +
     `d ${b.dim}, ${b.budget} generations, loss ${b.loss}, selection ${b.selection}` +
+    (b.alpha !== 1 ? `, α ${b.alpha}` : "") +
+    (b.projection !== "normal" ? `, ${b.projection} projection (same std)` : "") +
+    (b.classPrior === "data" ? ", losses weighted to the data's class mix" : ", balanced loss") +
     (b.deep ? ", deep prompt at every layer (d split over the layers, joint CMA-ES)" : "");
   const settings = `${tuneArgs.join(" ")} (${resolved}; ${model})`;
   const rows: TuningRow[] = [];

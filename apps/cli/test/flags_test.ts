@@ -45,6 +45,25 @@ Deno.test("tune flags: --selection, --loss, --alpha and --protocol reject bad va
   assert.throws(() => parseTuneFlags(["--protocol=bbt"]), /--protocol: expected one of default/);
 });
 
+Deno.test("tune flags: --projection and --class-prior default, parse and reject bad values", () => {
+  const def = parseTuneFlags([]) as TuneFlags;
+  assert.deepEqual([def.projection, def.classPrior], ["normal", "data"]);
+  const paper = parseTuneFlags(["--protocol=paper"]) as TuneFlags;
+  assert.equal(paper.classPrior, "balanced", "the paper preset as measured");
+  const softmax = parseTuneFlags(["--attention=softmax"]) as TuneFlags;
+  assert.equal(softmax.classPrior, "balanced", "softmax as measured");
+  const set = parseTuneFlags(["--projection=uniform", "--class-prior", "balanced"]) as TuneFlags;
+  assert.deepEqual([set.projection, set.classPrior], ["uniform", "balanced"]);
+  assert.throws(
+    () => parseTuneFlags(["--projection=he"]),
+    /^Error: --projection: expected one of normal, uniform, got "he"$/,
+  );
+  assert.throws(
+    () => parseTuneFlags(["--class-prior=test"]),
+    /^Error: --class-prior: expected one of balanced, data, got "test"$/,
+  );
+});
+
 Deno.test("tune flags: --parties-in defaults to workers, to thread with --net, and rejects the rest", () => {
   assert.equal((parseTuneFlags([]) as TuneFlags).partiesIn, "workers");
   assert.equal((parseTuneFlags(["--parties-in=thread"]) as TuneFlags).partiesIn, "thread");

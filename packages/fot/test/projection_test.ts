@@ -117,3 +117,24 @@ Deno.test("projection: 16×256×500 (2M entries) is generated quickly", () => {
   assert.equal(p.matrix.length, 2_048_000);
   assert.ok(ms < 3000, `${ms} ms`);
 });
+
+Deno.test("projection: uniform entries have the rule's std, within ±√3·std, from the same seed", () => {
+  const o = { promptLength: 8, embedDim: 64, intrinsicDim: 100, seed: 3, embeddingStd: 0.5 };
+  const u = new RandomProjection({ ...o, distribution: "uniform" });
+  const n = new RandomProjection(o);
+  assert.equal(u.std, n.std);
+  const h = Math.sqrt(3) * u.std;
+  let s2 = 0;
+  for (const v of u.matrix) {
+    assert.ok(Math.abs(v) <= h * (1 + 1e-6), `${v} outside ±${h}`);
+    s2 += v * v;
+  }
+  assert.ok(Math.abs(Math.sqrt(s2 / u.matrix.length) / u.std - 1) < 0.01);
+  assert.notEqual(u.fingerprint(), n.fingerprint());
+  assert.deepEqual(new RandomProjection({ ...o, distribution: "uniform" }).matrix, u.matrix);
+  assert.throws(
+    // @ts-expect-error: a distribution the type does not allow, as from untyped input
+    () => new RandomProjection({ ...o, distribution: "cauchy" }),
+    /distribution must be normal or uniform/,
+  );
+});
