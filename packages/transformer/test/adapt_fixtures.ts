@@ -1,7 +1,8 @@
 /**
  * Test fixtures of the adaptation tests: a small two-layer USE-lite config, seeded token sentences,
- * and the largest error of the secure embedding (every party in this process, fixed test seeds)
- * against the float64 reference forward of the same weights and attention.
+ * a softmax teacher with a student that learns its RFA frequencies, and the largest error of the
+ * secure embedding (every party in this process, fixed test seeds) against the float64 reference
+ * forward of the same weights and attention.
  */
 import { type BackendKind, runLocal } from "@secp/sharing";
 import { forward } from "../use_lite/reference.ts";
@@ -14,6 +15,8 @@ import { makeUseLiteConfig } from "../use_lite/config.ts";
 import { seededRng } from "../common/rng.ts";
 import type { CheckpointAttention } from "../adapt/checkpoint.ts";
 import { secureAttention } from "../adapt/secure.ts";
+import { buildTfModel, tfEmbedAll, type TrainableGroups } from "../adapt/tf_model.ts";
+import type { RfaFeatures } from "../use_lite/attention.ts";
 
 /** Two small layers of different head widths, 50 vocabulary rows. */
 export const SMALL_ADAPT_CONFIG = makeUseLiteConfig({
@@ -34,6 +37,27 @@ export function seededSentences(label: string): number[][] {
     { length: 7 },
     (_, i) => Array.from({ length: 1 + ((i * 5) % 13) }, () => Math.floor(rng.uniform() * 50)),
   );
+}
+
+/**
+ * The frozen softmax teacher of `weights`, its embeddings of `sentences`, and a student (log-scales
+ * 0.5, two layers of two heads) that learns the RFA frequencies `init`, with its attention option.
+ */
+export function learnedStudent(
+  weights: UseLiteWeights,
+  sentences: number[][],
+  init: RfaFeatures,
+  groups: Partial<Omit<TrainableGroups, "qk">>,
+) {
+  const attention = { kind: "rfa", input: "raw", features: init, floor: 1 / 16 } as const;
+  const teacherModel = buildTfModel(weights, { frozen: true });
+  const teacher = tfEmbedAll(teacherModel, sentences, { kind: "softmax" }).embeddings;
+  const model = buildTfModel(weights, {
+    initLogA: [[0.5, 0.5], [0.5, 0.5]],
+    learnFeatures: init,
+    groups,
+  });
+  return { attention, teacherModel, teacher, model };
 }
 
 /** Max |secure − float64| over the embeddings of `ids` on `kind` (`seed`: an insecure test label). */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  learnedStudent,
   secureVsReference,
   seededSentences,
   SMALL_ADAPT_CONFIG,
@@ -20,7 +21,6 @@ import {
 } from "../adapt/checkpoint.ts";
 import { useAdaptBackend } from "../adapt/tf_backend.ts";
 import {
-  buildTfModel,
   exportFeatures,
   exportWeights,
   makeTfBatch,
@@ -145,13 +145,9 @@ Deno.test("learned frequencies: stage 1 and stage 2 train W; exported model equa
   await useAdaptBackend();
   const weights = randomUseLiteWeights(small, "learned-train");
   const init = initialFeatures(small, attentionMeta);
-  const attention = { kind: "rfa", input: "raw", features: init, floor: 1 / 16 } as const;
-  const teacherModel = buildTfModel(weights, { frozen: true });
-  const teacher = tfEmbedAll(teacherModel, sentences, { kind: "softmax" }).embeddings;
-  const model = buildTfModel(weights, {
-    initLogA: [[0.5, 0.5], [0.5, 0.5]],
-    learnFeatures: init,
-    groups: { v: true, out: true },
+  const { attention, teacherModel, teacher, model } = learnedStudent(weights, sentences, init, {
+    v: true,
+    out: true,
   });
   assert.deepEqual(exportFeatures(model, init).matrices.map((hs) => hs.length), [2, 2]);
   assert.ok(maxAbs(exportFeatures(model, init).matrices[1][1], init.matrices[1][1]) < 1e-6);

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { seededSentences, SMALL_ADAPT_CONFIG } from "./adapt_fixtures.ts";
+import { learnedStudent, seededSentences, SMALL_ADAPT_CONFIG } from "./adapt_fixtures.ts";
 import { seededRng } from "../common/rng.ts";
 import { randomUseLiteWeights } from "../use_lite/random.ts";
 import { initialFeatures } from "../adapt/checkpoint.ts";
 import { WasmMatmul } from "../adapt/wasm_matmul.ts";
 import { adaptMatmulThreads, useAdaptBackend } from "../adapt/tf_backend.ts";
-import { buildTfModel, tfEmbedAll } from "../adapt/tf_model.ts";
 import { distill, distillLayers } from "../adapt/train.ts";
 
 function randomValues(n: number, label: string): Float32Array {
@@ -53,13 +52,10 @@ function trainSteps(): { before: Float32Array[]; after: Float32Array[] } {
     tau: null,
     denominatorFloor: 1 / 16,
   });
-  const attention = { kind: "rfa", input: "raw", features: init, floor: 1 / 16 } as const;
-  const teacherModel = buildTfModel(weights, { frozen: true });
-  const teacher = tfEmbedAll(teacherModel, sentences, { kind: "softmax" }).embeddings;
-  const model = buildTfModel(weights, {
-    initLogA: [[0.5, 0.5], [0.5, 0.5]],
-    learnFeatures: init,
-    groups: { v: true, out: true, ln1: true },
+  const { attention, teacherModel, teacher, model } = learnedStudent(weights, sentences, init, {
+    v: true,
+    out: true,
+    ln1: true,
   });
   const values = () => model.variables.map((v) => (v.dataSync() as Float32Array).slice());
   const before = values();
