@@ -114,27 +114,18 @@ export async function runTune(
     if (flags.deep && !(widths && widths.length > 1)) {
       throw new Error(`--deep: the model ${info.name} takes no deep prompt (one layer)`);
     }
+    const common = {
+      promptLength: L,
+      intrinsicDim: flags.dim,
+      seed: flags.seed!,
+      embeddingStd: opened.embeddingStd,
+      alpha: flags.alpha,
+      distribution: flags.projection,
+      init: p0,
+    };
     const projection: PromptProjection = flags.deep
-      ? new DeepProjection({
-        promptLength: L,
-        layerWidths: widths!,
-        intrinsicDim: flags.dim,
-        seed: flags.seed!,
-        embeddingStd: opened.embeddingStd,
-        alpha: flags.alpha,
-        distribution: flags.projection,
-        init: p0,
-      })
-      : new RandomProjection({
-        promptLength: L,
-        embedDim: oracle.embedDim,
-        intrinsicDim: flags.dim,
-        seed: flags.seed!,
-        embeddingStd: opened.embeddingStd,
-        alpha: flags.alpha,
-        distribution: flags.projection,
-        init: p0,
-      });
+      ? new DeepProjection({ ...common, layerWidths: widths! })
+      : new RandomProjection({ ...common, embedDim: oracle.embedDim });
     const clipped = clippedCounts(
       opened.tokenCount,
       { train: split.train, dev: split.dev, test },
