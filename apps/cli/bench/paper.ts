@@ -18,6 +18,8 @@
  */
 import { parseArgs } from "../args.ts";
 import type { BackendKind } from "@secp/sharing";
+import { PARTIES_IN, type PartiesIn } from "@secp/sharing/run";
+import { oneOf } from "../flags.ts";
 import {
   ROBERTA_LARGE_LAYER,
   type RobertaLayerConfig,
@@ -80,6 +82,8 @@ export interface PaperOptions {
   verbose: boolean;
   /** Mode label. */
   mode: string;
+  /** Every party on this thread, or each in its own Worker (default). */
+  partiesIn: PartiesIn;
 }
 
 /** Everything the suite measured and derived. */
@@ -111,6 +115,8 @@ const HELP = `deno task bench paper [flags]: SecP-Tuning's Table A, seq-length a
   --prompt-len L        prompt tokens of gradient prompt tuning (default 50)
   --adam-chunk N        parameters in the measured Adam step (default 65536)
   --hidden D --heads H --ffn F --layers L   model shape (default RoBERTa-large: 1024, 16, 4096, 24)
+  --parties-in workers|thread   one Worker thread per party (default: the parties' compute overlaps
+                        on the cores) or every party on one thread (seconds are their sum)
   --out DIR             output directory (default bench/results)
   --help                this text`;
 
@@ -132,6 +138,7 @@ export function parsePaperArgs(args: string[]): PaperOptions | "help" {
       ffn: { type: "string" },
       layers: { type: "string" },
       out: { type: "string" },
+      "parties-in": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -173,13 +180,14 @@ export function parsePaperArgs(args: string[]): PaperOptions | "help" {
     print: true,
     verbose: true,
     mode: q ? "quick" : "full",
+    partiesIn: oneOf("parties-in", values["parties-in"], "workers", PARTIES_IN),
   };
 }
 
 /** Runs the suite with parsed options. */
 export async function runPaper(o: PaperOptions): Promise<PaperResult> {
   const log = (m: string) => o.verbose && console.error(`[bench paper] ${m}`);
-  const mo = { insecureSeed: o.insecureSeed, classes: o.classes };
+  const mo = { insecureSeed: o.insecureSeed, classes: o.classes, partiesIn: o.partiesIn };
   const started = performance.now();
   const variants = Object.keys(FOT_VARIANTS) as FotVariant[];
   const seqsFwd = [...new Set([...o.seqs, o.seq, ...(o.backendSeq ? [o.backendSeq] : [])])]
@@ -379,8 +387,13 @@ async function writeReport(
   const meta = {
     date: new Date().toISOString(),
     machine: machine(),
-    note: "wall times are noisy: the machine (2 vCPUs) was shared with other jobs; all parties " +
-      "run in one process on one JS thread, so seconds are the serialised compute of every party",
+    note: o.partiesIn === "workers"
+      ? "wall times are noisy (2 vCPUs); every party runs in its own Worker thread of one " +
+        "process, so the parties' compute overlaps on the 2 cores (2PC: 2 computing parties and " +
+        "the dealer)"
+      : "wall times are noisy (2 vCPUs); all parties run in one process on one JS thread, so " +
+        "seconds are the serialised compute of every party",
+    parties_in: o.partiesIn,
     elapsed_s: round(elapsed),
   };
   await write(".json", JSON.stringify({ meta, ...r, files: undefined }, null, 1));

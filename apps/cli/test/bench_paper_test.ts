@@ -48,6 +48,31 @@ Deno.test("bench paper: measured layer phases equal the closed-form costs (2pc)"
   );
 });
 
+for (const kind of ["2pc", "3pc"] as const) {
+  Deno.test(`bench paper: parties in workers measure the bytes and rounds of one thread (${kind})`, async () => {
+    const B = 1, S = 4;
+    const vs = ["fot-softmax", "fot-rfa-exact"] as const;
+    const seed = { insecureSeed: "paper-test" };
+    const costs = async (partiesIn: "thread" | "workers") => ({
+      ...await measureForward(kind, layer, B, S, vs, { ...seed, partiesIn }),
+      ...await measureTraining(kind, layer, B, S, { ...seed, partiesIn }),
+    });
+    const one = await costs("thread");
+    const many = await costs("workers");
+    assert.deepEqual(Object.keys(many), Object.keys(one));
+    for (const [name, c] of Object.entries(one)) {
+      const { seconds: s1, ...rest1 } = c;
+      const { seconds: s2, ...rest2 } = many[name];
+      assert.deepEqual(rest2, rest1, name);
+      assert.ok(s1 > 0 && s2 > 0, `${name} seconds`);
+      // (3PC's `prepare` is free: replicated shares need no weight masks opened)
+      if (kind === "2pc" || name !== "prepare") {
+        assert.ok(c.rounds > 0 && c.bytesSent > 0, `${name} is a secure phase`);
+      }
+    }
+  });
+}
+
 Deno.test("bench paper: tiny end-to-end run writes every table and composes Table A", async () => {
   const out = await Deno.makeTempDir();
   try {

@@ -1,7 +1,7 @@
 /**
  * @secp/sharing/run — the runtime that starts parties and serves a job on any backend: every
- * party in this process (`runLocal`, `LocalSession`; `WorkerSession` puts each party in its own
- * Worker thread, `startSession` picks) or one process or host per party over
+ * party in this process (`runLocal`, `LocalSession`; `runInWorkers` and `WorkerSession` put each
+ * party in its own Worker thread, `runProgram` and `startSession` pick) or one process or host per party over
  * authenticated TCP (`RemoteSession` for the data owner, `serveParty` for everyone else). The
  * start-up sequence (topology, links, seeds, backend, close-all-on-failure) is written once
  * (start.ts, tcp.ts); a model family plugs in by implementing `Job` (job.ts).
@@ -47,6 +47,12 @@ export {
   startLocalParties,
 } from "./start.ts";
 export { localTopology, pairwiseSeeds } from "./topology.ts";
+export {
+  runInWorkers,
+  runProgram,
+  type WorkerProgram,
+  type WorkerProgramRef,
+} from "./run_workers.ts";
 export {
   type ConnectedParty,
   connectParty,

@@ -1,22 +1,25 @@
 /**
- * Measurement harness of `deno task bench paper`: runs one SPMD program on all parties in this
- * process and measures named phases. Before each phase a barrier (a one-element opening to all
- * computing parties) lines the parties up; the first computing party past it starts the clock and
- * notes the ledger's depth, the last one to finish the phase stops the clock. A phase's bytes per
- * party, offline bytes and per-op bytes come from the ledger entries under the phase's path, its
- * rounds from the deepest of its online messages minus the starting depth, its seconds from the
- * clock. All parties share one JS thread, so
- * the seconds are the serialised compute of every party (2PC: both parties and the dealer).
+ * Measurement harness of `deno task bench paper`: runs one SPMD program on all parties, on one
+ * thread or with each party in its own Worker (`--parties-in`), and measures named phases. Before
+ * each phase a barrier (a one-element opening to all computing parties) lines the parties up; each
+ * party notes its clock (`performance.timeOrigin + now()`, one time base for every thread of the
+ * process) and its ledger's online depth at the start and end of every phase. A phase's seconds run
+ * from the first computing party's start to the last one's end; its bytes per party, offline bytes
+ * and per-op bytes come from the (merged) ledger entries under the phase's path, its rounds from
+ * the deepest of its online messages minus the depth at its start. On one thread the seconds are
+ * the serialised compute of every party (2PC: both parties and the dealer); in workers, the
+ * parties' compute overlaps on the machine's cores.
  *
  * @module
  */
 import { FloatTensor } from "@secp/field";
-import { type BackendKind, runLocal, type SecretBackend, type TruncMode } from "@secp/sharing";
+import type { BackendKind, SecretBackend, TruncMode } from "@secp/sharing";
+import { type PartiesIn, runProgram, type WorkerProgramRef } from "@secp/sharing/run";
 import { Ledger } from "@secp/transport";
 
 /** What one measured phase cost. */
 export interface PhaseCost {
-  /** Wall seconds (all parties, one thread). */
+  /** Wall seconds from the first computing party's start to the last one's end. */
   seconds: number;
   /** Online dependent rounds. */
   rounds: number;
@@ -44,58 +47,89 @@ export interface MeasureOptions {
   trunc?: TruncMode;
   /** Deterministic seeds (tests only). */
   insecureSeed?: string;
+  /** Every party on this thread (default) or each in its own Worker. */
+  partiesIn?: PartiesIn;
+}
+
+/** What one party saw of each phase (structured-cloneable: it crosses from a worker). */
+export interface PartyMarks {
+  /** Whether the party computes (its clock counts). */
+  computing: boolean;
+  /** Per phase: start and end (ms since the epoch), the deepest online message sent before it. */
+  phases: { t0: number; t1: number; depth: number }[];
+}
+
+const now = () => performance.timeOrigin + performance.now();
+
+/**
+ * The SPMD body of a measured program: `setup` (untimed), then each phase after a barrier; returns
+ * this party's marks. A program module exports a function that calls this, so that a worker can
+ * load it (see {@link measurePhases}).
+ */
+export async function runPhases<S>(
+  be: SecretBackend,
+  setup: (be: SecretBackend) => Promise<S>,
+  phases: readonly Phase<S>[],
+): Promise<PartyMarks> {
+  // The deepest online message this party has sent (its own entries: on one thread the ledger is
+  // shared, and another party may already have sent the phase's first messages).
+  const depth = () => {
+    if (!(be.ledger instanceof Ledger)) return 0;
+    let d = 0;
+    for (const e of be.ledger.entries()) {
+      if (e.from === be.party && e.phase === "online" && e.maxDepth > d) d = e.maxDepth;
+    }
+    return d;
+  };
+  const state = await be.scope("setup", () => setup(be));
+  const token = await be.scope(
+    "barrier",
+    () =>
+      be.input(0, be.party === 0 || be.kind === "plain" ? FloatTensor.from([0]) : undefined, [1]),
+  );
+  const marks: PartyMarks = { computing: be.computing, phases: [] };
+  for (const ph of phases) {
+    await be.scope("barrier", () => be.reveal(token, "all"));
+    const mark = { t0: now(), t1: NaN, depth: depth() };
+    await be.scope(ph.name, () => ph.run(be, state));
+    mark.t1 = now();
+    marks.phases.push(mark);
+  }
+  return marks;
 }
 
 /**
- * Runs `setup` (untimed) and then each phase with a barrier before it; returns each phase's cost.
+ * Runs the program `ref` (whose function calls {@link runPhases} with the phases `names`, in
+ * order) on every party of `kind`, and returns each phase's cost.
  */
-export async function measurePhases<S>(
+export async function measurePhases(
   kind: BackendKind,
-  setup: (be: SecretBackend) => Promise<S>,
-  phases: readonly Phase<S>[],
+  ref: WorkerProgramRef,
+  names: readonly string[],
   opts: MeasureOptions = {},
 ): Promise<Record<string, PhaseCost>> {
-  const marks = phases.map(() => ({
-    t0: NaN,
-    t1: NaN,
-    before: undefined as Ledger | undefined,
-    done: 0,
-  }));
-  const run = await runLocal(kind, async (be) => {
-    const state = await be.scope("setup", () => setup(be));
-    const token = await be.scope(
-      "barrier",
-      () =>
-        be.input(0, be.party === 0 || kind === "plain" ? FloatTensor.from([0]) : undefined, [1]),
-    );
-    for (const [i, ph] of phases.entries()) {
-      await be.scope("barrier", () => be.reveal(token, "all"));
-      const m = marks[i];
-      if (be.computing && Number.isNaN(m.t0)) {
-        m.t0 = performance.now();
-        m.before = ledgerOf(be)?.snapshot();
-      }
-      await be.scope(ph.name, () => ph.run(be, state));
-      if (be.computing) {
-        m.done++;
-        m.t1 = performance.now();
-      }
-    }
-  }, { trunc: opts.trunc, insecureSeed: opts.insecureSeed });
+  const run = await runProgram<PartyMarks>(kind, ref, {
+    trunc: opts.trunc,
+    insecureSeed: opts.insecureSeed,
+    partiesIn: opts.partiesIn,
+  });
+  const computing = [...run.results.values()].filter((m) => m.computing || kind === "plain");
   const out: Record<string, PhaseCost> = {};
-  for (const [i, ph] of phases.entries()) {
-    const m = marks[i];
+  for (const [i, name] of names.entries()) {
+    const t0 = Math.min(...computing.map((m) => m.phases[i].t0));
+    const t1 = Math.max(...computing.map((m) => m.phases[i].t1));
+    // The depth when the phase started: the deepest message a computing party sent before it.
+    const start = Math.max(...computing.map((m) => m.phases[i].depth));
     // Bytes from the whole run's ledger by path (the dealer runs ahead and may send a phase's
     // offline material before the phase starts); rounds = the deepest online message of the phase
-    // minus the depth when the phase started (a party that finishes early may already have sent
-    // its next barrier message, so the end snapshot is not used for rounds).
-    let deepest = m.before?.maxDepth("online") ?? 0;
+    // minus the depth when the phase started.
+    let deepest = start;
     const bytesByParty: Record<number, number> = {};
     const byOpParty = new Map<string, Record<number, number>>();
     let offlineBytes = 0;
     for (const e of run.ledger.entries()) {
       const segs = e.path.split("/");
-      const at = segs.indexOf(ph.name);
+      const at = segs.indexOf(name);
       if (at < 0) continue;
       if (e.phase === "offline") {
         offlineBytes += e.bytes;
@@ -111,9 +145,9 @@ export async function measurePhases<S>(
     const busiest = Object.entries(bytesByParty).sort((a, b) => b[1] - a[1])[0]?.[0];
     const byOp: Record<string, number> = {};
     for (const [op, rec] of byOpParty) byOp[op] = busiest === undefined ? 0 : rec[+busiest] ?? 0;
-    out[ph.name] = {
-      seconds: (m.t1 - m.t0) / 1000,
-      rounds: kind === "plain" ? 0 : deepest - (m.before?.maxDepth("online") ?? 0),
+    out[name] = {
+      seconds: (t1 - t0) / 1000,
+      rounds: kind === "plain" ? 0 : deepest - start,
       bytesByParty,
       bytesSent: Math.max(0, ...Object.values(bytesByParty)),
       offlineBytes,
@@ -121,8 +155,4 @@ export async function measurePhases<S>(
     };
   }
   return out;
-}
-
-function ledgerOf(be: SecretBackend): Ledger | undefined {
-  return be.ledger instanceof Ledger ? be.ledger : undefined;
 }

@@ -32,7 +32,13 @@ import {
   robertaLayerTrainForward,
   type TrainDense,
 } from "@secp/transformer/baselines";
-import { type MeasureOptions, measurePhases, type PhaseCost } from "./measure.ts";
+import {
+  type MeasureOptions,
+  measurePhases,
+  type PartyMarks,
+  type PhaseCost,
+  runPhases,
+} from "./measure.ts";
 
 /** Attention variants of forward-only tuning measured by the suite. */
 export const FOT_VARIANTS = {
@@ -110,23 +116,29 @@ export function headParamCount(d: number, C: number): number {
   return d * d + d + 2 * d + d * C + C;
 }
 
-/**
- * Forward-only tuning: one layer forward per attention variant on `[B, S, d]`, plus the head on
- * the B mask rows with the C logits opened to the data owner. Weights are shared and prepared once
- * (untimed: amortised over all CMA-ES generations). Phases `fwd-<variant>` and `head-fwd`.
- */
-export async function measureForward(
-  kind: BackendKind,
-  c: RobertaLayerConfig,
-  B: number,
-  S: number,
-  variants: readonly FotVariant[],
-  opts: MeasureOptions & { classes?: number } = {},
-): Promise<Record<string, PhaseCost>> {
-  const C = opts.classes ?? 2;
+/** Arguments of {@link forwardProgram}. */
+export interface ForwardArgs {
+  /** Layer shape. */
+  c: RobertaLayerConfig;
+  /** Sequences. */
+  B: number;
+  /** Sequence length. */
+  S: number;
+  /** Attention variants, one phase each. */
+  variants: readonly FotVariant[];
+  /** Classes of the head. */
+  C: number;
+}
+
+/** The phases of {@link forwardProgram}, in order. */
+const forwardPhases = (a: ForwardArgs) => [...a.variants.map((v) => `fwd-${v}`), "head-fwd"];
+
+/** The SPMD program of {@link measureForward} (a worker loads it by name). */
+export async function forwardProgram(be: SecretBackend, a: ForwardArgs): Promise<PartyMarks> {
+  const { c, B, S, C } = a;
   const d = c.hidden;
   type St = { layer: PreparedRobertaLayer; head: Head; x: Shared; h: Shared };
-  return await measurePhases<St>(kind, async (be) => ({
+  return await runPhases<St>(be, async (be) => ({
     layer: await sharedLayer(be, c),
     head: await sharedHead(be, d, C),
     x: await layerInput(be, B, S, d),
@@ -136,7 +148,7 @@ export async function measureForward(
       [B, d],
     ),
   }), [
-    ...variants.map((v) => ({
+    ...a.variants.map((v) => ({
       name: `fwd-${v}`,
       run: (be: SecretBackend, s: St) => robertaLayerForward(be, s.x, s.layer, c, FOT_VARIANTS[v]),
     })),
@@ -150,23 +162,45 @@ export async function measureForward(
         return await be.scope("open-logits", () => be.reveal(z, "dataOwner"));
       },
     },
-  ], opts);
+  ]);
 }
 
 /**
- * The gradient baselines on one layer: phases `prepare` (opening W and Wᵀ masks: SFT pays it every
- * iteration, prompt tuning once), `train-fwd`, `bwd-act` (backward w.r.t. activations only:
- * gradient prompt tuning), `bwd-sft` (with every weight gradient), and `head-train` (head forward,
- * cross-entropy gradient against the data owner's labels, head backward with weight gradients).
+ * Forward-only tuning: one layer forward per attention variant on `[B, S, d]`, plus the head on
+ * the B mask rows with the C logits opened to the data owner. Weights are shared and prepared once
+ * (untimed: amortised over all CMA-ES generations). Phases `fwd-<variant>` and `head-fwd`.
  */
-export async function measureTraining(
+export async function measureForward(
   kind: BackendKind,
   c: RobertaLayerConfig,
   B: number,
   S: number,
+  variants: readonly FotVariant[],
   opts: MeasureOptions & { classes?: number } = {},
 ): Promise<Record<string, PhaseCost>> {
-  const C = opts.classes ?? 2;
+  const args: ForwardArgs = { c, B, S, variants, C: opts.classes ?? 2 };
+  const ref = { module: import.meta.url, name: "forwardProgram", args };
+  return await measurePhases(kind, ref, forwardPhases(args), opts);
+}
+
+/** Arguments of {@link trainingProgram}. */
+export interface TrainingArgs {
+  /** Layer shape. */
+  c: RobertaLayerConfig;
+  /** Sequences. */
+  B: number;
+  /** Sequence length. */
+  S: number;
+  /** Classes of the head. */
+  C: number;
+}
+
+/** The phases of {@link trainingProgram}, in order. */
+const TRAINING_PHASES = ["prepare", "train-fwd", "bwd-act", "bwd-sft", "head-train"];
+
+/** The SPMD program of {@link measureTraining} (a worker loads it by name). */
+export async function trainingProgram(be: SecretBackend, a: TrainingArgs): Promise<PartyMarks> {
+  const { c, B, S, C } = a;
   const d = c.hidden;
   type St = {
     shared: Awaited<ReturnType<typeof shareRobertaLayer>>;
@@ -178,7 +212,7 @@ export async function measureTraining(
     h: Shared;
     labels: Shared;
   };
-  return await measurePhases<St>(kind, async (be) => {
+  return await runPhases<St>(be, async (be) => {
     const w = be.is("modelOwner") ? randomRobertaLayerWeights(c, 1) : undefined;
     const lab = new Float64Array(B * C);
     for (let b = 0; b < B; b++) lab[b * C + (b % C)] = 1;
@@ -238,17 +272,32 @@ export async function measureTraining(
         );
       },
     },
-  ], opts);
+  ]);
 }
 
-/** One Adam step on n parameters (phase `adam`); the cost is linear in n (elementwise). */
-export async function measureAdam(
+/**
+ * The gradient baselines on one layer: phases `prepare` (opening W and Wᵀ masks: SFT pays it every
+ * iteration, prompt tuning once), `train-fwd`, `bwd-act` (backward w.r.t. activations only:
+ * gradient prompt tuning), `bwd-sft` (with every weight gradient), and `head-train` (head forward,
+ * cross-entropy gradient against the data owner's labels, head backward with weight gradients).
+ */
+export async function measureTraining(
   kind: BackendKind,
-  n: number,
-  opts: MeasureOptions = {},
-): Promise<PhaseCost> {
-  const r = await measurePhases(
-    kind,
+  c: RobertaLayerConfig,
+  B: number,
+  S: number,
+  opts: MeasureOptions & { classes?: number } = {},
+): Promise<Record<string, PhaseCost>> {
+  const args: TrainingArgs = { c, B, S, C: opts.classes ?? 2 };
+  const ref = { module: import.meta.url, name: "trainingProgram", args };
+  return await measurePhases(kind, ref, TRAINING_PHASES, opts);
+}
+
+/** The SPMD program of {@link measureAdam} (a worker loads it by name). */
+export async function adamProgram(be: SecretBackend, a: { n: number }): Promise<PartyMarks> {
+  const n = a.n;
+  return await runPhases(
+    be,
     async (be) => {
       const w = await be.input(
         "modelOwner",
@@ -263,7 +312,15 @@ export async function measureAdam(
       return { w, g };
     },
     [{ name: "adam", run: (be, s) => adamStep(be, s.w, s.g, adamInit(be, s.w)) }],
-    opts,
   );
-  return r.adam;
+}
+
+/** One Adam step on n parameters (phase `adam`); the cost is linear in n (elementwise). */
+export async function measureAdam(
+  kind: BackendKind,
+  n: number,
+  opts: MeasureOptions = {},
+): Promise<PhaseCost> {
+  const ref = { module: import.meta.url, name: "adamProgram", args: { n } };
+  return (await measurePhases(kind, ref, ["adam"], opts)).adam;
 }
