@@ -6,6 +6,7 @@
  * ```text
  * {"bench":"matmul","dtype":"ring64","impl":"wasm","m":128,"k":768,"n":768,"ms":..,"gmacs":..}
  * {"bench":"mul","dtype":"float64","impl":"portable","n":1048576,"ms":..,"gops":..}
+ * {"bench":"trunc-pair","dtype":"ring64","impl":"wasm","n":1048576,"ms":..,"gops":..}
  * {"bench":"ratio","m":128,"k":768,"n":768,"ring_over_float":..}
  * ```
  *
@@ -158,6 +159,24 @@ export async function benchField(opts: BenchFieldOptions = {}): Promise<object[]
         ms = time(() => K.mulF64(a, b, o), Math.max(reps, 15), warmup + 3);
       }
       emit({ bench: "mul", dtype, impl, n: N, ms: round(ms), gops: round(N / ms / 1e6) });
+    }
+  }
+
+  // Exact truncation's local step (one party, 2^20 elements, 16 fractional bits): the portable
+  // 32-bit-halves loop against the WebAssembly SIMD kernel with its copies.
+  {
+    const c = ringData(N, 5n), m = ringData(N, 6n), l = ringData(N, 7n);
+    const o = new BigUint64Array(N);
+    for (const [impl, K] of impls) {
+      const ms = time(() => K.truncPairU64(c, m, l, o, 16, true), Math.max(reps, 15), warmup + 3);
+      emit({
+        bench: "trunc-pair",
+        dtype: "ring64",
+        impl,
+        n: N,
+        ms: round(ms),
+        gops: round(N / ms / 1e6),
+      });
     }
   }
 

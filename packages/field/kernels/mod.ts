@@ -27,6 +27,7 @@ export const portableKernels: Kernels = {
   subU64: portable.subU64,
   mulU64: portable.mulU64,
   scaleU64: portable.scaleU64,
+  truncPairU64: portable.truncPairU64,
   addF64: portable.addF64,
   subF64: portable.subF64,
   mulF64: portable.mulF64,

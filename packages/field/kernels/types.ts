@@ -16,6 +16,20 @@ export interface Kernels {
   mulU64(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
   /** `out = a · s mod 2^64` over `out.length` elements. */
   scaleU64(a: BigUint64Array, s: bigint, out: BigUint64Array): void;
+  /**
+   * Exact truncation with a helper's pair (r, msb r, low r), one party's share of x / 2^bits from
+   * the opened c = x + r + 2^62: `out = (w << (63 − bits)) − low [+ ((c mod 2^63) >> bits) −
+   * 2^(62−bits) on the first party]`, w = msb, or (first − msb) where c's top bit is set
+   * (1 ≤ bits ≤ 62; see `@secp/sharing`'s trunc_pair.ts for why this is exact).
+   */
+  truncPairU64(
+    c: BigUint64Array,
+    msb: BigUint64Array,
+    low: BigUint64Array,
+    out: BigUint64Array,
+    bits: number,
+    first: boolean,
+  ): void;
   /** `out = a + b` in float64 over `out.length` elements. */
   addF64(a: Float64Array, b: Float64Array, out: Float64Array): void;
   /** `out = a - b` in float64 over `out.length` elements. */

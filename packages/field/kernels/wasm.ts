@@ -176,6 +176,23 @@ function makeKernels(e: Engine, all: boolean): Kernels {
   return {
     name: all ? "wasm-all" : "wasm",
     ...elementwise,
+    truncPairU64(c, msb, low, out, bits, first) {
+      const len = out.length;
+      if (c.length < len || msb.length < len || low.length < len) {
+        throw new RangeError(
+          `truncPairU64: operands of ${c.length}, ${msb.length}, ${low.length} elements for ${len}`,
+        );
+      }
+      if (!Number.isInteger(bits) || bits < 1 || bits > 62) {
+        throw new RangeError(`truncPairU64: bits must be an integer in [1, 62], got ${bits}`);
+      }
+      if (!e.reserve(32 * len)) return portable.truncPairU64(c, msb, low, out, bits, first);
+      e.u64.set(c.subarray(0, len), 0);
+      e.u64.set(msb.subarray(0, len), len);
+      e.u64.set(low.subarray(0, len), 2 * len);
+      ex.trunc_u64(0, 8 * len, 16 * len, 24 * len, len, bits, first ? 1n : 0n);
+      out.set(e.u64.subarray(3 * len, 4 * len));
+    },
     matmulU64(a, aOff, b, bOff, c, cOff, m, k, n) {
       checkMatmulArgs("matmulU64", a.length, aOff, b.length, bOff, c.length, cOff, m, k, n);
       if (m === 0 || k === 0 || n === 0) return;

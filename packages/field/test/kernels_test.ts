@@ -64,6 +64,30 @@ for (const K of IMPLS) {
     );
   });
 
+  Deno.test(`${K.name}: truncPairU64 equals its BigInt definition (every bits, both parties)`, () => {
+    // msb is a share of a bit: any ring value here (the formula is linear in it).
+    const triple = fc.integer({ min: 0, max: 37 }).chain((n) =>
+      fc.tuple(u64Array(n), u64Array(n), u64Array(n))
+    );
+    fc.assert(
+      fc.property(
+        triple,
+        fc.integer({ min: 1, max: 62 }),
+        fc.boolean(),
+        ([c, m, l], bits, first) => {
+          const out = new BigUint64Array(c.length);
+          K.truncPairU64(c, m, l, out, bits, first);
+          const f = first ? 1n : 0n, b = BigInt(bits);
+          for (let i = 0; i < c.length; i++) {
+            const w = c[i] >> 63n ? f - m[i] : m[i];
+            const pub = f * ((c[i] & ((1n << 63n) - 1n)) >> b) - f * (1n << (62n - b));
+            assert.equal(out[i], BigInt.asUintN(64, (w << (63n - b)) - l[i] + pub), `entry ${i}`);
+          }
+        },
+      ),
+    );
+  });
+
   Deno.test(`${K.name}: addF64/subF64/mulF64 equal the float64 operators`, () => {
     const fpair = fc.integer({ min: 0, max: 33 }).chain((n) => fc.tuple(f64Array(n), f64Array(n)));
     fc.assert(

@@ -26,6 +26,7 @@ Deno.test("the kernel module exports every kernel", () => {
     "scale_u64",
     "sub_f64",
     "sub_u64",
+    "trunc_u64",
   ]);
   const imports = WebAssembly.Module.imports(mod);
   assert.deepEqual(imports, [{ module: "env", name: "memory", kind: "memory" }]);

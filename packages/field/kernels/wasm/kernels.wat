@@ -692,6 +692,58 @@
       (br $ljc)))
   )
 
+  ;; ---- exact truncation with a helper's pair (see @secp/sharing trunc_pair.ts) ----
+  ;; out = (w << (63 − bits)) − low [+ ((c mod 2^63) >> bits) − 2^(62−bits) if first], where
+  ;; w = msb, or (first − msb) when the top bit of c is set. $first is 0 or 1; 1 ≤ bits ≤ 62.
+  (func (export "trunc_u64") (param $c i32) (param $m i32) (param $l i32) (param $o i32)
+    (param $len i32) (param $bits i32) (param $first i64)
+    (local $e i32) (local $s i32) (local $fv v128) (local $fmask v128) (local $lowmask v128)
+    (local $off v128) (local $cv v128) (local $mv v128) (local $w v128)
+    (local $cs i64) (local $ms i64) (local $ws i64) (local $offs i64)
+    (local.set $s (i32.sub (i32.const 63) (local.get $bits)))
+    (local.set $offs (i64.shl (i64.const 1) (i64.extend_i32_u (i32.sub (i32.const 62) (local.get $bits)))))
+    (local.set $fv (i64x2.splat (local.get $first)))
+    (local.set $fmask (i64x2.splat (i64.sub (i64.const 0) (local.get $first))))
+    (local.set $lowmask (i64x2.splat (i64.const 0x7fffffffffffffff)))
+    (local.set $off (i64x2.splat (local.get $offs)))
+    (local.set $e (i32.add (local.get $o) (i32.shl (local.get $len) (i32.const 3))))
+    (block $d (loop $lp
+      (br_if $d (i32.gt_u (i32.add (local.get $o) (i32.const 16)) (local.get $e)))
+      (local.set $cv (v128.load (local.get $c)))
+      (local.set $mv (v128.load (local.get $m)))
+      (local.set $w (v128.bitselect
+        (i64x2.sub (local.get $fv) (local.get $mv))
+        (local.get $mv)
+        (i64x2.shr_s (local.get $cv) (i32.const 63))))
+      (v128.store (local.get $o)
+        (i64x2.add
+          (i64x2.sub (i64x2.shl (local.get $w) (local.get $s)) (v128.load (local.get $l)))
+          (v128.and (local.get $fmask)
+            (i64x2.sub
+              (i64x2.shr_u (v128.and (local.get $cv) (local.get $lowmask)) (local.get $bits))
+              (local.get $off)))))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (local.set $m (i32.add (local.get $m) (i32.const 16)))
+      (local.set $l (i32.add (local.get $l) (i32.const 16)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $lp)))
+    (if (i32.lt_u (local.get $o) (local.get $e)) (then
+      (local.set $cs (i64.load (local.get $c)))
+      (local.set $ms (i64.load (local.get $m)))
+      (local.set $ws (select
+        (i64.sub (local.get $first) (local.get $ms))
+        (local.get $ms)
+        (i64.ne (i64.shr_u (local.get $cs) (i64.const 63)) (i64.const 0))))
+      (i64.store (local.get $o)
+        (i64.add
+          (i64.sub (i64.shl (local.get $ws) (i64.extend_i32_u (local.get $s))) (i64.load (local.get $l)))
+          (i64.mul (local.get $first)
+            (i64.sub
+              (i64.shr_u (i64.and (local.get $cs) (i64.const 0x7fffffffffffffff))
+                (i64.extend_i32_u (local.get $bits)))
+              (local.get $offs)))))))
+  )
+
   ;; ---- elementwise: out[i] = a[i] op b[i] for i < len (mod 2^64 for u64) ----
 
   ;; out = a + b

@@ -48,6 +48,16 @@ export interface KernelExports {
   mul_u64(a: number, b: number, out: number, len: number): void;
   /** `out = a · s mod 2^64`. */
   scale_u64(a: number, s: bigint, out: number, len: number): void;
+  /** Exact truncation with a helper's pair; see `Kernels.truncPairU64`. */
+  trunc_u64(
+    c: number,
+    msb: number,
+    low: number,
+    out: number,
+    len: number,
+    bits: number,
+    first: bigint,
+  ): void;
   /** `out = a + b` (float64). */
   add_f64(a: number, b: number, out: number, len: number): void;
   /** `out = a - b` (float64). */
