@@ -396,7 +396,15 @@ async function writeReport(
     parties_in: o.partiesIn,
     elapsed_s: round(elapsed),
   };
-  await write(".json", JSON.stringify({ meta, ...r, files: undefined }, null, 1));
+  await write(
+    ".json",
+    JSON.stringify(
+      // no output directory: a committed report holds no path of the machine that ran it
+      { meta, ...r, options: { ...r.options, out: undefined }, files: undefined },
+      null,
+      1,
+    ),
+  );
 
   // Plots.
   const ab = (key: "layer_s" | "bytes_sent") =>

@@ -114,6 +114,9 @@ Deno.test("bench paper: tiny end-to-end run writes every table and composes Tabl
     const files = r.files.map((f) => f.split("/").at(-1)!);
     assert.ok(files.some((f) => f.endsWith(".md")) && files.some((f) => f.endsWith(".json")));
     assert.equal(files.filter((f) => f.endsWith(".svg")).length, 5);
+    for (const f of r.files.filter((f) => f.endsWith(".json") || f.endsWith(".md"))) {
+      assert.ok(!(await Deno.readTextFile(f)).includes(out), `${f} holds the output directory`);
+    }
     for (const f of r.files.filter((f) => f.endsWith(".svg"))) {
       assert.match(await Deno.readTextFile(f), /^<svg [^]*<\/svg>$/);
     }
