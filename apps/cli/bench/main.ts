@@ -1,6 +1,6 @@
 /**
  * `deno task bench <suite> [suite flags]`: runs one benchmark suite and prints JSON lines (see each
- * suite). Suites: adapt-step, field, sharing, protocols, model, net, paper, truncation, tuning.
+ * suite). Suites: adapt-step, field, sharing, prg, protocols, model, net, paper, truncation, tuning.
  * Flags after the suite name go to the suite.
  */
 
@@ -13,6 +13,7 @@ const suites: Record<string, Suite> = {
   model: async (args) => (await import("./model.ts")).benchModelCli(args),
   net: async (args) => (await import("./net.ts")).benchNet(args),
   paper: async (args) => (await import("./paper.ts")).benchPaper(args),
+  prg: async () => (await import("./prg.ts")).benchPrg(),
   protocols: async () => (await import("./protocols.ts")).benchProtocols({}),
   sharing: async () => (await import("./sharing.ts")).benchSharing(),
   truncation: async () => (await import("./truncation.ts")).benchTruncation(),
