@@ -6,7 +6,9 @@
  * the mask restricted to 2 verbalizer tokens, on `2pc` and `3pc`, every party in this process:
  * on one thread (`"parties":"thread"`), one Worker per party (`"workers"`), and, on 2pc, workers
  * with the step's preprocessing first (the dealer's material and the computing parties' offline
- * pass; `"offline_ahead":true`, which times the online phase alone). One JSON line per backend, attention and mode with the keys of the other
+ * pass; `"offline_ahead":true`, which times the online phase alone). Each session evaluates the
+ * prompt once untimed first (each thread compiles its code and grows its memory; its messages are
+ * not counted), then timed. One JSON line per backend, attention and mode with the keys of the other
  * `bench model` lines: the prompt evaluation's wall time (`total_ms`; `online_ms` with offline
  * ahead), online bytes sent by the busiest party, rounds, offline bytes (from the ledger), the
  * one-time weight sharing's bytes, and the max error of the opened logits against the float64
@@ -155,6 +157,8 @@ export async function benchBertBase(
             ...session.ledger.summary().parties.map((p) => p.online.bytes + p.offline.bytes),
           );
           const id = await session.prepare(spec, { textIds: [ids] });
+          // Warm-up (untimed, not counted): every thread compiles its code and grows its memory.
+          await session.evaluate(id, new FloatTensor(prompt, [1, L, d]));
           const before = session.ledger.snapshot();
           const t1 = performance.now();
           const got = await session.evaluate(id, new FloatTensor(prompt, [1, L, d]));

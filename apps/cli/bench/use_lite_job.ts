@@ -3,7 +3,8 @@
  * `tune` serves it (the oracle's job: the 32 bench sentences behind a 16-token prompt, their cosine
  * logits against two label sentences prepared once), with the parties on one thread and in Worker
  * threads (on 2pc also with each step's preprocessing ahead of its online phase, timed apart), so
- * they can be set side by side. `plain_ms` is the float64 reference oracle on the
+ * they can be set side by side. Each oracle evaluates the batch once untimed first (each thread
+ * compiles its code and grows its memory), then timed; the cost is the timed evaluation's. `plain_ms` is the float64 reference oracle on the
  * same batch and prompt; `max_abs_err` is the largest error of the opened logits against it.
  */
 import type { BackendKind } from "@secp/sharing";
@@ -78,6 +79,7 @@ export async function benchUseLiteJob(
       for (const [parties, offlineAhead] of modes) {
         const o = await openOracle({ ...common, backend, partiesIn: parties, offlineAhead });
         try {
+          await evaluateOnce(o, texts); // warm-up: every thread compiles and grows its memory
           const got = await evaluateOnce(o, texts);
           const online = offlineAhead ? (o.session as WorkerSession).lastStep!.onlineMs : null;
           const c = got.cost!;

@@ -1,14 +1,16 @@
 /**
  * Measurement harness of `deno task bench paper`: runs one SPMD program on all parties, on one
- * thread or with each party in its own Worker (`--parties-in`), and measures named phases. Before
- * each phase a barrier (a one-element opening to all computing parties) lines the parties up; each
- * party notes its clock (`performance.timeOrigin + now()`, one time base for every thread of the
- * process) and its ledger's online depth at the start and end of every phase. A phase's seconds run
+ * thread or with each party in its own Worker (`--parties-in`), and measures named phases in a
+ * steady state: each phase first runs once untimed (its warm-up: every thread compiles its code
+ * and grows its memory on its own), then timed. Before each timed phase a barrier (a one-element
+ * opening to all computing parties) lines the parties up; each party notes its clock
+ * (`performance.timeOrigin + now()`, one time base for every thread of the process) and the
+ * deepest online message it has sent, at the start and end of every phase. A phase's seconds run
  * from the first computing party's start to the last one's end; its bytes per party, offline bytes
- * and per-op bytes come from the (merged) ledger entries under the phase's path, its rounds from
- * the deepest of its online messages minus the depth at its start. On one thread the seconds are
- * the serialised compute of every party (2PC: both parties and the dealer); in workers, the
- * parties' compute overlaps on the machine's cores.
+ * and per-op bytes come from the (merged) ledger entries under the phase's path (the warm-up's
+ * are not counted), its rounds from the deepest of its online messages minus the depth at its
+ * start. On one thread the seconds are the serialised compute of every party (2PC: both parties
+ * and the dealer); in workers, the parties' compute overlaps on the machine's cores.
  *
  * @module
  */
@@ -61,6 +63,9 @@ export interface PartyMarks {
 
 const now = () => performance.timeOrigin + performance.now();
 
+/** Scope of each phase's untimed warm-up run (its messages are not counted). */
+const WARMUP = "warmup";
+
 /**
  * The SPMD body of a measured program: `setup` (untimed), then each phase after a barrier; returns
  * this party's marks. A program module exports a function that calls this, so that a worker can
@@ -89,6 +94,9 @@ export async function runPhases<S>(
   );
   const marks: PartyMarks = { computing: be.computing, phases: [] };
   for (const ph of phases) {
+    // Warm-up: the phase once untimed (scope `warmup`, not counted), so that the timed run finds
+    // its code compiled and its memory grown in every thread (each Worker compiles on its own).
+    await be.scope(WARMUP, () => be.scope(ph.name, () => ph.run(be, state)));
     await be.scope("barrier", () => be.reveal(token, "all"));
     const mark = { t0: now(), t1: NaN, depth: depth() };
     await be.scope(ph.name, () => ph.run(be, state));
@@ -130,7 +138,7 @@ export async function measurePhases(
     for (const e of run.ledger.entries()) {
       const segs = e.path.split("/");
       const at = segs.indexOf(name);
-      if (at < 0) continue;
+      if (at < 0 || segs.includes(WARMUP)) continue;
       if (e.phase === "offline") {
         offlineBytes += e.bytes;
         continue;
