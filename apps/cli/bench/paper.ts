@@ -50,6 +50,10 @@ import {
 } from "./paper/runs.ts";
 import { type Bar, fmtBytes, lineChart, stackedBars } from "./paper/svg.ts";
 
+/** How every phase is timed (see `paper/measure.ts`). */
+const STEADY_NOTE = "; each phase is timed in a steady state, after one untimed warm-up run of " +
+  "it (not counted in bytes or rounds either)";
+
 /** Options of {@link runPaper}. */
 export interface PaperOptions {
   /** Layer shape (default RoBERTa-large). */
@@ -387,12 +391,13 @@ async function writeReport(
   const meta = {
     date: new Date().toISOString(),
     machine: machine(),
-    note: o.partiesIn === "workers"
-      ? "wall times are noisy (2 vCPUs); every party runs in its own Worker thread of one " +
-        "process, so the parties' compute overlaps on the 2 cores (2PC: 2 computing parties and " +
-        "the dealer)"
-      : "wall times are noisy (2 vCPUs); all parties run in one process on one JS thread, so " +
-        "seconds are the serialised compute of every party",
+    note:
+      (o.partiesIn === "workers"
+        ? "wall times are noisy (2 vCPUs); every party runs in its own Worker thread of one " +
+          "process, so the parties' compute overlaps on the 2 cores (2PC: 2 computing parties and " +
+          "the dealer)"
+        : "wall times are noisy (2 vCPUs); all parties run in one process on one JS thread, so " +
+          "seconds are the serialised compute of every party") + STEADY_NOTE,
     parties_in: o.partiesIn,
     elapsed_s: round(elapsed),
   };
