@@ -3,7 +3,8 @@
  * thread or with each party in its own Worker (`--parties-in`), and measures named phases in a
  * steady state: each phase first runs once untimed (its warm-up: every thread compiles its code
  * and grows its memory on its own), then timed. Before each timed phase a barrier (a one-element
- * opening to all computing parties) lines the parties up; each party notes its clock
+ * opening to the helpers, e.g. the 2PC dealer, which would otherwise run ahead into later phases,
+ * then to all computing parties) lines the parties up; each party notes its clock
  * (`performance.timeOrigin + now()`, one time base for every thread of the process) and the
  * deepest online message it has sent, at the start and end of every phase. A phase's seconds run
  * from the first computing party's start to the last one's end; its bytes per party, offline bytes
@@ -15,7 +16,7 @@
  * @module
  */
 import { FloatTensor } from "@secp/field";
-import type { BackendKind, SecretBackend, TruncMode } from "@secp/sharing";
+import { backendInfo, type BackendKind, type SecretBackend, type TruncMode } from "@secp/sharing";
 import { type PartiesIn, runProgram, type WorkerProgramRef } from "@secp/sharing/run";
 import { Ledger } from "@secp/transport";
 
@@ -93,11 +94,18 @@ export async function runPhases<S>(
       be.input(0, be.party === 0 || be.kind === "plain" ? FloatTensor.from([0]) : undefined, [1]),
   );
   const marks: PartyMarks = { computing: be.computing, phases: [] };
+  // Helpers (the 2PC dealer) only send, so without a barrier of their own they run ahead and do
+  // a later phase's work while an earlier one is timed: the barrier opens the token to them too.
+  const { topology, helperRoles } = backendInfo(be.kind);
+  const helpers = helperRoles.map((r) => topology.roles[r]!);
   for (const ph of phases) {
     // Warm-up: the phase once untimed (scope `warmup`, not counted), so that the timed run finds
     // its code compiled and its memory grown in every thread (each Worker compiles on its own).
     await be.scope(WARMUP, () => be.scope(ph.name, () => ph.run(be, state)));
-    await be.scope("barrier", () => be.reveal(token, "all"));
+    await be.scope("barrier", async () => {
+      for (const h of helpers) await be.reveal(token, h);
+      await be.reveal(token, "all");
+    });
     const mark = { t0: now(), t1: NaN, depth: depth() };
     await be.scope(ph.name, () => ph.run(be, state));
     mark.t1 = now();
