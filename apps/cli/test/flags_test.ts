@@ -49,7 +49,9 @@ Deno.test("tune flags: --projection and --class-prior default, parse and reject 
   const def = parseTuneFlags([]) as TuneFlags;
   assert.deepEqual([def.projection, def.classPrior], ["normal", "data"]);
   const paper = parseTuneFlags(["--protocol=paper"]) as TuneFlags;
-  assert.equal(paper.classPrior, "balanced", "the paper preset as measured");
+  assert.equal(paper.classPrior, "data", "the paper preset with rfa, as measured on spam");
+  const paperSoftmax = parseTuneFlags(["--protocol=paper", "--attention=softmax"]) as TuneFlags;
+  assert.equal(paperSoftmax.classPrior, "balanced", "the paper preset with softmax as measured");
   const softmax = parseTuneFlags(["--attention=softmax"]) as TuneFlags;
   assert.equal(softmax.classPrior, "balanced", "softmax as measured");
   const set = parseTuneFlags(["--projection=uniform", "--class-prior", "balanced"]) as TuneFlags;
