@@ -7,7 +7,7 @@
  * @module
  */
 import * as portable from "./portable.ts";
-import { checkMatmulArgs as checkArgs, type Kernels } from "./types.ts";
+import { checkMatmulArgs as checkArgs, checkTruncPairArgs, type Kernels } from "./types.ts";
 import { wasmKernels } from "./wasm.ts";
 
 export type { Kernels } from "./types.ts";
@@ -27,7 +27,10 @@ export const portableKernels: Kernels = {
   subU64: portable.subU64,
   mulU64: portable.mulU64,
   scaleU64: portable.scaleU64,
-  truncPairU64: portable.truncPairU64,
+  truncPairU64(c, msb, low, out, bits, first) {
+    checkTruncPairArgs(out.length, c, msb, low, bits);
+    portable.truncPairU64(c, msb, low, out, bits, first);
+  },
   addF64: portable.addF64,
   subF64: portable.subF64,
   mulF64: portable.mulF64,

@@ -65,6 +65,24 @@ export interface Kernels {
   ): void;
 }
 
+/** Throws a RangeError unless `truncPairU64`'s operands cover `len` and 1 ≤ bits ≤ 62. */
+export function checkTruncPairArgs(
+  len: number,
+  c: BigUint64Array,
+  msb: BigUint64Array,
+  low: BigUint64Array,
+  bits: number,
+): void {
+  if (c.length < len || msb.length < len || low.length < len) {
+    throw new RangeError(
+      `truncPairU64: operands of ${c.length}, ${msb.length}, ${low.length} elements for ${len}`,
+    );
+  }
+  if (!Number.isInteger(bits) || bits < 1 || bits > 62) {
+    throw new RangeError(`truncPairU64: bits must be an integer in [1, 62], got ${bits}`);
+  }
+}
+
 /** Throws a RangeError unless the three sub-matrices of a matmul lie inside their arrays. */
 export function checkMatmulArgs(
   op: string,

@@ -9,7 +9,7 @@
  * @module
  */
 import * as portable from "./portable.ts";
-import { checkMatmulArgs, type Kernels } from "./types.ts";
+import { checkMatmulArgs, checkTruncPairArgs, type Kernels } from "./types.ts";
 import {
   instantiateKernels,
   KC,
@@ -178,14 +178,7 @@ function makeKernels(e: Engine, all: boolean): Kernels {
     ...elementwise,
     truncPairU64(c, msb, low, out, bits, first) {
       const len = out.length;
-      if (c.length < len || msb.length < len || low.length < len) {
-        throw new RangeError(
-          `truncPairU64: operands of ${c.length}, ${msb.length}, ${low.length} elements for ${len}`,
-        );
-      }
-      if (!Number.isInteger(bits) || bits < 1 || bits > 62) {
-        throw new RangeError(`truncPairU64: bits must be an integer in [1, 62], got ${bits}`);
-      }
+      checkTruncPairArgs(len, c, msb, low, bits);
       if (!e.reserve(32 * len)) return portable.truncPairU64(c, msb, low, out, bits, first);
       e.u64.set(c.subarray(0, len), 0);
       e.u64.set(msb.subarray(0, len), len);

@@ -88,6 +88,17 @@ for (const K of IMPLS) {
     );
   });
 
+  Deno.test(`${K.name}: truncPairU64 refuses bits outside [1, 62] and short operands`, () => {
+    const a = new BigUint64Array(4), out = new BigUint64Array(4);
+    for (const bits of [0, 63, 1.5]) {
+      assert.throws(() => K.truncPairU64(a, a, a, out, bits, true), /bits must be an integer/);
+    }
+    assert.throws(
+      () => K.truncPairU64(a, a, new BigUint64Array(3), out, 16, false),
+      /operands of 4, 4, 3 elements for 4/,
+    );
+  });
+
   Deno.test(`${K.name}: addF64/subF64/mulF64 equal the float64 operators`, () => {
     const fpair = fc.integer({ min: 0, max: 33 }).chain((n) => fc.tuple(f64Array(n), f64Array(n)));
     fc.assert(
