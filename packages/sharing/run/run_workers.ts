@@ -9,11 +9,10 @@
  */
 import { createPortMesh, Ledger, type LedgerJSON, type PartyId } from "@secp/transport";
 import type { BackendKind, SecretBackend } from "../backend.ts";
-import type { Roles } from "../networked.ts";
 import { type LocalRun, type LocalRunOptions, plainBackend, runLocal } from "./local.ts";
 import { IN_PROCESS_TIMEOUT_MS } from "./start.ts";
 import { localTopology, pairwiseSeeds } from "./topology.ts";
-import type { PartiesIn } from "./workers.ts";
+import type { PartiesIn, WorkerLinks } from "./workers.ts";
 
 /**
  * A program a worker can load: `module` (a URL, e.g. `import.meta.resolve("./x.ts")`) exports a
@@ -32,14 +31,8 @@ export interface WorkerProgramRef {
 export type WorkerProgram<A = unknown, T = unknown> = (be: SecretBackend, args: A) => Promise<T>;
 
 /** What a program worker receives (internal to the runtime). */
-export interface ProgramInit {
-  self: PartyId;
-  kind: BackendKind;
-  roles: Roles;
-  ports: [PartyId, MessagePort][];
-  seeds: [PartyId, Uint8Array][];
+export interface ProgramInit extends WorkerLinks {
   opts: Omit<LocalRunOptions, "profile" | "wrapChannel" | "ledger" | "reveals" | "link">;
-  timeoutMs: number;
   program: WorkerProgramRef;
 }
 
@@ -116,13 +109,18 @@ export async function runInWorkers<T>(
 }
 
 /** Imports `ref.module` and returns its function `ref.name` (an error naming both if missing). */
-export async function loadProgram<T>(ref: WorkerProgramRef): Promise<WorkerProgram<unknown, T>> {
+export async function loadExport<F>(ref: { module: string; name: string }): Promise<F> {
   const mod = await import(ref.module);
   const f = mod[ref.name];
   if (typeof f !== "function") {
     throw new Error(`${ref.module} has no function export "${ref.name}"`);
   }
-  return f as WorkerProgram<unknown, T>;
+  return f as F;
+}
+
+/** The program a {@link WorkerProgramRef} names. */
+export function loadProgram<T>(ref: WorkerProgramRef): Promise<WorkerProgram<unknown, T>> {
+  return loadExport<WorkerProgram<unknown, T>>(ref);
 }
 
 /**

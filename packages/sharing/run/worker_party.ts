@@ -10,6 +10,8 @@ import { Ledger, PortChannel } from "@secp/transport";
 import { SessionChannel } from "./channel.ts";
 import { serveLinked, type SessionLink } from "./remote.ts";
 import { makeBackend } from "./start.ts";
+import type { JobSetup } from "./job.ts";
+import { loadExport } from "./run_workers.ts";
 import type { WorkerInit, WorkerReply } from "./workers.ts";
 
 const reply = (m: WorkerReply) => self.postMessage(m);
@@ -30,11 +32,7 @@ self.onmessage = async (ev: MessageEvent<WorkerInit>) => {
       backend: (o) =>
         makeBackend(init.kind, sc, init.roles, seeds, { ...o, insecureSeed: init.insecureSeed }),
     };
-    const mod = await import(init.setup.module);
-    const make = mod[init.setup.name];
-    if (typeof make !== "function") {
-      throw new Error(`${init.setup.module} has no function export "${init.setup.name}"`);
-    }
+    const make = await loadExport<(args: unknown) => JobSetup | Promise<JobSetup>>(init.setup);
     const served = await serveLinked(link, ledger, {
       setup: await make(init.setup.args),
       insecureSeed: init.insecureSeed,

@@ -39,15 +39,19 @@ export interface WorkerSetupRef {
   args?: unknown;
 }
 
-/** What a worker receives (internal to the runtime). */
-export interface WorkerInit {
+/** A party's links, seeds and role map, as every party Worker receives them (internal). */
+export interface WorkerLinks {
   self: PartyId;
   kind: BackendKind;
   roles: Roles;
   ports: [PartyId, MessagePort][];
   seeds: [PartyId, Uint8Array][];
-  insecureSeed?: string;
   timeoutMs: number;
+}
+
+/** What a session's worker receives (internal to the runtime). */
+export interface WorkerInit extends WorkerLinks {
+  insecureSeed?: string;
   setup: WorkerSetupRef;
 }
 
