@@ -70,3 +70,15 @@ async function* walkTs(dir: URL): AsyncGenerator<URL> {
     else if (e.name.endsWith(".ts")) yield u;
   }
 }
+
+Deno.test("every task that runs the MPC starts Deno with the allocator settings", async () => {
+  // glibc returns freed blocks over 128 kB to the OS, so every fresh ring tensor page-faults again
+  // (≈ 7 µs per page on this VM kind); these keep freed memory for reuse (README "Memory").
+  const env = "MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 " +
+    "MALLOC_TOP_PAD_=268435456 deno ";
+  const root = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  for (const task of ["tune", "bench", "adapt", "predict", "compare", "party", "cluster"]) {
+    assert.ok(root.tasks[task].startsWith(env + "run "), `task ${task}: ${root.tasks[task]}`);
+  }
+  assert.ok(root.tasks.test.includes(`&& ${env}test -A`), `task test: ${root.tasks.test}`);
+});
