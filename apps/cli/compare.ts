@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { seedFromCrypto } from "@secp/fot";
-import { parseTuneFlags, type TuneFlags } from "./flags.ts";
+import { parseTuneFlags, PRESETS, type TuneFlags } from "./flags.ts";
 import { BACKENDS } from "@secp/sharing";
 import { LOGIT_SCALE } from "@secp/transformer/oracle";
 import { runTune } from "./tune.ts";
@@ -48,9 +48,13 @@ per generation, and the trust assumption. Writes <out>/<backend>/ (tune's files)
   task flags        --task NAME|FILE --data --test --format --text-column --label-column --labels
                     --template --metric (as tune)
   tune flags        --shots --popsize --dim --prompt-len --budget --attention --features --cos
-                    --net --parties-in --seed --test-size --max-tokens --eval-every (defaults: ${
-    COMPARE_DEFAULTS.join(" ")
-  })
+                    --net --parties-in --seed --test-size --max-tokens --eval-every --protocol
+                    defaults: ${COMPARE_DEFAULTS.join(" ")}
+                    (compare's small job); with --protocol paper, none of these: the preset's
+                    and tune's defaults, i.e. ${PRESETS.paper.shots} shots per class, popsize ${PRESETS.paper.popsize}, d ${PRESETS.paper.dim}, ${PRESETS.paper.budget}
+                    generations, dev every ${PRESETS.paper.evalEvery}, 32 test texts, 24 tokens. Flags given explicitly
+                    win in both cases. The preset is long under 2pc/3pc (README: "paper preset
+                    under MPC")
   --help            this text`;
 
 /** One backend's row of the comparison. */
@@ -98,7 +102,13 @@ export function parseCompareArgs(
     }
     rest.push(a);
   }
-  const flags = parseTuneFlags([...COMPARE_DEFAULTS, ...rest]);
+  // --protocol paper asks for the preset: compare's small-job defaults would override it (they are
+  // flags to tune), so they apply only to the default protocol. Explicit flags win either way.
+  const asked = parseTuneFlags(rest);
+  if (asked === "help") return "help";
+  const flags = asked.protocol === "default"
+    ? parseTuneFlags([...COMPARE_DEFAULTS, ...rest])
+    : asked;
   if (flags === "help") return "help";
   const ordered = (Object.keys(TRUST) as TuneFlags["backend"][]).filter((b) =>
     b === "reference" || backends.includes(b)
