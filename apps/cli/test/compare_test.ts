@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { COMPARE_DEFAULTS, COMPARE_HELP, parseCompareArgs } from "../compare.ts";
+import {
+  COMPARE_DEFAULTS,
+  COMPARE_HELP,
+  maxAbsDiff,
+  minRankGap,
+  parseCompareArgs,
+  ranking,
+} from "../compare.ts";
 import { parseTuneFlags, PRESETS, type TuneFlags } from "../flags.ts";
 
 function flagsOf(args: string[]): TuneFlags {
@@ -68,4 +75,15 @@ Deno.test("compare --help says what --protocol paper does to compare's defaults"
   assert.equal(parseCompareArgs(["--protocol", "paper", "--help"]), "help");
   assert.match(COMPARE_HELP, /with --protocol paper, none of these/);
   assert.match(COMPARE_HELP, /given explicitly\s+win in both cases/);
+});
+
+Deno.test("compare: ranking, rank gap and differences that judge whether two runs took one path", () => {
+  assert.deepEqual(ranking([0.5, 0.2, 0.9, 0.2]), [1, 3, 0, 2]);
+  assert.deepEqual(ranking([]), []);
+  assert.equal(minRankGap([0.5, 0.2, 0.9, 0.25]), 0.04999999999999999);
+  assert.equal(minRankGap([0.5]), Infinity);
+  assert.equal(minRankGap([0.3, 0.3]), 0);
+  assert.equal(maxAbsDiff([1, 2, 3], [1, 2.5, 2]), 1);
+  assert.equal(maxAbsDiff(new Float64Array([1]), [1]), 0);
+  assert.equal(maxAbsDiff([1, 2], [1]), Infinity, "different lengths are not equal");
 });
