@@ -21,6 +21,24 @@ Deno.test("compare: same job on reference, plain, 2pc and 3pc; secure logits mat
     const rows = await runCompare(parsed.backends, parsed.flags, () => {});
     assert.deepEqual(rows.map((r) => r.backend), ["reference", "plain", "2pc", "3pc"]);
     assert.equal(rows[0].max_cos_error_vs_reference, 0);
+    assert.equal(rows[0].same_ranking_as_reference, null);
+    assert.equal(rows[0].max_prompt_diff_vs_reference, null);
+    for (const r of rows) {
+      // Every candidate's train loss was recorded (2 prompts: one gap per generation).
+      assert.ok(Number.isFinite(r.min_rank_gap) && r.min_rank_gap >= 0, `${r.min_rank_gap}`);
+      assert.ok(r.selected_generation === 0 || r.selected_generation === 1);
+      if (r.backend === "reference") continue;
+      assert.equal(typeof r.same_ranking_as_reference, "boolean");
+      // Logits within 1e-3 cosine (× LOGIT_SCALE 20): a CE loss moves by at most 2 × 0.02.
+      assert.ok(
+        r.max_train_loss_diff_vs_reference! <= 0.04,
+        `${r.max_train_loss_diff_vs_reference}`,
+      );
+      // Same selected generation: the same z, so the prompts differ by nothing.
+      if (r.same_ranking_as_reference && r.selected_generation === rows[0].selected_generation) {
+        assert.equal(r.max_prompt_diff_vs_reference, 0);
+      }
+    }
     for (const r of rows.slice(1)) {
       assert.ok(
         r.max_cos_error_vs_reference! <= 1e-3,

@@ -6,9 +6,10 @@
  */
 import { existsSync } from "node:fs";
 import { seedFromCrypto } from "@secp/fot";
-import { parseTuneFlags, type TuneFlags } from "./flags.ts";
+import { parseTuneFlags, PRESETS, type TuneFlags } from "./flags.ts";
 import { BACKENDS } from "@secp/sharing";
 import { LOGIT_SCALE } from "@secp/transformer/oracle";
+import { readPromptFile } from "./prompt_file.ts";
 import { runTune } from "./tune.ts";
 
 /** What each backend trusts (semi-honest adversaries throughout; from the backend registry). */
@@ -48,9 +49,13 @@ per generation, and the trust assumption. Writes <out>/<backend>/ (tune's files)
   task flags        --task NAME|FILE --data --test --format --text-column --label-column --labels
                     --template --metric (as tune)
   tune flags        --shots --popsize --dim --prompt-len --budget --attention --features --cos
-                    --net --parties-in --seed --test-size --max-tokens --eval-every (defaults: ${
-    COMPARE_DEFAULTS.join(" ")
-  })
+                    --net --parties-in --seed --test-size --max-tokens --eval-every --protocol
+                    defaults: ${COMPARE_DEFAULTS.join(" ")}
+                    (compare's small job); with --protocol paper, none of these: the preset's
+                    and tune's defaults, i.e. ${PRESETS.paper.shots} shots per class, popsize ${PRESETS.paper.popsize}, d ${PRESETS.paper.dim}, ${PRESETS.paper.budget}
+                    generations, dev every ${PRESETS.paper.evalEvery}, 32 test texts, 24 tokens. Flags given explicitly
+                    win in both cases. The preset is long under 2pc/3pc (README: "paper preset
+                    under MPC")
   --help            this text`;
 
 /** One backend's row of the comparison. */
@@ -61,6 +66,19 @@ export interface CompareRow {
   tuned_test_metric: number;
   /** max |secure − reference| over the untuned prompt's test logits, in cosine units. */
   max_cos_error_vs_reference: number | null;
+  /** Generation of the selected prompt (0: the untuned prompt was kept; null: no selection). */
+  selected_generation: number | null;
+  /** max |selected prompt − reference's selected prompt| over its entries (null on reference). */
+  max_prompt_diff_vs_reference: number | null;
+  /**
+   * Whether every generation ranked its candidates in the reference's order (CMA-ES sees only the
+   * ranking, so equal rankings give the same search path); null on reference.
+   */
+  same_ranking_as_reference: boolean | null;
+  /** max |train loss − reference's| over every candidate of every generation (null on reference). */
+  max_train_loss_diff_vs_reference: number | null;
+  /** Smallest gap between two consecutively ranked train losses of one generation, all generations. */
+  min_rank_gap: number;
   online_bytes_sent_per_party: Record<string, number>;
   offline_bytes_total: number;
   rounds_per_generation: number;
@@ -98,7 +116,13 @@ export function parseCompareArgs(
     }
     rest.push(a);
   }
-  const flags = parseTuneFlags([...COMPARE_DEFAULTS, ...rest]);
+  // --protocol paper asks for the preset: compare's small-job defaults would override it (they are
+  // flags to tune), so they apply only to the default protocol. Explicit flags win either way.
+  const asked = parseTuneFlags(rest);
+  if (asked === "help") return "help";
+  const flags = asked.protocol === "default"
+    ? parseTuneFlags([...COMPARE_DEFAULTS, ...rest])
+    : asked;
   if (flags === "help") return "help";
   const ordered = (Object.keys(TRUST) as TuneFlags["backend"][]).filter((b) =>
     b === "reference" || backends.includes(b)
@@ -121,6 +145,8 @@ export async function runCompare(
   const seed = flags.seed ?? seedFromCrypto();
   const rows: CompareRow[] = [];
   let reference: number[] | undefined;
+  let refPrompt: Float64Array | undefined;
+  let refLosses: number[][] | undefined;
   for (const backend of backends) {
     log(`== ${backend}`);
     const report = await runTune(
@@ -128,9 +154,16 @@ export async function runCompare(
       (s) => log(`  ${s}`),
     );
     const untuned = report.test_logits.untuned;
-    if (backend === "reference") reference = untuned;
+    const prompt = (await readPromptFile(`${flags.out}/${backend}/prompt.json`)).values;
+    const losses = report.history.map((h) => h.losses ?? []);
+    if (backend === "reference") {
+      reference = untuned;
+      refPrompt = prompt;
+      refLosses = losses;
+    }
     const s = report.summary;
     const scale = LOGIT_SCALE;
+    const vsRef = backend !== "reference" && refLosses !== undefined;
     rows.push({
       backend,
       trust: TRUST[backend],
@@ -139,6 +172,16 @@ export async function runCompare(
       max_cos_error_vs_reference: reference
         ? Math.max(...untuned.map((v, i) => Math.abs(v - reference![i]) / scale))
         : null,
+      selected_generation: s.selection?.selected_generation ?? null,
+      max_prompt_diff_vs_reference: vsRef ? maxAbsDiff(prompt, refPrompt!) : null,
+      same_ranking_as_reference: vsRef
+        ? losses.length === refLosses!.length &&
+          losses.every((l, g) => sameOrder(ranking(l), ranking(refLosses![g])))
+        : null,
+      max_train_loss_diff_vs_reference: vsRef
+        ? Math.max(0, ...losses.map((l, g) => maxAbsDiff(l, refLosses![g] ?? [])))
+        : null,
+      min_rank_gap: Math.min(...losses.map(minRankGap)),
       online_bytes_sent_per_party: Object.fromEntries(
         (report.traffic?.parties ?? []).map((p) => [String(p.party), p.online.bytes]),
       ),
@@ -156,6 +199,31 @@ export async function runCompare(
   return rows;
 }
 
+/** Candidate indices from lowest to highest loss (ties by index, as a stable sort). */
+export function ranking(losses: ArrayLike<number>): number[] {
+  return Array.from(losses, (_, i) => i).sort((a, b) => losses[a] - losses[b] || a - b);
+}
+
+function sameOrder(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** max |a_i − b_i|; Infinity when the lengths differ (not the same thing compared). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Smallest gap between consecutive sorted losses (Infinity with fewer than two). */
+export function minRankGap(losses: ArrayLike<number>): number {
+  const sorted = Array.from(losses).sort((a, b) => a - b);
+  let m = Infinity;
+  for (let i = 1; i < sorted.length; i++) m = Math.min(m, sorted[i] - sorted[i - 1]);
+  return m;
+}
+
 /** The comparison as a fixed-width text table. */
 export function compareTable(rows: CompareRow[]): string {
   const mb = (b: number) => (b / 1e6).toFixed(1);
@@ -164,6 +232,8 @@ export function compareTable(rows: CompareRow[]): string {
     "untuned",
     "tuned",
     "max err",
+    "sel. gen",
+    "same ranking",
     "online MB sent per party",
     "offline MB",
     "rounds/gen",
@@ -176,6 +246,8 @@ export function compareTable(rows: CompareRow[]): string {
     r.untuned_test_metric.toFixed(3),
     r.tuned_test_metric.toFixed(3),
     r.max_cos_error_vs_reference === null ? "-" : r.max_cos_error_vs_reference.toExponential(1),
+    r.selected_generation === null ? "-" : String(r.selected_generation),
+    r.same_ranking_as_reference === null ? "-" : r.same_ranking_as_reference ? "yes" : "NO",
     Object.entries(r.online_bytes_sent_per_party).map(([p, b]) => `P${p} ${mb(b)}`).join(", ") ||
     "-",
     mb(r.offline_bytes_total),

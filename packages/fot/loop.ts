@@ -158,6 +158,11 @@ export interface GenerationRecord {
   bestLoss: number;
   /** Mean train loss of the population. */
   meanLoss: number;
+  /**
+   * Train loss of every candidate, in the order CMA-ES asked them (the data owner's own values; with
+   * them two runs' rankings, which alone drive CMA-ES, can be compared, and near-ties found).
+   */
+  losses?: number[];
   /** Train accuracy of the lowest-loss candidate. */
   bestTrainAccuracy: number;
   /** CMA-ES step size after the update. */
@@ -519,6 +524,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
           oracleCalls,
           bestLoss: losses[bi],
           meanLoss: sum / P,
+          losses: Array.from(losses),
           bestTrainAccuracy,
           sigma: es.sigma,
           bestDevMetric: best ? (best as Best).metric : null,

@@ -46,6 +46,14 @@ Deno.test("tune: one oracle call per generation, loss falls, best z chosen on de
   assert.equal(oracle.prepares, 2, "train and dev batches are prepared once");
   const first = res.history[0], last = res.history[29];
   assert.ok(last.bestLoss < 0.2 * first.meanLoss, `${first.meanLoss} → ${last.bestLoss}`);
+  // Every candidate's train loss is recorded; best and mean are theirs.
+  for (const h of res.history) {
+    assert.equal(h.losses!.length, 12);
+    assert.equal(h.bestLoss, Math.min(...h.losses!));
+    const mean = h.losses!.reduce((a, b) => a + b) / 12;
+    assert.ok(Math.abs(h.meanLoss - mean) <= 1e-12 * Math.max(1, mean));
+    assert.ok(new Set(h.losses).size > 1, "candidates differ");
+  }
   assert.ok(res.bestDevMetric! >= 0.75, `dev accuracy ${res.bestDevMetric}`);
   const devs = res.history.filter((r) => r.dev);
   assert.equal(devs.length, 15);
