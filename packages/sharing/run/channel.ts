@@ -127,6 +127,21 @@ export class SessionChannel implements Channel {
     }
   }
 
+  /**
+   * Local work done between messages (the job's set-up, say), raced against the session: rejects
+   * with the session's failure as soon as there is one, so a party stops at the next turn of its
+   * event loop instead of finishing the work first. `what` names the work in the error's path.
+   */
+  async during<T>(what: string, work: Promise<T>): Promise<T> {
+    if (this.#fatal) throw this.#fatal;
+    this.#op = what;
+    try {
+      return await this.#watched(work);
+    } catch (e) {
+      throw this.#fatal ?? e;
+    }
+  }
+
   /** Writes what is queued; rejects with the session's failure as soon as there is one. */
   async flush(): Promise<void> {
     if (this.#fatal) throw this.#fatal;

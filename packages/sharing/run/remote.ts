@@ -514,7 +514,10 @@ export async function serveLinked(
       opts.insecureSeed !== undefined,
     );
     const isMo = roles.modelOwner === self;
-    const side = await opts.setup(a.job, { modelOwner: isMo, dataOwner: false });
+    const side = await sc.during(
+      "job set-up",
+      Promise.resolve(opts.setup(a.job, { modelOwner: isMo, dataOwner: false })),
+    );
     const job = await side.job(await exchangeModel(sc, roles.modelOwner, side.publicModel));
     const be = link.backend({ fracBits: a.fracBits, trunc: a.trunc, reveals });
     const reporter = new Reporter(ledger, reveals);
