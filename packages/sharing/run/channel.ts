@@ -130,7 +130,7 @@ export class SessionChannel implements Channel {
   /**
    * Local work done between messages (the job's set-up, say), raced against the session: rejects
    * with the session's failure as soon as there is one, so a party stops at the next turn of its
-   * event loop instead of finishing the work first. `what` names the work in the error's path.
+   * event loop instead of finishing the work first. `what` names the work in the error ("during …").
    */
   async during<T>(what: string, work: Promise<T>): Promise<T> {
     if (this.#fatal) throw this.#fatal;
