@@ -116,15 +116,8 @@ export class SessionChannel implements Channel {
   }
 
   /** The next message from `from`; rejects with the session's failure as soon as there is one. */
-  async recv(from: PartyId, meta: SendMeta): Promise<Uint8Array> {
-    if (this.#fatal) throw this.#fatal;
-    this.#op = "recv";
-    this.#path = meta.path;
-    try {
-      return await this.#watched(this.inner.recv(from, meta));
-    } catch (e) {
-      throw this.#fatal ?? e;
-    }
+  recv(from: PartyId, meta: SendMeta): Promise<Uint8Array> {
+    return this.#guarded(() => this.inner.recv(from, meta), "recv", meta.path);
   }
 
   /**
@@ -132,21 +125,25 @@ export class SessionChannel implements Channel {
    * with the session's failure as soon as there is one, so a party stops at the next turn of its
    * event loop instead of finishing the work first. `what` names the work in the error ("during …").
    */
-  async during<T>(what: string, work: Promise<T>): Promise<T> {
-    if (this.#fatal) throw this.#fatal;
-    this.#op = what;
-    try {
-      return await this.#watched(work);
-    } catch (e) {
-      throw this.#fatal ?? e;
-    }
+  during<T>(what: string, work: T | Promise<T>): Promise<T> {
+    return this.#guarded(() => Promise.resolve(work), what);
   }
 
   /** Writes what is queued; rejects with the session's failure as soon as there is one. */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    return this.#guarded(() => this.inner.flush());
+  }
+
+  /**
+   * `start()`'s result, or the session's failure as soon as there is one (also if it was already
+   * there: then `start` is not called). `op` and `path` name what this party is doing.
+   */
+  async #guarded<T>(start: () => Promise<T>, op?: string, path?: string): Promise<T> {
     if (this.#fatal) throw this.#fatal;
+    if (op !== undefined) this.#op = op;
+    if (path !== undefined) this.#path = path;
     try {
-      await this.#watched(this.inner.flush());
+      return await this.#watched(start());
     } catch (e) {
       throw this.#fatal ?? e;
     }

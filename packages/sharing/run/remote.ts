@@ -516,7 +516,7 @@ export async function serveLinked(
     const isMo = roles.modelOwner === self;
     const side = await sc.during(
       "job set-up",
-      Promise.resolve(opts.setup(a.job, { modelOwner: isMo, dataOwner: false })),
+      opts.setup(a.job, { modelOwner: isMo, dataOwner: false }),
     );
     const job = await side.job(await exchangeModel(sc, roles.modelOwner, side.publicModel));
     const be = link.backend({ fracBits: a.fracBits, trunc: a.trunc, reveals });
